@@ -1,0 +1,8 @@
+// beam/beam.hpp: all of beampp's public API.
+#pragma once
+
+#include <beam/atom.hpp>
+#include <beam/error.hpp>
+#include <beam/pid.hpp>
+#include <beam/reference.hpp>
+#include <beam/term.hpp>

@@ -1,0 +1,59 @@
+// beam/pid.hpp: process identifiers.
+//
+// A pid names a process: the node it lives on (an atom and that node's creation) and, on that node, a process table
+// slot number and a serial. A slot reused after its process ended gets the next serial, so an old pid never names
+// the new process. Printed as `#PID<0.N.S>` (Elixir) and `<0.N.S>` (Erlang) for a pid of this node.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include <beam/atom.hpp>
+
+namespace beam {
+
+// This node's name and creation: `nonode@nohost` and 0 until distribution is started.
+struct node_id {
+  atom name;
+  std::uint32_t creation;
+  friend bool operator==(const node_id&, const node_id&) noexcept = default;
+};
+[[nodiscard]] node_id this_node() noexcept;
+
+class pid {
+ public:
+  // A pid of this node.
+  constexpr pid(std::uint32_t number, std::uint32_t serial) noexcept
+      : node_(local_node_marker), creation_(0), number_(number), serial_(serial) {}
+  // A pid of any node; equal to the local form when `node` is this node.
+  pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept;
+
+  [[nodiscard]] std::uint32_t number() const noexcept { return number_; }
+  [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
+  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
+  [[nodiscard]] node_id node() const noexcept;
+
+  friend bool operator==(const pid&, const pid&) noexcept = default;
+  // Erlang's order: by node name, then serial, then number.
+  friend std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept;
+
+ private:
+  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
+  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
+  std::uint32_t creation_;
+  std::uint32_t number_;
+  std::uint32_t serial_;
+};
+
+}  // namespace beam
+
+template <>
+struct std::hash<beam::pid> {
+  std::size_t operator()(const beam::pid& p) const noexcept {
+    auto n = p.node();
+    return std::hash<std::uint64_t>{}((std::uint64_t{p.serial()} << 32 | p.number()) ^
+                                      (std::uint64_t{n.name.index()} << 40) ^ n.creation);
+  }
+};

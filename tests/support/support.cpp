@@ -1,0 +1,2 @@
+// tests/support: shared helpers for the test executables.
+#include "support/support.hpp"

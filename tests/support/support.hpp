@@ -1,0 +1,2 @@
+// tests/support/support.hpp: shared helpers for the test executables.
+#pragma once
