@@ -6,3 +6,6 @@
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
+#include <beam/etf.hpp>
+#include <beam/inspect.hpp>
+#include <beam/parse.hpp>

@@ -1,2 +1,0 @@
-// tests/support: shared helpers for the test executables.
-#include "support/support.hpp"

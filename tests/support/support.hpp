@@ -1,2 +1,0 @@
-// tests/support/support.hpp: shared helpers for the test executables.
-#pragma once
