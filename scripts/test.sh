@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# scripts/test.sh: builds and passes every test. Installs what is missing (as root), then:
+#   1. release preset: all tests, including the comparisons with real erl/elixir and the find_package consumer;
+#   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
+#   3. tsan preset (ThreadSanitizer): the concurrent term tests;
+#   4. the libFuzzer target for the ETF decoder, FUZZ_SECONDS (default 60) seconds from an erl-made seed corpus.
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+jobs=$(nproc)
+
+for preset in release asan; do
+  echo "== $preset: build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs"
+  echo "== $preset: test"
+  ctest --preset "$preset" -j"$jobs"
+done
+
+echo "== tsan: the concurrent term tests (shared terms, atom table)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j"$jobs" --target term_test
+build/tsan/tests/term_test
+
+echo "== fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
+scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}"
