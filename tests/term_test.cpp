@@ -212,7 +212,15 @@ TEST(Atom, TableFullIsASystemLimitError) {
     EXPECT_EQ(e.reason(), term("system_limit"_a));
     EXPECT_NE(std::string(e.what()).find("atom table full"), std::string::npos);
   }
-  EXPECT_EQ(beam::atom("hello"), "hello"_a);  // existing atoms still resolve
+  EXPECT_EQ(beam::atom("ok"), "ok"_a);  // existing atoms still resolve
   beam::set_atom_limit(beam::default_atom_limit);
   EXPECT_NO_THROW((void)beam::atom("one_too_many"));
+}
+
+TEST(Term, BigIntegersConvertToTheNearestDouble) {
+  // 833077639700066664296055 lies nearer to 8.3307763970006673e+23 than to its neighbour 8.330776397000666e+23.
+  EXPECT_EQ(beam::integer_from_string("833077639700066664296055").as_number(), 8.3307763970006673e+23);
+  EXPECT_EQ(beam::integer_from_string("-18446744073709551616").as_number(), -18446744073709551616.0);
+  EXPECT_EQ(term(1.5).as_number(), 1.5);
+  EXPECT_THROW((void)term("a"_a).as_number(), beam::bad_term_access);
 }

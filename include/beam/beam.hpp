@@ -2,6 +2,7 @@
 #pragma once
 
 #include <beam/atom.hpp>
+#include <beam/convert.hpp>
 #include <beam/error.hpp>
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -159,13 +160,47 @@ term& term::operator=(term&& other) noexcept {
 
 namespace detail {
 
+namespace {
+// Nodes waiting to be freed by destroy(): an inline stack that spills to a vector only for wide terms (more than
+// 32 children freed at once). If the spill cannot allocate, the node is freed at once by a nested destroy(): deeper
+// stack, but nothing lost and nothing thrown.
+class pending_nodes {
+ public:
+  void push(heap_node* n) noexcept {
+    if (size_ < inline_slots) {
+      slots_[size_++] = n;
+      return;
+    }
+    try {
+      spill_.push_back(n);
+    } catch (...) {
+      destroy(n);
+    }
+  }
+  heap_node* pop() noexcept {
+    if (!spill_.empty()) {
+      heap_node* n = spill_.back();
+      spill_.pop_back();
+      return n;
+    }
+    return size_ > 0 ? slots_[--size_] : nullptr;
+  }
+
+ private:
+  static constexpr std::size_t inline_slots = 32;
+  heap_node* slots_[inline_slots];
+  std::size_t size_ = 0;
+  std::vector<heap_node*> spill_;
+};
+}  // namespace
+
 // Frees `node` and, without recursion, every node whose last reference it held.
 void destroy(heap_node* node) noexcept {
-  std::vector<heap_node*> pending;
+  pending_nodes pending;
   auto drop = [&pending](term& child) noexcept {
     heap_node* n = term_access::steal(child);
     // acq_rel as in term::release: this is the same decrement, done here so that it does not recurse.
-    if (n != nullptr && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) pending.push_back(n);
+    if (n != nullptr && n->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) pending.push(n);
   };
   auto drop_terms = [&drop](term* first, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) drop(first[i]);
@@ -195,9 +230,8 @@ void destroy(heap_node* node) noexcept {
         break;  // no children; the value nodes are trivially destructible
     }
     ::operator delete(node);  // children are [] now: nothing left to destruct
-    if (pending.empty()) return;
-    node = pending.back();
-    pending.pop_back();
+    node = pending.pop();
+    if (node == nullptr) return;
   }
 }
 
@@ -242,18 +276,11 @@ double term::as_float() const {
   return f_;
 }
 
-namespace {
-double big_to_double(bool negative, std::span<const std::uint8_t> magnitude) noexcept {
-  double d = 0;
-  for (std::size_t i = magnitude.size(); i-- > 0;) d = d * 256.0 + magnitude[i];
-  return negative ? -d : d;
-}
-}  // namespace
-
 double term::as_number() const {
   if (is_float()) return f_;
   if (is_small_integer()) return static_cast<double>(as_int());
-  if (is(tag::big_int)) return big_to_double(big_negative(), big_magnitude());
+  // Through the decimal text: strtod rounds correctly to the nearest double (HUGE_VAL past the float range).
+  if (is(tag::big_int)) return std::strtod(integer_to_string(*this).c_str(), nullptr);
   throw_access("a number");
 }
 

@@ -102,7 +102,8 @@ term term_generator::any(int depth) {
     case 5: return charlist_term();
     case 6: return term();
     case 7:
-      if (options_.pids_and_references) return pid(static_cast<std::uint32_t>(below(1 << 27)), static_cast<std::uint32_t>(below(8)));
+      // OTP 25 decodes a pid of its own node only with a 15-bit number and a 13-bit serial.
+      if (options_.pids_and_references) return pid(static_cast<std::uint32_t>(below(1 << 15)), static_cast<std::uint32_t>(below(8)));
       return integer();
     case 8:
       if (options_.pids_and_references) {
