@@ -9,3 +9,7 @@
 #include <beam/etf.hpp>
 #include <beam/inspect.hpp>
 #include <beam/parse.hpp>
+#include <beam/logger.hpp>
+#include <beam/process.hpp>
+#include <beam/receive.hpp>
+#include <beam/runtime.hpp>
