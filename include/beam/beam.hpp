@@ -13,3 +13,7 @@
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
 #include <beam/runtime.hpp>
+#include <beam/process_info.hpp>
+#include <beam/registry.hpp>
+#include <beam/timer.hpp>
+#include <beam/io.hpp>

@@ -169,14 +169,38 @@ struct closure final : closure_base {
   std::tuple<Args...> args;
 };
 
+}  // namespace detail
+
+// Options of spawn_opt (Erlang's spawn_opt/2).
+struct spawn_options {
+  // Past this many queued messages the process is killed with reason `message_queue_limit` (and a report), so one
+  // flooded process cannot take the node's memory. 0: no limit.
+  std::size_t max_message_queue_len = 0;
+};
+
+namespace detail {
 // What spawn needs to build a process: room for its closure, how to build it there, and its initial call.
 struct spawn_request {
   std::size_t closure_size;
   closure_base* (*construct)(void* storage, void* context);  // builds the closure in `storage`
   void* context;
-  const char* body_name;  // initial_call of spawn/1: the body's type, for process_info and crash reports
+  const char* body_name;  // the body's C++ type, for crash reports
+  const spawn_options* options;
+  const export_fun* mfa;  // spawn/3's {Module, Function, Arity}, for process_info's initial_call
 };
 pid spawn_process(const spawn_request& request);
+
+template <class F, class... Args>
+pid spawn_with(const spawn_options* options, const export_fun* mfa, F&& body, Args&&... args) {
+  using closure_type = closure<std::decay_t<F>, std::decay_t<Args>...>;
+  auto make = [&](void* storage) -> closure_base* {
+    return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
+  };
+  static_assert(alignof(closure_type) <= alignof(std::max_align_t));
+  return spawn_process({sizeof(closure_type),
+                        [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
+                        &make, typeid(std::decay_t<F>).name(), options, mfa});
+}
 }  // namespace detail
 
 // spawn/1: starts a process running `body(args...)`. Arguments are copied now; the callable and the copies live as
@@ -184,14 +208,14 @@ pid spawn_process(const spawn_request& request);
 template <class F, class... Args>
   requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
 pid spawn(F&& body, Args&&... args) {
-  using closure_type = detail::closure<std::decay_t<F>, std::decay_t<Args>...>;
-  auto make = [&](void* storage) -> detail::closure_base* {
-    return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
-  };
-  static_assert(alignof(closure_type) <= alignof(std::max_align_t));
-  return detail::spawn_process({sizeof(closure_type),
-                                [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
-                                &make, typeid(std::decay_t<F>).name()});
+  return detail::spawn_with(nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
+}
+
+// spawn/1 with options.
+template <class F, class... Args>
+  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
+pid spawn_opt(const spawn_options& options, F&& body, Args&&... args) {
+  return detail::spawn_with(&options, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
 }
 
 // spawn/3: starts `module:function(args)` from the export registry (see beam::export_function). An unknown

@@ -286,9 +286,11 @@ class receive_awaiter : receive_waiter {
  private:
   static bool try_match_now(receive_waiter* self) { return static_cast<receive_awaiter*>(self)->scan(); }
 
-  // Looks for the oldest message matching a clause from the cursor on; takes it.
+  // Looks for the oldest message matching a clause from the cursor on; takes it. Each message examined costs a
+  // reduction, so a receive that skips many messages gives way to others as BEAM's does.
   bool scan() {
     while (const term* message = mailbox_peek(*process_, cursor_)) {
+      bump_reductions(*process_, 1);
       const int clause = first_matching(*message, std::make_index_sequence<match_count>{});
       if (clause >= 0) {
         matched_ = clause;

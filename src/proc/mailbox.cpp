@@ -17,7 +17,7 @@ bool mailbox::take_new() noexcept {
   pending_.fetch_sub(n, std::memory_order_relaxed);
   *tail_link_ = ordered;
   while (*tail_link_ != nullptr) tail_link_ = &(*tail_link_)->next;
-  queued_ += n;
+  queued_.store(queued_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   return true;
 }
 
@@ -26,13 +26,8 @@ message_node* mailbox::unlink(message_node** link) noexcept {
   *link = n->next;
   if (tail_link_ == &n->next) tail_link_ = link;
   n->next = nullptr;
-  --queued_;
+  queued_.store(queued_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   return n;
-}
-
-void mailbox::clear() noexcept {
-  take_new();
-  while (head_ != nullptr) delete unlink(&head_);
 }
 
 }  // namespace beam::proc

@@ -30,7 +30,7 @@ class mailbox {
   mailbox() = default;
   mailbox(const mailbox&) = delete;
   mailbox& operator=(const mailbox&) = delete;
-  ~mailbox() { clear(); }
+  ~mailbox() = default;  // the owner clears it first: nodes go back to the pools they came from
 
   // Any thread. Returns the inbox count before this push.
   std::uint32_t push(message_node* n) noexcept {
@@ -46,7 +46,9 @@ class mailbox {
   [[nodiscard]] bool has_new() const noexcept { return inbox_.load(std::memory_order_seq_cst) != nullptr; }
 
   // Any thread; exact only when read by the owner.
-  [[nodiscard]] std::size_t size() const noexcept { return queued_ + pending_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return queued_.load(std::memory_order_relaxed) + pending_.load(std::memory_order_relaxed);
+  }
 
   // --- owner only ---
   // Moves new arrivals to the private queue; true if there were any.
@@ -56,16 +58,19 @@ class mailbox {
   // Unlinks the node `*link` points at (the owner's cursor) and returns it.
   message_node* unlink(message_node** link) noexcept;
   [[nodiscard]] message_node** end_link() noexcept { return tail_link_; }
-  [[nodiscard]] std::size_t queued() const noexcept { return queued_; }
-  // Frees every message, queued or still in the inbox.
-  void clear() noexcept;
+  // Hands every message, queued or still in the inbox, to `free_node`.
+  template <class F>
+  void clear(F&& free_node) noexcept {
+    take_new();
+    while (head_ != nullptr) free_node(unlink(&head_));
+  }
 
  private:
   std::atomic<message_node*> inbox_{nullptr};  // senders push, the owner takes all
   std::atomic<std::uint32_t> pending_{0};      // messages in the inbox
   message_node* head_ = nullptr;               // owner: the private queue, oldest first
   message_node** tail_link_ = &head_;          // owner: the link to append at
-  std::size_t queued_ = 0;                     // owner: messages in the private queue
+  std::atomic<std::size_t> queued_{0};         // written by the owner (relaxed), read by anyone: private queue
 };
 
 }  // namespace beam::proc

@@ -28,6 +28,7 @@ namespace detail {
 namespace {
 
 thread_local process_control* running = nullptr;
+thread_local process_control* spawning = nullptr;  // the process whose body spawn_process is creating
 
 constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
 constexpr std::size_t inline_closure_bytes = 48;
@@ -64,14 +65,15 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
 std::size_t pcb_block_size() { return sizeof(process_control) + inline_closure_bytes; }
 
 process_control* new_pcb(runtime_state& rt) {
-  void* block = rt.allocate(pcb_block_size());
+  void* block = rt.allocate(pcb_block_size(), /*pcb=*/true);
   return new (block) process_control(rt);
 }
 
 void free_pcb(process_control* p) noexcept {
   runtime_state& rt = p->rt;
+  p->mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });  // late senders' messages
   p->~process_control();
-  rt.free(p, pcb_block_size());
+  rt.free(p, pcb_block_size(), /*pcb=*/true);
 }
 
 void* closure_storage(process_control& p, std::size_t size) {
@@ -116,10 +118,18 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
 
 }  // namespace
 
+bool kill_pending(const process_control& p) noexcept {
+  return p.kill_state.load(std::memory_order_acquire) == process_control::kill_ready;  // pairs with kill()
+}
+
 void run_slice(sched::task* t, sched::worker& on) {
   process_control& p = *process_control::from_task(t);
   p.state.store(process_state::running, std::memory_order_relaxed);  // we popped it: it is ours
   p.last_worker.store(on.index(), std::memory_order_relaxed);
+  if (kill_pending(p)) {
+    exit_process(p, &on, p.kill_reason);
+    return;
+  }
   running = &p;
   p.reductions_left = slice_reductions;
   if (!ready_to_resume(p)) {
@@ -131,6 +141,10 @@ void run_slice(sched::task* t, sched::worker& on) {
   p.rt.end_receive_timer(p, &on);
   p.resume_point.resume();
   running = nullptr;
+  if (p.reason != suspend_reason::exited && kill_pending(p)) {
+    exit_process(p, &on, p.kill_reason);
+    return;
+  }
   switch (p.reason) {
     case suspend_reason::yield:
       p.state.store(process_state::queued, std::memory_order_relaxed);
@@ -152,12 +166,13 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
   if (crashed) report_crash(p, reason);
   runtime_state& rt = p.rt;
   rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
+  rt.release_name(p);
   process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
   if (p.body) p.body.destroy();
   running = previous;
   destroy_closure(p);
   rt.end_receive_timer(p, on);
-  p.mailbox.clear();
+  p.mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });
   const bool initial = rt.initial && *rt.initial == p.self();
   release(p);
   if (initial) rt.on_initial_exit(reason);  // last: run() may tear the runtime down as soon as it hears this
@@ -179,8 +194,23 @@ process_control& current_process(const char* what) {
 }
 process_control* current_process_or_null() noexcept { return running; }
 
-void* allocate_frame(std::size_t size) { return ::operator new(size); }
-void free_frame(void* frame, std::size_t size) noexcept { ::operator delete(frame, size); }
+// Frames come from the general allocator (glibc's per-thread caches): a frame may be made outside any runtime
+// (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made while a
+// process runs (or is being spawned) is counted in that process's memory.
+void* allocate_frame(std::size_t size) {
+  if (process_control* p = spawning != nullptr ? spawning : running) {
+    p->frame_bytes.fetch_add(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
+  }
+  return ::operator new(size);
+}
+void free_frame(void* frame, std::size_t size) noexcept {
+  if (running != nullptr) running->frame_bytes.fetch_sub(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
+  ::operator delete(frame, size);
+}
+
+std::size_t pcb_memory(const process_control& p) noexcept {
+  return pcb_block_size() + (p.closure_size > inline_closure_bytes ? p.closure_size : 0);
+}
 
 void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason why) noexcept {
   p.resume_point = h;
@@ -190,7 +220,7 @@ void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason 
 void note_exception(process_control& p, std::exception_ptr e) noexcept { p.crash = std::move(e); }
 
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
-  p.reductions += n;
+  p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // owner only
   p.reductions_left = p.reductions_left > n ? p.reductions_left - n : 0;
   return p.reductions_left == 0;
 }
@@ -243,16 +273,22 @@ pid spawn_process(const spawn_request& request) {
     p->closure = request.construct(storage, request.context);
     p->closure_size = request.closure_size;
     p->body_name = request.body_name;
+    if (request.options != nullptr) p->max_message_queue_len = request.options->max_message_queue_len;
+    if (request.mfa != nullptr) p->initial_mfa = *request.mfa;
+    spawning = p;
     p->body = p->closure->start().release();
+    spawning = nullptr;
     p->resume_point = p->body;
     rt.table.insert(*p, rt.slot_cache_here());
   } catch (const beam::error& e) {
+    spawning = nullptr;
     if (e.reason() == term(atoms::system_limit)) beam::log(log_level::error, e.what());
     if (p->body) p->body.destroy();
     destroy_closure(*p);
     free_pcb(p);
     throw;
   } catch (...) {
+    spawning = nullptr;
     if (p->body) p->body.destroy();
     destroy_closure(*p);
     free_pcb(p);
@@ -271,14 +307,44 @@ void shut_down_process(process_control& p) noexcept { exit_process(p, nullptr, t
 
 pid self() { return detail::current_process("beam::self").self(); }
 
+namespace detail {
+void deliver(process_control& p, const term& message) {
+  if (process_control* sender = running) bump_reductions(*sender, 1);
+  p.mailbox.push(p.rt.new_message(message));  // O(1): the copy shares the term's nodes
+  if (p.max_message_queue_len != 0 && p.mailbox.size() > p.max_message_queue_len &&
+      kill(p, term(atom("message_queue_limit")))) {
+    beam::log(log_level::error, fmt::format("Process {} killed: its message queue passed the limit of {} messages",
+                                            inspect(term(p.self())), p.max_message_queue_len));
+  }
+  wake(p);
+  release(p);
+}
+
+bool kill(process_control& p, term reason) {
+  std::uint32_t expected = process_control::kill_none;
+  if (!p.kill_state.compare_exchange_strong(expected, process_control::kill_writing, std::memory_order_acquire)) {
+    return false;  // an earlier kill wins
+  }
+  p.kill_reason = std::move(reason);
+  p.kill_state.store(process_control::kill_ready, std::memory_order_release);  // pairs with kill_pending
+  wake(p);
+  return true;
+}
+}  // namespace detail
+
 term send(const pid& dest, term message) {
   detail::runtime_state& rt = detail::runtime_for("beam::send");
-  if (detail::process_control* sender = detail::running) detail::bump_reductions(*sender, 1);
-  detail::process_control* p = rt.table.find(dest);
-  if (p == nullptr) return message;  // a dead or unknown pid: dropped, as in Erlang
-  p->mailbox.push(rt.new_message(message));  // the copy shares the term's nodes: O(1)
-  detail::wake(*p);
-  detail::release(*p);
+  if (detail::process_control* p = rt.table.find(dest)) detail::deliver(*p, message);
+  return message;  // a dead or unknown pid: dropped silently, as in Erlang
+}
+
+term send(atom name, term message) {
+  detail::runtime_state& rt = detail::runtime_for("beam::send");
+  detail::process_control* p = detail::find_named(rt, name);
+  if (p == nullptr) {
+    throw beam::error(term(detail::atoms::badarg), fmt::format("send: no process is registered as {}", name.text()));
+  }
+  detail::deliver(*p, message);
   return message;
 }
 

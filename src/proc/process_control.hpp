@@ -13,9 +13,10 @@
 // a sleeping process.
 //
 // Lifetime: `refs` counts the process table's slot (1 while alive) and every sender holding the PCB for a send.
-// PCBs live in type-stable memory (a freed PCB is only ever reused as a PCB), so a sender may read `refs` of a PCB
-// it found in the table even if the process just exited: try_retain fails on zero, and a retained PCB whose `self`
-// is another pid (the slot was reused) is released again.
+// It is 0 until the table publishes the PCB, so nobody can retain a PCB still being built. PCBs live in
+// type-stable memory (their own pools: a freed PCB block is only ever reused as a PCB), so a sender may read `refs`
+// of a PCB it found in the table even if the process just exited: try_retain fails on zero, and a retained PCB
+// whose pid is another (the slot was reused) is released again.
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include <cstdint>
 #include <type_traits>
 #include <exception>
+#include <optional>
 
 #include <beam/detail/process_base.hpp>
 #include <beam/pid.hpp>
@@ -46,6 +48,15 @@ void run_slice(sched::task* t, sched::worker& on);
 void release(process_control& p) noexcept;
 // Any thread: makes `p` runnable if it waits (the first waker wins).
 void wake(process_control& p);
+// Queues `message` for `p`, which the caller retained (the reference is dropped here), and wakes it.
+void deliver(process_control& p, const term& message);
+// Any thread: ends `p` with `reason` at its next scheduling point (now if it waits). The first kill wins: false
+// when an earlier one did.
+bool kill(process_control& p, term reason);
+// The bytes of `p`'s control block and closure.
+std::size_t pcb_memory(const process_control& p) noexcept;
+// Any thread: the live process registered as `name`, retained, or nullptr (registry.cpp).
+process_control* find_named(runtime_state& rt, atom name);
 // Ends a process that is not running (runtime shutdown): reason `shutdown`, no resume. The stopping thread only.
 void shut_down_process(process_control& p) noexcept;
 
@@ -55,7 +66,7 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   explicit process_control(runtime_state& owner) noexcept : sched::task(&run_slice), rt(owner) {}
 
   std::atomic<process_state> state{process_state::queued};
-  std::atomic<std::uint32_t> refs{1};             // the table's reference + transient senders'
+  std::atomic<std::uint32_t> refs{0};             // the table's (set to 1 by insert) + transient senders'
   std::uint32_t number = 0;                       // immutable while alive
   std::uint32_t serial = 0;
   runtime_state& rt;                              // the runtime it belongs to
@@ -70,7 +81,18 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   receive_waiter* waiter = nullptr;               // the receive in progress, if waiting in one
   std::exception_ptr crash;                       // what the body threw
   std::uint32_t reductions_left = 0;
-  std::uint64_t reductions = 0;
+  std::atomic<std::uint64_t> reductions{0};       // written by the owner (relaxed), read by process_info
+  std::atomic<std::uint32_t> frame_bytes{0};      // coroutine frames of this process, for process_info's memory
+  static constexpr std::uint32_t no_name = ~std::uint32_t{0};
+  std::atomic<std::uint32_t> name{no_name};       // registered name's atom index; changed under the names lock
+  std::optional<export_fun> initial_mfa;          // spawn/3's {Module, Function, Arity}; immutable after spawn
+  std::size_t max_message_queue_len = 0;          // immutable after spawn; 0: no limit
+
+  // A pending kill (the mailbox limit now; exit signals later): the first killer CASes `kill_state` from none to
+  // writing, stores `kill_reason`, then stores ready (release; the owner reads it with acquire before each slice).
+  enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
+  std::atomic<std::uint32_t> kill_state{kill_none};
+  term kill_reason;
   std::uint32_t wait_generation = 0;              // bumped at each wait; timers name the wait they end
   std::atomic<std::uint32_t> timer_fired{0};      // the newest generation whose timeout fired (timers raise it)
   timer::timer_entry* receive_timer = nullptr;    // the timeout of the wait in progress; we hold one reference

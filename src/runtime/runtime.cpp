@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/registry.hpp>
 #include <beam/runtime.hpp>
 
 #include "runtime/runtime_state.hpp"
@@ -54,7 +55,7 @@ std::uint32_t validate_limit(std::uint32_t limit) {
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
-    : options(opts), table(validate_limit(opts.process_limit)), shared_pool_(chunks) {
+    : options(opts), table(validate_limit(opts.process_limit)), shared_pool_(chunks), shared_pcb_pool_(chunks) {
   const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
   if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
   for (std::uint32_t i = 0; i < n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));
@@ -67,30 +68,32 @@ runtime_state::runtime_state(const runtime_options& opts)
   if (!the_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel)) {
     throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
   }
+  output = std::make_unique<io_impl::writer>();
   sched = std::make_unique<sched::scheduler>(n, std::move(hooks));
 }
 
 runtime_state::~runtime_state() {
   sched.reset();  // joins the workers (shut_down stopped them)
+  output.reset();  // writes what is queued
   locals.clear();
   the_runtime.store(nullptr, std::memory_order_release);
 }
 
-void* runtime_state::allocate(std::size_t size) {
+void* runtime_state::allocate(std::size_t size, bool pcb) {
   if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
-    return local(*w).pool.allocate(size);
+    return (pcb ? local(*w).pcb_pool : local(*w).pool).allocate(size);
   }
   std::lock_guard lock(shared_mutex_);
-  return shared_pool_.allocate(size);
+  return (pcb ? shared_pcb_pool_ : shared_pool_).allocate(size);
 }
 
-void runtime_state::free(void* block, std::size_t size) noexcept {
+void runtime_state::free(void* block, std::size_t size, bool pcb) noexcept {
   if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
-    local(*w).pool.free(block, size);
+    (pcb ? local(*w).pcb_pool : local(*w).pool).free(block, size);
     return;
   }
   std::lock_guard lock(shared_mutex_);
-  shared_pool_.free(block, size);
+  (pcb ? shared_pcb_pool_ : shared_pool_).free(block, size);
 }
 
 proc::slot_cache* runtime_state::slot_cache_here() noexcept {
@@ -153,12 +156,23 @@ exit_reason runtime_state::wait_for_initial() {
 void runtime_state::shut_down() {
   sched->stop();
   sched->join();  // no process runs from here on
+  if (io_server) {
+    if (process_control* server = table.find(*io_server)) {
+      io_impl::drain_mailbox(*server, *output);
+      release(*server);
+    }
+  }
   for (const pid& id : table.pids()) {
     if (process_control* p = table.find(id)) {
       release(*p);  // find's reference; the table's keeps it alive until shut_down_process drops it
       shut_down_process(*p);
     }
   }
+}
+
+void runtime_state::start_io_server() {
+  io_server = spawn([this]() { return io_impl::serve(*output); });
+  register_name(atom("user"), *io_server);
 }
 
 runtime_state* current_runtime() noexcept { return the_runtime.load(std::memory_order_acquire); }
@@ -195,9 +209,9 @@ std::uint32_t runtime::schedulers() const noexcept { return static_cast<std::uin
 
 void runtime::start() {
   if (detail::current_process_or_null() != nullptr) throw std::logic_error("runtime::run called inside a process");
-  if (state_->initial || state_->capture_initial.exchange(true)) {
-    throw std::logic_error("runtime::run may be called once per runtime");
-  }
+  if (state_->initial || state_->io_server) throw std::logic_error("runtime::run may be called once per runtime");
+  state_->start_io_server();
+  state_->capture_initial.store(true);
 }
 
 exit_reason runtime::finish() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include <beam/pid.hpp>
@@ -17,6 +18,7 @@
 #include <beam/term.hpp>
 
 #include "base/pool.hpp"
+#include "io/io_server.hpp"
 #include "proc/process_control.hpp"
 #include "proc/process_table.hpp"
 #include "sched/scheduler.hpp"
@@ -26,8 +28,9 @@ namespace beam::detail {
 
 // What each scheduler keeps for itself. Owner worker only.
 struct worker_local {
-  worker_local(base::chunk_store& store, std::uint64_t now_ms) : pool(store), timers(now_ms) {}
+  worker_local(base::chunk_store& store, std::uint64_t now_ms) : pool(store), pcb_pool(store), timers(now_ms) {}
   base::pool_set pool;
+  base::pool_set pcb_pool;  // PCBs only: type-stable (see process_control.hpp)
   proc::slot_cache slots;
   timer::timer_wheel timers;
 };
@@ -38,8 +41,9 @@ class runtime_state {
   ~runtime_state();
 
   // The calling thread's pools: its worker's, or the shared ones under `shared_mutex_` for other threads.
-  void* allocate(std::size_t size);
-  void free(void* block, std::size_t size) noexcept;
+  // `pcb` picks the PCB-only pools.
+  void* allocate(std::size_t size, bool pcb = false);
+  void free(void* block, std::size_t size, bool pcb = false) noexcept;
   [[nodiscard]] proc::slot_cache* slot_cache_here() noexcept;
   [[nodiscard]] worker_local& local(const sched::worker& w) noexcept { return *locals[w.index()]; }
 
@@ -55,6 +59,22 @@ class runtime_state {
   // The owner of `p` (`on` is its worker, or nullptr at shutdown): forgets p's receive timer, if any.
   void end_receive_timer(process_control& p, sched::worker* on) noexcept;
 
+  // Registered names (registry.cpp). The lock is taken only by the name functions and by the exit of a named
+  // process; spawn, send to a pid and the exit of an unnamed process never take it.
+  std::mutex names_mutex;
+  std::unordered_map<std::uint32_t, pid> names;  // atom index -> pid; names_mutex
+  // Exit path of `p`: drops its name, if it has one.
+  void release_name(process_control& p) noexcept;
+
+  // send_after timers by reference (timers.cpp): each holds one reference of its entry.
+  std::mutex timers_mutex;
+  std::unordered_map<term, timer::timer_entry*> timers_by_ref;  // timers_mutex
+  // Drops the listing of the timer `id` (it fired).
+  void forget_timer(const reference& id) noexcept;
+
+  // Spawns the I/O server (registered as `user`); from runtime::run, before the initial process.
+  void start_io_server();
+
   void on_initial_exit(const term& reason);
   exit_reason wait_for_initial();
   void shut_down();
@@ -64,13 +84,16 @@ class runtime_state {
   base::chunk_store chunks;  // before everything that allocates from it
   proc::process_table table;
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker, built before the workers start
+  std::unique_ptr<io_impl::writer> output;  // the I/O server's writer thread
   std::unique_ptr<sched::scheduler> sched;
+  std::optional<pid> io_server;             // set by start_io_server, before the initial process
   std::optional<pid> initial;              // set by the spawn that run() makes, before the process can run
   std::atomic<bool> capture_initial{false};  // run() sets it; that spawn clears it
 
  private:
   std::mutex shared_mutex_;
-  base::pool_set shared_pool_;  // shared_mutex_
+  base::pool_set shared_pool_;      // shared_mutex_
+  base::pool_set shared_pcb_pool_;  // shared_mutex_
 
   std::mutex initial_mutex_;
   std::condition_variable initial_done_;
