@@ -247,3 +247,50 @@ TEST_P(ProcessTest, SpawningPastTheLimitIsASystemLimitErrorAndFreedSlotsComeBack
 BEAM_SCHEDULER_COUNTS(ProcessTest);
 
 }  // namespace
+
+namespace {
+
+class HogTest : public beam::testing::RuntimeTest {};
+
+// As many hogs as schedulers spin without ever calling the runtime; a ping-pong pair must still run to the end
+// while they spin (the monitor hands the stuck schedulers' queues to spares), and each hog is reported once.
+TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
+  captured_log log;
+  beam::runtime rt(options());
+  std::atomic<bool> release_hogs{false};
+  std::atomic<int> hogs_spinning{0};
+  bool pair_done_while_hogs_spun = false;
+  rt.run([&]() -> beam::process {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
+    for (std::uint32_t i = 0; i < GetParam(); ++i) {
+      beam::spawn([&]() -> beam::process {
+        ++hogs_spinning;
+        while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
+        }
+        --hogs_spinning;
+        co_return;
+      });
+    }
+    while (hogs_spinning.load() < static_cast<int>(GetParam())) co_await beam::yield();  // every scheduler is stuck
+    const beam::pid me = beam::self();
+    beam::pid ponger = beam::spawn([]() -> beam::process {
+      for (;;) {
+        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) {
+          beam::send(from, "pong"_a);
+        }));
+      }
+    });
+    for (int i = 0; i < 1000; ++i) {
+      beam::send(ponger, beam::tuple("ping"_a, me));
+      co_await beam::receive(beam::on("pong"_a, [] {}));
+    }
+    pair_done_while_hogs_spun = hogs_spinning.load() > 0 && !release_hogs.load();
+    release_hogs = true;
+  });
+  EXPECT_TRUE(pair_done_while_hogs_spun);
+  EXPECT_TRUE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
+}
+
+BEAM_SCHEDULER_COUNTS(HogTest);
+
+}  // namespace

@@ -55,7 +55,7 @@ class SchedulerTest : public ::testing::TestWithParam<std::uint32_t> {};
 TEST_P(SchedulerTest, EveryTaskOfATreeRunsExactlyOnce) {
   tree_task::shared s;
   {
-    scheduler sched(GetParam(), {});
+    scheduler sched({.workers = GetParam()}, {});
     s.pending.store(1);
     sched.submit(new tree_task(s, 5));  // 1 + 10 + ... + 10^5 = 111111 tasks
     std::unique_lock lock(s.mutex);
@@ -72,7 +72,7 @@ TEST_P(SchedulerTest, EveryTaskOfATreeRunsExactlyOnce) {
 TEST_P(SchedulerTest, TasksSubmittedFromOutsideAllRun) {
   tree_task::shared s;
   {
-    scheduler sched(GetParam(), {});
+    scheduler sched({.workers = GetParam()}, {});
     constexpr int n = 20000;
     s.pending.store(n);
     for (int i = 0; i < n; ++i) sched.submit(new tree_task(s, 0));

@@ -60,7 +60,7 @@ std::size_t process_count() { return detail::runtime_for("beam::process_count").
 system_info_t system_info() {
   detail::runtime_state& rt = detail::runtime_for("beam::system_info");
   const atom_table_info atoms = atom_table_stats();
-  return {rt.table.limit(), rt.table.count(), static_cast<std::uint32_t>(rt.locals.size()), atoms.count,
+  return {rt.table.limit(), rt.table.count(), rt.schedulers, atoms.count,
           atoms.limit};
 }
 

@@ -83,6 +83,7 @@ void process_table::insert(detail::process_control& p, slot_cache* cache) {
   }
   p.number = n;
   p.serial = slots_[n].serial.load(std::memory_order_relaxed);
+  p.tag = std::uint64_t{p.serial} << 32 | n;  // how the scheduler names it in reports
   p.refs.store(1, std::memory_order_release);  // the table's reference; pairs with try_retain's acquire
   slots_[n].pcb.store(&p, std::memory_order_release);  // pairs with find's acquire: the PCB is fully built
 }

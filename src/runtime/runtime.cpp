@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/logger.hpp>
 #include <beam/registry.hpp>
 #include <beam/runtime.hpp>
 
@@ -58,18 +59,33 @@ runtime_state::runtime_state(const runtime_options& opts)
     : options(opts), table(validate_limit(opts.process_limit)), shared_pool_(chunks), shared_pcb_pool_(chunks) {
   const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
   if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
-  for (std::uint32_t i = 0; i < n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));
-  sched::worker_hooks hooks{[this](sched::worker& w) {
-    const std::uint64_t next = local(w).timers.poll(now_ms());
-    return next == timer::timer_wheel::no_deadline ? std::chrono::steady_clock::time_point::max()
-                                                   : started + std::chrono::milliseconds(next);
-  }};
+  schedulers = n;
+  for (std::uint32_t i = 0; i < 2 * n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
+  sched::worker_hooks hooks{
+      .poll =
+          [this](sched::worker& w) {
+            worker_local& l = local(w);
+            std::lock_guard lock(l.timers_mutex);
+            const std::uint64_t next = l.timers.poll(now_ms());
+            return next == timer::timer_wheel::no_deadline ? std::chrono::steady_clock::time_point::max()
+                                                           : started + std::chrono::milliseconds(next);
+          },
+      .long_slice =
+          [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
+            const pid who(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32));
+            beam::log(log_level::warning,
+                      fmt::format("long_schedule: process #PID<0.{}.{}> has run {} ms on scheduler {} without "
+                                  "yielding; its run queue goes to a spare scheduler",
+                                  who.number(), who.serial(),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(ran).count(), w.index() + 1));
+          },
+  };
   runtime_state* expected = nullptr;
   if (!the_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel)) {
     throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
   }
   output = std::make_unique<io_impl::writer>();
-  sched = std::make_unique<sched::scheduler>(n, std::move(hooks));
+  sched = std::make_unique<sched::scheduler>(sched::scheduler_options{.workers = n, .spares = n}, std::move(hooks));
 }
 
 runtime_state::~runtime_state() {
@@ -127,14 +143,18 @@ void runtime_state::start_receive_timer(process_control& p, std::chrono::steady_
   t->deadline_ms = to_ms(deadline);
   p.receive_timer = t;
   p.receive_timer_worker = w->index();
-  local(*w).timers.insert(t);
+  worker_local& l = local(*w);
+  std::lock_guard lock(l.timers_mutex);
+  l.timers.insert(t);
 }
 
 void runtime_state::end_receive_timer(process_control& p, sched::worker* on) noexcept {
   timer::timer_entry* t = std::exchange(p.receive_timer, nullptr);
   if (t == nullptr) return;
   if (t->cancel() && on != nullptr && on->index() == p.receive_timer_worker) {
-    local(*on).timers.remove(t);  // on the wheel's own thread: unlink now rather than at the deadline
+    worker_local& l = local(*on);  // on the wheel's own thread: unlink now rather than at the deadline
+    std::lock_guard lock(l.timers_mutex);
+    l.timers.remove(t);
   }
   t->release();
 }
@@ -205,7 +225,7 @@ std::uint32_t default_schedulers() {
 runtime::runtime(runtime_options options) : state_(std::make_unique<detail::runtime_state>(options)) {}
 runtime::~runtime() = default;
 
-std::uint32_t runtime::schedulers() const noexcept { return static_cast<std::uint32_t>(state_->locals.size()); }
+std::uint32_t runtime::schedulers() const noexcept { return state_->schedulers; }
 
 void runtime::start() {
   if (detail::current_process_or_null() != nullptr) throw std::logic_error("runtime::run called inside a process");

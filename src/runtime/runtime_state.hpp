@@ -32,7 +32,9 @@ struct worker_local {
   base::pool_set pool;
   base::pool_set pcb_pool;  // PCBs only: type-stable (see process_control.hpp)
   proc::slot_cache slots;
-  timer::timer_wheel timers;
+  // The timers are the owner's, but the monitor thread polls them while the owner is stuck in a long slice.
+  std::mutex timers_mutex;
+  timer::timer_wheel timers;  // timers_mutex
 };
 
 class runtime_state {
@@ -80,6 +82,7 @@ class runtime_state {
   void shut_down();
 
   const runtime_options options;
+  std::uint32_t schedulers = 0;  // regular schedulers (spares not counted)
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   base::chunk_store chunks;  // before everything that allocates from it
   proc::process_table table;

@@ -45,7 +45,9 @@ reference start_send_timer(std::chrono::milliseconds delay, term dest, term mess
     std::lock_guard lock(rt.timers_mutex);
     rt.timers_by_ref.emplace(term(id), t);
   }
-  rt.local(*w).timers.insert(t);
+  detail::worker_local& l = rt.local(*w);
+  std::lock_guard lock(l.timers_mutex);
+  l.timers.insert(t);
   return id;
 }
 

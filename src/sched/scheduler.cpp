@@ -104,9 +104,30 @@ bool worker::park_until_work() {
   return !owner_.stopping_.load();
 }
 
+bool worker::is_spare() const noexcept { return index_ >= owner_.options_.workers; }
+
+void worker::run_task(task* t) {
+  const std::uint64_t seq = slice_seq_.load(std::memory_order_relaxed);  // only we write it
+  slice_tag_.store(t->tag, std::memory_order_relaxed);
+  slice_seq_.store(seq + 1, std::memory_order_release);  // odd: in a slice (the monitor reads tag after seq)
+  t->run(t, *this);
+  slice_seq_.store(seq + 2, std::memory_order_relaxed);
+}
+
+// A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
+bool worker::retire_if_unneeded() {
+  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty()) return false;
+  active_.store(false, std::memory_order_relaxed);
+  return true;
+}
+
 void worker::run_loop() {
   current_worker = this;
   while (!owner_.stopping_.load(std::memory_order_acquire)) {  // pairs with stop()'s release
+    if (!active_.load(std::memory_order_acquire)) {  // an idle spare: pairs with start_spare's release
+      parker_.park();
+      continue;
+    }
     if (owner_.hooks_.poll) owner_.hooks_.poll(*this);
     task* t = find_work();
     if (t == nullptr) {
@@ -114,6 +135,7 @@ void worker::run_loop() {
         spinning_ = false;
         owner_.spinning_.fetch_sub(1);
       }
+      if (retire_if_unneeded()) continue;
       if (!park_until_work()) break;
       continue;
     }
@@ -121,17 +143,23 @@ void worker::run_loop() {
       spinning_ = false;
       if (owner_.spinning_.fetch_sub(1) == 1) owner_.wake_one_if_needed();  // the last spinner found work
     }
-    t->run(t, *this);
+    run_task(t);
   }
   if (spinning_) owner_.spinning_.fetch_sub(1);
   current_worker = nullptr;
 }
 
-scheduler::scheduler(std::uint32_t workers, worker_hooks hooks) : hooks_(std::move(hooks)) {
-  BEAM_ASSERT(workers >= 1, "a scheduler needs a worker");
-  workers_.reserve(workers);
-  for (std::uint32_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<worker>(*this, i));
+scheduler::scheduler(scheduler_options options, worker_hooks hooks) : options_(options), hooks_(std::move(hooks)) {
+  BEAM_ASSERT(options_.workers >= 1, "a scheduler needs a worker");
+  if (options_.spares == 0) options_.spares = options_.workers;
+  const std::uint32_t total = options_.workers + options_.spares;
+  workers_.reserve(total);
+  for (std::uint32_t i = 0; i < total; ++i) {
+    workers_.push_back(std::make_unique<worker>(*this, i));
+    if (workers_.back()->is_spare()) workers_.back()->active_.store(false, std::memory_order_relaxed);
+  }
   for (auto& w : workers_) w->thread_ = std::thread([&w] { w->run_loop(); });
+  monitor_ = std::thread([this] { monitor_loop(); });
 }
 
 scheduler::~scheduler() {
@@ -143,11 +171,61 @@ void scheduler::join() {
   for (auto& w : workers_) {
     if (w->thread_.joinable()) w->thread_.join();
   }
+  if (monitor_.joinable()) monitor_.join();
 }
 
 void scheduler::stop() {
-  stopping_.store(true, std::memory_order_release);
+  {
+    std::lock_guard lock(monitor_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  monitor_wake_.notify_all();
   for (auto& w : workers_) w->parker_.unpark();
+}
+
+void scheduler::start_spare() {
+  for (auto& w : workers_) {
+    bool idle = false;
+    if (w->is_spare() && w->active_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) {
+      w->parker_.unpark();
+      return;
+    }
+  }
+}
+
+// The monitor thread. Looks at every worker each millisecond while any is in a slice (every 5 ms otherwise): a
+// slice seen for longer than the threshold is reported once, and a spare is started to run the stuck worker's
+// queue (it steals from it, as any worker may) and to poll its timers.
+void scheduler::monitor_loop() {
+  using clock = std::chrono::steady_clock;
+  std::unique_lock lock(monitor_mutex_);
+  auto interval = std::chrono::milliseconds(5);
+  while (!monitor_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
+    const clock::time_point now = clock::now();
+    std::uint32_t stuck = 0;
+    bool any_slice = false;
+    for (auto& w : workers_) {
+      const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
+      if (seq % 2 == 0) continue;
+      any_slice = true;
+      if (seq != w->seen_seq_) {
+        w->seen_seq_ = seq;
+        w->seen_at_ = now;
+        w->reported_ = false;
+        continue;
+      }
+      if (now - w->seen_at_ < options_.long_slice) continue;
+      ++stuck;
+      if (!w->reported_) {
+        w->reported_ = true;
+        if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), now - w->seen_at_);
+        start_spare();
+      }
+      if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
+    }
+    stuck_.store(stuck, std::memory_order_relaxed);
+    interval = std::chrono::milliseconds(any_slice ? 1 : 5);
+  }
 }
 
 void scheduler::submit(task* t) {

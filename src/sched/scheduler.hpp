@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,10 +20,22 @@ namespace beam::sched {
 
 class scheduler;
 
-// What a layer above the scheduler (timers, I/O) does on each worker: `poll` runs due work and returns the next
-// deadline (time_point::max() when none), called before each search for work and when a parked worker wakes.
+// What a layer above the scheduler (timers, I/O) does for the workers.
 struct worker_hooks {
+  // Runs due work and returns the next deadline (time_point::max() when none). Called by a worker for itself before
+  // each search for work and when it wakes; and by the monitor thread for a worker stuck in a long slice (so the
+  // upper layer must make it safe from a second thread, e.g. a lock around the worker's timers).
   std::function<std::chrono::steady_clock::time_point(worker&)> poll;
+  // The monitor thread reports a slice that has run longer than the threshold, once per slice.
+  std::function<void(worker&, std::uint64_t task_tag, std::chrono::steady_clock::duration ran)> long_slice;
+};
+
+struct scheduler_options {
+  std::uint32_t workers = 1;
+  // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
+  std::uint32_t spares = 0;
+  // A slice longer than this is reported and its worker's queue handed to a spare.
+  std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
 };
 
 // One scheduler thread with its run queue. Fields without a note are touched by the owner thread only.
@@ -39,6 +52,8 @@ class worker {
 
   // Owner only: makes `t` runnable on this worker (overflowing half the local queue to the global queue).
   void push(task* t);
+  // A spare: a worker the monitor starts only while others are stuck in long slices.
+  [[nodiscard]] bool is_spare() const noexcept;
 
   // Per-worker state that upper layers attach (the timer wheel, pools). Owner only after start-up.
   void* extension = nullptr;
@@ -49,6 +64,8 @@ class worker {
   task* find_work();
   task* steal();
   bool park_until_work();
+  void run_task(task* t);
+  bool retire_if_unneeded();
 
   scheduler& owner_;
   const std::uint32_t index_;
@@ -58,12 +75,21 @@ class worker {
   std::uint32_t ticks_ = 0;
   bool spinning_ = false;
   std::thread thread_;
+  // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of each
+  // slice and stores the task's tag first (relaxed: a late view only delays a report by one look). Reading no
+  // clock on the hot path, the monitor times a slice from when it first saw that odd number.
+  std::atomic<std::uint64_t> slice_seq_{0};
+  std::atomic<std::uint64_t> slice_tag_{0};
+  std::uint64_t seen_seq_ = 0;                                  // monitor thread only
+  std::chrono::steady_clock::time_point seen_at_{};             // monitor thread only
+  bool reported_ = false;                                       // monitor thread only: this slice was reported
+  std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
 
 class scheduler {
  public:
-  // Starts `workers` threads (>= 1).
-  scheduler(std::uint32_t workers, worker_hooks hooks);
+  // Starts the worker threads and the monitor thread.
+  scheduler(scheduler_options options, worker_hooks hooks);
   ~scheduler();  // stop() then join()
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;
@@ -75,7 +101,9 @@ class scheduler {
   // Any thread but a worker: waits for the workers to exit their loops (after stop()).
   void join();
 
+  // All workers, spares included (spares have the highest indices).
   [[nodiscard]] std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+  [[nodiscard]] std::uint32_t regular_workers() const noexcept { return options_.workers; }
   [[nodiscard]] worker& at(std::uint32_t i) noexcept { return *workers_[i]; }
   // Tasks still queued anywhere (after stop(): what was never run). Only when the workers have stopped.
   template <class F>
@@ -87,7 +115,10 @@ class scheduler {
   task* pop_global(worker& w);
   void wake_one_if_needed();
   bool any_work_visible() const noexcept;
+  void monitor_loop();
+  void start_spare();
 
+  scheduler_options options_;
   worker_hooks hooks_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::atomic<bool> stopping_{false};
@@ -105,6 +136,13 @@ class scheduler {
   std::vector<worker*> idle_;  // idle_mutex_
   std::atomic<std::uint32_t> idle_count_{0};
   std::atomic<std::uint32_t> spinning_{0};
+
+  // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the workers in a
+  // long slice at its last look (spares read it to decide whether to stop).
+  std::atomic<std::uint32_t> stuck_{0};
+  std::mutex monitor_mutex_;
+  std::condition_variable monitor_wake_;  // stop() wakes the monitor early
+  std::thread monitor_;
 };
 
 template <class F>

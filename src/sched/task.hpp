@@ -2,6 +2,8 @@
 // a function to run it, so run queues and stealing can be built and tested alone.
 #pragma once
 
+#include <cstdint>
+
 namespace beam::sched {
 
 class worker;
@@ -13,6 +15,7 @@ struct task {
   explicit task(run_fn fn) noexcept : run(fn) {}
   run_fn run;
   task* next = nullptr;
+  std::uint64_t tag = 0;  // what the upper layer names the task by in reports (a pid); immutable while queued
 };
 
 }  // namespace beam::sched
