@@ -263,7 +263,7 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
   rt.run([&]() -> beam::process {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
     for (std::uint32_t i = 0; i < GetParam(); ++i) {
-      beam::spawn([&]() -> beam::process {
+      beam::spawn([&release_hogs, &hogs_spinning, deadline]() -> beam::process {  // the test's locals outlive them
         ++hogs_spinning;
         while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
         }

@@ -23,6 +23,8 @@
 // come back at once and contend on the victim's head).
 #include "sched/scheduler.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "base/assert.hpp"
@@ -32,6 +34,12 @@ namespace {
 thread_local worker* current_worker = nullptr;
 constexpr std::uint32_t global_check_interval = 61;
 constexpr int steal_rounds = 2;
+
+std::chrono::nanoseconds thread_cpu_time(clockid_t clock) noexcept {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
 
 std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
   state ^= state << 13;
@@ -158,7 +166,10 @@ scheduler::scheduler(scheduler_options options, worker_hooks hooks) : options_(o
     workers_.push_back(std::make_unique<worker>(*this, i));
     if (workers_.back()->is_spare()) workers_.back()->active_.store(false, std::memory_order_relaxed);
   }
-  for (auto& w : workers_) w->thread_ = std::thread([&w] { w->run_loop(); });
+  for (auto& w : workers_) {
+    w->thread_ = std::thread([&w] { w->run_loop(); });
+    pthread_getcpuclockid(w->thread_.native_handle(), &w->cpu_clock_);
+  }
   monitor_ = std::thread([this] { monitor_loop(); });
 }
 
@@ -197,28 +208,27 @@ void scheduler::start_spare() {
 // slice seen for longer than the threshold is reported once, and a spare is started to run the stuck worker's
 // queue (it steals from it, as any worker may) and to poll its timers.
 void scheduler::monitor_loop() {
-  using clock = std::chrono::steady_clock;
   std::unique_lock lock(monitor_mutex_);
   auto interval = std::chrono::milliseconds(5);
   while (!monitor_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
-    const clock::time_point now = clock::now();
     std::uint32_t stuck = 0;
     bool any_slice = false;
     for (auto& w : workers_) {
       const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
       if (seq % 2 == 0) continue;
       any_slice = true;
+      const std::chrono::nanoseconds cpu = thread_cpu_time(w->cpu_clock_);
       if (seq != w->seen_seq_) {
         w->seen_seq_ = seq;
-        w->seen_at_ = now;
+        w->seen_cpu_ = cpu;
         w->reported_ = false;
         continue;
       }
-      if (now - w->seen_at_ < options_.long_slice) continue;
+      if (cpu - w->seen_cpu_ < options_.long_slice) continue;
       ++stuck;
       if (!w->reported_) {
         w->reported_ = true;
-        if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), now - w->seen_at_);
+        if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
         start_spare();
       }
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now

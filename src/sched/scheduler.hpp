@@ -2,6 +2,8 @@
 // The design note is at the top of scheduler.cpp.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -77,11 +79,13 @@ class worker {
   std::thread thread_;
   // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of each
   // slice and stores the task's tag first (relaxed: a late view only delays a report by one look). Reading no
-  // clock on the hot path, the monitor times a slice from when it first saw that odd number.
+  // clock on the hot path, the monitor times a slice by the thread's CPU time since it first saw that odd number:
+  // a thread the OS preempted is not stuck, and a spare would not help it.
   std::atomic<std::uint64_t> slice_seq_{0};
   std::atomic<std::uint64_t> slice_tag_{0};
+  clockid_t cpu_clock_{};                                       // set before the monitor starts; then read-only
   std::uint64_t seen_seq_ = 0;                                  // monitor thread only
-  std::chrono::steady_clock::time_point seen_at_{};             // monitor thread only
+  std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
   bool reported_ = false;                                       // monitor thread only: this slice was reported
   std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
