@@ -10,3 +10,11 @@
 #include <beam/etf.hpp>
 #include <beam/inspect.hpp>
 #include <beam/parse.hpp>
+#include <beam/logger.hpp>
+#include <beam/process.hpp>
+#include <beam/receive.hpp>
+#include <beam/runtime.hpp>
+#include <beam/process_info.hpp>
+#include <beam/registry.hpp>
+#include <beam/timer.hpp>
+#include <beam/io.hpp>

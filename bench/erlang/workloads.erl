@@ -1,0 +1,131 @@
+%% bench/erlang/workloads.erl: the Erlang twins of beampp's process benchmarks (tools/workloads.cpp), same
+%% workloads, same keys. Run: erl +P 134217727 -noshell -pa DIR -run workloads main w1_spawn_exit n=1000000
+%% Prints: RESULT system=erlang schedulers=S workload=... key=value ...
+-module(workloads).
+-export([main/1]).
+
+main([Name | Args]) ->
+    Params = maps:merge(defaults(list_to_atom(Name)), parse(Args)),
+    Results = run(list_to_atom(Name), Params),
+    Line = io_lib:format("RESULT system=erlang schedulers=~b workload=~s~s~s~n",
+                         [erlang:system_info(schedulers_online), Name, kv(lists:sort(maps:to_list(Params))),
+                          kv(Results)]),
+    io:put_chars(Line),
+    halt(0).
+
+defaults(w1_spawn_exit) -> #{n => 1000000};
+defaults(w2_idle_memory) -> #{n => 1000000};
+defaults(w3_ring) -> #{procs => 10000, hops => 1000000};
+defaults(w3_pingpong) -> #{round_trips => 1000000};
+defaults(w4_skynet) -> #{leaves => 1000000};
+defaults(w5_fan_in) -> #{senders => 4, per_sender => 2500000};
+defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000}.
+
+parse(Args) ->
+    maps:from_list([begin [K, V] = string:split(A, "="), {list_to_atom(K), list_to_integer(V)} end || A <- Args]).
+
+kv(Pairs) -> [io_lib:format(" ~s=~s", [K, fmt(V)]) || {K, V} <- Pairs].
+fmt(V) when is_float(V) -> float_to_list(V, [{decimals, 1}]);
+fmt(V) when is_integer(V) -> integer_to_list(V).
+
+now_ns() -> erlang:monotonic_time(nanosecond).
+
+%% Spawned with message_queue_data=off_heap, as the issue's reference figures were measured.
+spawn_off(F) -> spawn_opt(F, [{message_queue_data, off_heap}]).
+
+run(w1_spawn_exit, #{n := N}) ->
+    Parent = self(),
+    T0 = now_ns(),
+    [spawn_off(fun() -> Parent ! done end) || _ <- lists:seq(1, N)],
+    [receive done -> ok end || _ <- lists:seq(1, N)],
+    [{ns_per_proc, (now_ns() - T0) / N}];
+run(w2_idle_memory, #{n := N}) ->
+    Parent = self(),
+    erlang:garbage_collect(),
+    Before = rss(),
+    T0 = now_ns(),
+    spawn_idle(Parent, N),
+    wait_n(ready, N),
+    Ns = now_ns() - T0,
+    [{rss_bytes_per_proc, (rss() - Before) / N}, {ns_per_spawn, Ns / N}];
+run(w3_ring, #{procs := P, hops := H}) ->
+    Next = lists:foldl(fun(_, Nx) -> spawn_off(fun() -> ring(Nx) end) end, self(), lists:seq(2, P)),
+    T0 = now_ns(),
+    Next ! H,
+    ring_head(Next),
+    Ns = now_ns() - T0,
+    Next ! -1,
+    [{ns_per_hop, Ns / H}];
+run(w3_pingpong, #{round_trips := R}) ->
+    Ponger = spawn_off(fun pong/0),
+    T0 = now_ns(),
+    ping(Ponger, R),
+    Ns = now_ns() - T0,
+    Ponger ! stop,
+    [{ns_per_round_trip, Ns / R}];
+run(w4_skynet, #{leaves := L}) ->
+    T0 = now_ns(),
+    Self = self(),
+    spawn_off(fun() -> skynet(Self, 0, L) end),
+    Sum = receive S -> S end,
+    [{sum, Sum}, {total_ms, (now_ns() - T0) / 1.0e6}];
+run(w5_fan_in, #{senders := S, per_sender := P}) ->
+    Sink = self(),
+    T0 = now_ns(),
+    [spawn_off(fun() -> send_n(Sink, P) end) || _ <- lists:seq(1, S)],
+    count(S * P),
+    [{msgs_per_sec, S * P / ((now_ns() - T0) / 1.0e9)}];
+run(w6_fairness, #{hogs := H, window_ms := W}) ->
+    Stop = atomics:new(1, []),
+    [spawn_off(fun() -> hog(Stop) end) || _ <- lists:seq(1, H)],
+    Ponger = spawn_off(fun pong/0),
+    End = now_ns() + W * 1000000,
+    Trips = lists:sort(timed_pings(Ponger, End, now_ns(), [])),
+    atomics:put(Stop, 1, 1),
+    Ponger ! stop,
+    N = length(Trips),
+    At = fun(Q) -> lists:nth(max(1, round(Q * N)), Trips) / 1000 end,
+    [{round_trips, N}, {p50_us, At(0.5)}, {p99_us, At(0.99)}, {max_us, lists:last(Trips) / 1000}].
+
+rss() ->
+    {ok, Statm} = file:read_file("/proc/self/statm"),
+    [_, Resident | _] = string:split(binary_to_list(Statm), " ", all),
+    list_to_integer(Resident) * 4096.
+
+spawn_idle(_, 0) -> ok;
+spawn_idle(Parent, N) -> spawn_off(fun() -> Parent ! ready, receive _ -> ok end end), spawn_idle(Parent, N - 1).
+
+wait_n(_, 0) -> ok;
+wait_n(M, N) -> receive M -> wait_n(M, N - 1) end.
+
+ring(Next) -> receive N when N =< 0 -> Next ! N - 1; N -> Next ! N - 1, ring(Next) end.
+ring_head(Next) -> receive N when N =< 0 -> ok; N -> Next ! N - 1, ring_head(Next) end.
+
+pong() -> receive {ping, From} -> From ! pong, pong(); stop -> ok end.
+ping(_, 0) -> ok;
+ping(P, N) -> P ! {ping, self()}, receive pong -> ping(P, N - 1) end.
+
+skynet(Parent, Num, 1) -> Parent ! Num;
+skynet(Parent, Num, Size) ->
+    Self = self(),
+    Child = Size div 10,
+    [spawn_off(fun() -> skynet(Self, Num + I * Child, Child) end) || I <- lists:seq(0, 9)],
+    Parent ! sum_children(10, 0).
+sum_children(0, Acc) -> Acc;
+sum_children(K, Acc) -> receive S -> sum_children(K - 1, Acc + S) end.
+
+send_n(_, 0) -> ok;
+send_n(Sink, N) -> Sink ! N, send_n(Sink, N - 1).
+count(0) -> ok;
+count(N) -> receive _ -> count(N - 1) end.
+
+hog(Stop) -> case atomics:get(Stop, 1) of 0 -> hog(Stop); _ -> ok end.
+
+timed_pings(P, End, T, Acc) ->
+    P ! {ping, self()},
+    receive pong -> ok end,
+    Now = now_ns(),
+    case Now >= End of
+        true -> [Now - T | Acc];
+        false -> timed_pings(P, End, Now, [Now - T | Acc])
+    end.

@@ -1,0 +1,230 @@
+// beam/process.hpp: processes. A process body is a coroutine returning beam::process; it runs on the runtime's
+// schedulers, many per thread, and owns a mailbox. Anything that waits (receive, sleep, yield) is co_awaited.
+//
+//   beam::process greeter(int id) {
+//     co_await beam::receive(beam::on("stop"_a, [] {}));
+//   }
+//   beam::pid p = beam::spawn(greeter, 1);
+//
+// Nested helpers that need to wait are beam::task<T> coroutines, co_awaited from the body.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <typeinfo>
+#include <span>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <beam/detail/process_base.hpp>
+#include <beam/pid.hpp>
+#include <beam/term.hpp>
+
+namespace beam {
+
+// The return type of a process body. Created suspended; spawn() schedules it.
+class [[nodiscard]] process {
+ public:
+  struct promise_type {
+    process get_return_object() noexcept { return process(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    auto final_suspend() noexcept {
+      struct exited {
+        bool await_ready() noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) noexcept {
+          detail::note_suspend(detail::current_process("process exit"), h, detail::suspend_reason::exited);
+        }
+        void await_resume() noexcept {}
+      };
+      return exited{};
+    }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {
+      detail::note_exception(detail::current_process("process exit"), std::current_exception());
+    }
+    static void* operator new(std::size_t size) { return detail::allocate_frame(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept { detail::free_frame(frame, size); }
+  };
+
+  process(process&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  process& operator=(process&&) = delete;
+  ~process() {
+    if (handle_) handle_.destroy();
+  }
+  // The coroutine, handed to the runtime (which then owns it).
+  [[nodiscard]] std::coroutine_handle<promise_type> release() noexcept { return std::exchange(handle_, {}); }
+
+ private:
+  explicit process(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  std::coroutine_handle<promise_type> handle_;
+};
+
+// A lazily started coroutine that returns T, for helpers deep in a call chain that receive or sleep:
+//   beam::task<int> ask(beam::pid server) { ... co_return co_await beam::receive<int>(); }
+// It starts when awaited and resumes its awaiter by symmetric transfer (no stack growth on long chains).
+template <class T = void>
+class [[nodiscard]] task {
+ public:
+  // Resumes the awaiting coroutine when the task ends (symmetric transfer).
+  struct to_continuation {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return h.promise().continuation;
+    }
+    void await_resume() noexcept {}
+  };
+  struct promise_base {
+    std::coroutine_handle<> continuation;
+    std::exception_ptr error;
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    to_continuation final_suspend() noexcept { return {}; }
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+    static void* operator new(std::size_t size) { return detail::allocate_frame(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept { detail::free_frame(frame, size); }
+  };
+  struct promise_value : promise_base {
+    std::optional<T> value;
+    template <class U>
+    void return_value(U&& v) {
+      value.emplace(std::forward<U>(v));
+    }
+    T take() {
+      if (this->error) std::rethrow_exception(this->error);
+      return std::move(*value);
+    }
+  };
+  struct promise_void : promise_base {
+    void return_void() noexcept {}
+    void take() {
+      if (this->error) std::rethrow_exception(this->error);
+    }
+  };
+  struct promise_type : std::conditional_t<std::is_void_v<T>, promise_void, promise_value> {
+    task get_return_object() noexcept { return task(std::coroutine_handle<promise_type>::from_promise(*this)); }
+  };
+
+  task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+  task& operator=(task&&) = delete;
+  ~task() {
+    if (handle_) handle_.destroy();
+  }
+
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
+    handle_.promise().continuation = awaiter;
+    return handle_;
+  }
+  T await_resume() { return handle_.promise().take(); }
+
+ private:
+  explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  std::coroutine_handle<promise_type> handle_;
+};
+
+// The pid of the calling process. Throws std::logic_error outside a process.
+[[nodiscard]] pid self();
+
+// Sends `message` to `dest` and returns it. Never blocks. A dead or unknown pid: the message is dropped silently.
+term send(const pid& dest, term message);
+// To a registered name. Throws beam::error(badarg) when no process is registered under `name`.
+term send(atom name, term message);
+
+// Ends the calling process with `reason` (normal: a quiet exit). Does not return.
+[[noreturn]] void exit(term reason);
+
+// Gives the rest of this slice to other processes: `co_await beam::yield();`.
+struct yield_awaiter {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const noexcept {
+    auto& p = detail::current_process("beam::yield");
+    detail::bump_reductions(p, 1);
+    detail::note_suspend(p, h, detail::suspend_reason::yield);
+  }
+  void await_resume() const noexcept {}
+};
+[[nodiscard]] inline yield_awaiter yield() { return {}; }
+
+namespace detail {
+// The body's callable and its arguments, stored with the process for its whole life, so a lambda coroutine's
+// captures and by-reference parameters stay valid across every suspension.
+struct closure_base {
+  virtual process start() = 0;
+  virtual ~closure_base() = default;
+};
+template <class F, class... Args>
+struct closure final : closure_base {
+  template <class G, class... As>
+  explicit closure(G&& g, As&&... as) : fn(std::forward<G>(g)), args(std::forward<As>(as)...) {}
+  process start() override { return std::apply(fn, args); }
+  F fn;
+  std::tuple<Args...> args;
+};
+
+}  // namespace detail
+
+// Options of spawn_opt (Erlang's spawn_opt/2).
+struct spawn_options {
+  // Past this many queued messages the process is killed with reason `message_queue_limit` (and a report), so one
+  // flooded process cannot take the node's memory. 0: no limit.
+  std::size_t max_message_queue_len = 0;
+};
+
+namespace detail {
+// What spawn needs to build a process: room for its closure, how to build it there, and its initial call.
+struct spawn_request {
+  std::size_t closure_size;
+  closure_base* (*construct)(void* storage, void* context);  // builds the closure in `storage`
+  void* context;
+  const char* body_name;  // the body's C++ type, for crash reports
+  const spawn_options* options;
+  const export_fun* mfa;  // spawn/3's {Module, Function, Arity}, for process_info's initial_call
+};
+pid spawn_process(const spawn_request& request);
+
+template <class F, class... Args>
+pid spawn_with(const spawn_options* options, const export_fun* mfa, F&& body, Args&&... args) {
+  using closure_type = closure<std::decay_t<F>, std::decay_t<Args>...>;
+  auto make = [&](void* storage) -> closure_base* {
+    return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
+  };
+  static_assert(alignof(closure_type) <= alignof(std::max_align_t));
+  return spawn_process({sizeof(closure_type),
+                        [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
+                        &make, typeid(std::decay_t<F>).name(), options, mfa});
+}
+}  // namespace detail
+
+// spawn/1: starts a process running `body(args...)`. Arguments are copied now; the callable and the copies live as
+// long as the process. Never blocks, never waits for the child. Throws beam::error(system_limit) past the limit.
+template <class F, class... Args>
+  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
+pid spawn(F&& body, Args&&... args) {
+  return detail::spawn_with(nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
+}
+
+// spawn/1 with options.
+template <class F, class... Args>
+  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
+pid spawn_opt(const spawn_options& options, F&& body, Args&&... args) {
+  return detail::spawn_with(&options, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
+}
+
+// spawn/3: starts `module:function(args)` from the export registry (see beam::export_function). An unknown
+// function still gives a pid; the new process exits with reason `undef`, as in Erlang.
+pid spawn(atom module, atom function, std::vector<term> args);
+
+// A C++ function callable by spawn/3 as Module.function(args...): it receives the argument list.
+using exported_function = std::function<process(std::span<const term> args)>;
+// Registers `fn` as `module:function` for any arity (the function checks the arguments it gets).
+void export_function(atom module, atom function, exported_function fn);
+
+}  // namespace beam

@@ -1,0 +1,80 @@
+// proc/exports.cpp: spawn/3's registry of exported C++ functions, and the functions the library exports itself
+// (IO.puts). Lookups take a shared lock; exports are rare and usually made at start-up.
+#include <map>
+#include <shared_mutex>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/io.hpp>
+#include <beam/logger.hpp>
+#include <beam/process.hpp>
+
+#include "proc/process_control.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace {
+
+struct export_table {
+  std::shared_mutex mutex;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, exported_function> functions;  // mutex
+};
+
+process io_puts(std::span<const term> args) {
+  if (args.size() != 1 || !args[0].is_binary()) throw beam::error(term(detail::atoms::badarg), "IO.puts/1 takes one binary");
+  io::puts(args[0].as_string_view());
+  co_return;
+}
+
+export_table& exports() {
+  static export_table* const table = [] {
+    auto* t = new export_table();  // never destroyed: exports may be looked up until the program ends
+    t->functions.emplace(std::pair{atom("Elixir.IO").index(), atom("puts").index()}, &io_puts);
+    return t;
+  }();
+  return *table;
+}
+
+// `IO` and `:"Elixir.IO"` name the same module, as an Elixir alias does.
+atom elixir_module(atom module) {
+  const std::string_view text = module.text();
+  if (text.empty() || text.starts_with("Elixir.") || !(text[0] >= 'A' && text[0] <= 'Z')) return module;
+  return atom(fmt::format("Elixir.{}", text));
+}
+
+std::optional<exported_function> lookup(atom module, atom function) {
+  export_table& t = exports();
+  std::shared_lock lock(t.mutex);
+  for (atom m : {module, elixir_module(module)}) {
+    auto it = t.functions.find({m.index(), function.index()});
+    if (it != t.functions.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+process undefined_function(atom module, atom function, std::size_t arity) {
+  beam::log(log_level::error, fmt::format("Process {} exited: undefined function {}.{}/{}", inspect(term(self())),
+                                          module.text(), function.text(), arity));
+  beam::exit(term(detail::atoms::undef));
+  co_return;
+}
+
+}  // namespace
+
+void export_function(atom module, atom function, exported_function fn) {
+  if (!fn) throw std::invalid_argument("export_function: the function is empty");
+  export_table& t = exports();
+  std::unique_lock lock(t.mutex);
+  t.functions.insert_or_assign({module.index(), function.index()}, std::move(fn));
+}
+
+pid spawn(atom module, atom function, std::vector<term> args) {
+  const export_fun mfa{module, function, static_cast<std::uint8_t>(std::min<std::size_t>(args.size(), 255))};
+  std::optional<exported_function> fn = lookup(module, function);
+  if (!fn) return detail::spawn_with(nullptr, &mfa, &undefined_function, module, function, args.size());
+  return detail::spawn_with(
+      nullptr, &mfa, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); }, std::move(args));
+}
+
+}  // namespace beam

@@ -1,0 +1,357 @@
+// proc/process.cpp: the life of a process: spawn, a scheduling slice, waiting for messages, send, exit.
+//
+// A process is a PCB (process_control.hpp) plus the coroutine frame of its body. The scheduler runs the PCB's task
+// node; run_slice resumes the innermost suspended coroutine of the process and, when the coroutine gives control
+// back, acts on the reason it recorded (note_suspend): requeue it (yield), park it in `waiting` (receive), or tear
+// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/inspect.hpp>
+#include <beam/logger.hpp>
+#include <beam/process.hpp>
+#include <beam/receive.hpp>
+
+#include "proc/process_control.hpp"
+#include "runtime/runtime_state.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace detail {
+namespace {
+
+thread_local process_control* running = nullptr;
+thread_local process_control* spawning = nullptr;  // the process whose body spawn_process is creating
+
+constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
+constexpr std::size_t inline_closure_bytes = 48;
+
+// Thrown by beam::exit; not a std::exception, so `catch (const std::exception&)` in a body does not swallow it.
+struct exit_signal {
+  term reason;
+};
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  return status == 0 && out ? std::string(out.get()) : std::string(name);
+}
+
+// The exit reason for what a body threw, and whether it is a crash to report.
+std::pair<term, bool> reason_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const exit_signal& s) {
+    return {s.reason, false};
+  } catch (const beam::error& err) {
+    return {err.reason(), true};
+  } catch (const std::exception& ex) {
+    const char* type = abi::__cxa_current_exception_type() ? abi::__cxa_current_exception_type()->name() : "exception";
+    return {tuple(atom("exception"), demangle(type), std::string_view(ex.what())), true};
+  } catch (...) {
+    return {tuple(atom("exception"), "unknown", "a non-standard exception"), true};
+  }
+}
+
+// --- PCB memory ---
+// A PCB and, when small, its closure share one pooled block.
+std::size_t pcb_block_size() { return sizeof(process_control) + inline_closure_bytes; }
+
+process_control* new_pcb(runtime_state& rt) {
+  void* block = rt.allocate(pcb_block_size(), /*pcb=*/true);
+  return new (block) process_control(rt);
+}
+
+void free_pcb(process_control* p) noexcept {
+  runtime_state& rt = p->rt;
+  p->mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });  // late senders' messages
+  p->~process_control();
+  rt.free(p, pcb_block_size(), /*pcb=*/true);
+}
+
+void* closure_storage(process_control& p, std::size_t size) {
+  if (size <= inline_closure_bytes) return reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
+  return p.rt.allocate(size);
+}
+
+void destroy_closure(process_control& p) noexcept {
+  if (p.closure == nullptr) return;
+  void* storage = p.closure;
+  const bool inline_storage = storage == reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
+  p.closure->~closure_base();
+  if (!inline_storage) p.rt.free(storage, p.closure_size);
+  p.closure = nullptr;
+}
+
+void report_crash(const process_control& p, const term& reason) {
+  beam::log(log_level::error,
+            fmt::format("Process {} raised an exception\n** (EXIT) {}\n    initial call: {}", inspect(term(p.self())),
+                        inspect(reason), demangle(p.body_name)));
+}
+
+void make_runnable(process_control& p) { p.rt.sched->submit(&p); }
+
+bool ready_to_resume(process_control& p) {
+  if (p.waiter == nullptr) return true;
+  if (p.waiter->try_match(p.waiter)) return true;
+  if (p.timer_fired.load(std::memory_order_acquire) == p.wait_generation) {
+    p.waiter->timed_out = true;
+    return true;
+  }
+  return false;
+}
+
+// Owner only: parks `p` in `waiting`, unless something arrived meanwhile. Once `waiting` is stored, p is no longer
+// ours: a sender may already be running it elsewhere, so only atomics are read after the store. (p may even have
+// ended and its block been reused for another process; the PCB pool is type-stable, so the re-check then only
+// wakes a waiting process spuriously, and run_slice re-checks readiness before resuming anything.)
+void park(process_control& p) {
+  const std::uint32_t generation = p.wait_generation;
+  p.state.store(process_state::waiting);  // seq_cst: before the re-check (wake-up protocol)
+  if (p.mailbox.has_new() || p.timer_fired.load() == generation) wake(p);
+}
+
+void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason = std::nullopt) noexcept;
+
+}  // namespace
+
+bool kill_pending(const process_control& p) noexcept {
+  return p.kill_state.load(std::memory_order_acquire) == process_control::kill_ready;  // pairs with kill()
+}
+
+void run_slice(sched::task* t, sched::worker& on) {
+  process_control& p = *process_control::from_task(t);
+  p.state.store(process_state::running, std::memory_order_relaxed);  // we popped it: it is ours
+  p.last_worker.store(on.index(), std::memory_order_relaxed);
+  if (kill_pending(p)) {
+    exit_process(p, &on, p.kill_reason);
+    return;
+  }
+  running = &p;
+  p.reductions_left = slice_reductions;
+  if (!ready_to_resume(p)) {
+    running = nullptr;
+    park(p);
+    return;
+  }
+  p.waiter = nullptr;
+  p.rt.end_receive_timer(p, &on);
+  p.resume_point.resume();
+  running = nullptr;
+  if (p.reason != suspend_reason::exited && kill_pending(p)) {
+    exit_process(p, &on, p.kill_reason);
+    return;
+  }
+  switch (p.reason) {
+    case suspend_reason::yield:
+      p.state.store(process_state::queued, std::memory_order_relaxed);
+      make_runnable(p);
+      return;
+    case suspend_reason::wait: park(p); return;
+    case suspend_reason::exited: exit_process(p, &on); return;
+  }
+}
+
+namespace {
+
+// The owner (or the stopping thread at shutdown) only. Tears `p` down; `forced_reason` ends it without a result.
+void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason) noexcept {
+  p.state.store(process_state::exited, std::memory_order_release);
+  auto [reason, crashed] = forced_reason ? std::pair<term, bool>{*forced_reason, false}
+                           : p.crash     ? reason_of(p.crash)
+                                         : std::pair<term, bool>{term(atoms::normal), false};
+  if (crashed) report_crash(p, reason);
+  runtime_state& rt = p.rt;
+  rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
+  rt.release_name(p);
+  process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
+  if (p.body) p.body.destroy();
+  running = previous;
+  destroy_closure(p);
+  rt.end_receive_timer(p, on);
+  p.mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });
+  const bool initial = rt.initial && *rt.initial == p.self();
+  release(p);
+  if (initial) rt.on_initial_exit(reason);  // last: run() may tear the runtime down as soon as it hears this
+}
+
+}  // namespace
+
+void wake(process_control& p) {
+  process_state expected = process_state::waiting;
+  // seq_cst: pairs with park's store and re-check (the wake-up protocol in process_control.hpp).
+  if (p.state.compare_exchange_strong(expected, process_state::queued)) make_runnable(p);
+}
+
+// --- the detail interface of <beam/detail/process_base.hpp> ---
+
+process_control& current_process(const char* what) {
+  if (running == nullptr) throw std::logic_error(fmt::format("{} called outside a process", what));
+  return *running;
+}
+process_control* current_process_or_null() noexcept { return running; }
+
+// Frames come from the general allocator (glibc's per-thread caches): a frame may be made outside any runtime
+// (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made while a
+// process runs (or is being spawned) is counted in that process's memory.
+void* allocate_frame(std::size_t size) {
+  if (process_control* p = spawning != nullptr ? spawning : running) {
+    p->frame_bytes.fetch_add(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
+  }
+  return ::operator new(size);
+}
+void free_frame(void* frame, std::size_t size) noexcept {
+  if (running != nullptr) running->frame_bytes.fetch_sub(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
+  ::operator delete(frame, size);
+}
+
+std::size_t pcb_memory(const process_control& p) noexcept {
+  return pcb_block_size() + (p.closure_size > inline_closure_bytes ? p.closure_size : 0);
+}
+
+void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason why) noexcept {
+  p.resume_point = h;
+  p.reason = why;
+}
+
+void note_exception(process_control& p, std::exception_ptr e) noexcept { p.crash = std::move(e); }
+
+bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
+  p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // owner only
+  p.reductions_left = p.reductions_left > n ? p.reductions_left - n : 0;
+  return p.reductions_left == 0;
+}
+
+void release(process_control& p) noexcept {
+  if (p.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) free_pcb(&p);  // acq_rel: see term::release
+}
+
+const term* mailbox_peek(process_control& p, mailbox_cursor& c) noexcept {
+  auto** link = c.link ? static_cast<proc::message_node**>(c.link) : p.mailbox.first_link();
+  c.link = link;
+  if (*link == nullptr) p.mailbox.take_new();
+  return *link ? &(*link)->message : nullptr;
+}
+
+void mailbox_skip(process_control&, mailbox_cursor& c) noexcept {
+  auto** link = static_cast<proc::message_node**>(c.link);
+  c.link = &(*link)->next;
+}
+
+term mailbox_take(process_control& p, mailbox_cursor& c) noexcept {
+  proc::message_node* n = p.mailbox.unlink(static_cast<proc::message_node**>(c.link));
+  term message = std::move(n->message);
+  p.rt.free_message(n);
+  c.link = nullptr;
+  return message;
+}
+
+void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_handle<> h) noexcept {
+  p.waiter = &w;
+  ++p.wait_generation;
+  note_suspend(p, h, suspend_reason::wait);
+  if (w.deadline != std::chrono::steady_clock::time_point::max()) p.rt.start_receive_timer(p, w.deadline);
+}
+
+std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout) {
+  using clock = std::chrono::steady_clock;
+  if (timeout < clock::duration::zero()) {
+    throw beam::error(term(atom("timeout_value")), "receive ... after: the timeout is negative");
+  }
+  const clock::time_point now = clock::now();
+  return timeout >= clock::time_point::max() - now ? clock::time_point::max() : now + timeout;
+}
+
+pid spawn_process(const spawn_request& request) {
+  runtime_state& rt = runtime_for("spawn");
+  process_control* p = new_pcb(rt);
+  try {
+    void* storage = closure_storage(*p, request.closure_size);
+    p->closure = request.construct(storage, request.context);
+    p->closure_size = request.closure_size;
+    p->body_name = request.body_name;
+    if (request.options != nullptr) p->max_message_queue_len = request.options->max_message_queue_len;
+    if (request.mfa != nullptr) p->initial_mfa = *request.mfa;
+    spawning = p;
+    p->body = p->closure->start().release();
+    spawning = nullptr;
+    p->resume_point = p->body;
+    rt.table.insert(*p, rt.slot_cache_here());
+  } catch (const beam::error& e) {
+    spawning = nullptr;
+    if (e.reason() == term(atoms::system_limit)) beam::log(log_level::error, e.what());
+    if (p->body) p->body.destroy();
+    destroy_closure(*p);
+    free_pcb(p);
+    throw;
+  } catch (...) {
+    spawning = nullptr;
+    if (p->body) p->body.destroy();
+    destroy_closure(*p);
+    free_pcb(p);
+    throw;
+  }
+  const pid id = p->self();
+  if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false)) rt.initial = id;
+  if (process_control* parent = running) bump_reductions(*parent, 1);
+  make_runnable(*p);  // after this, another worker may run (and end) it: use `id`, not `p`
+  return id;
+}
+
+void shut_down_process(process_control& p) noexcept { exit_process(p, nullptr, term(atoms::shutdown)); }
+
+}  // namespace detail
+
+pid self() { return detail::current_process("beam::self").self(); }
+
+namespace detail {
+void deliver(process_control& p, const term& message) {
+  if (process_control* sender = running) bump_reductions(*sender, 1);
+  p.mailbox.push(p.rt.new_message(message));  // O(1): the copy shares the term's nodes
+  if (p.max_message_queue_len != 0 && p.mailbox.size() > p.max_message_queue_len &&
+      kill(p, term(atom("message_queue_limit")))) {
+    beam::log(log_level::error, fmt::format("Process {} killed: its message queue passed the limit of {} messages",
+                                            inspect(term(p.self())), p.max_message_queue_len));
+  }
+  wake(p);
+  release(p);
+}
+
+bool kill(process_control& p, term reason) {
+  std::uint32_t expected = process_control::kill_none;
+  if (!p.kill_state.compare_exchange_strong(expected, process_control::kill_writing, std::memory_order_acquire)) {
+    return false;  // an earlier kill wins
+  }
+  p.kill_reason = std::move(reason);
+  p.kill_state.store(process_control::kill_ready, std::memory_order_release);  // pairs with kill_pending
+  wake(p);
+  return true;
+}
+}  // namespace detail
+
+term send(const pid& dest, term message) {
+  detail::runtime_state& rt = detail::runtime_for("beam::send");
+  if (detail::process_control* p = rt.table.find(dest)) detail::deliver(*p, message);
+  return message;  // a dead or unknown pid: dropped silently, as in Erlang
+}
+
+term send(atom name, term message) {
+  detail::runtime_state& rt = detail::runtime_for("beam::send");
+  detail::process_control* p = detail::find_named(rt, name);
+  if (p == nullptr) {
+    throw beam::error(term(detail::atoms::badarg), fmt::format("send: no process is registered as {}", name.text()));
+  }
+  detail::deliver(*p, message);
+  return message;
+}
+
+void exit(term reason) { throw detail::exit_signal{std::move(reason)}; }
+
+}  // namespace beam

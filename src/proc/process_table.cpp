@@ -1,0 +1,123 @@
+#include "proc/process_table.hpp"
+
+#include <sys/mman.h>
+
+#include <new>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+
+#include "term/atom_table.hpp"
+
+namespace beam::proc {
+namespace {
+constexpr std::size_t cache_batch = 64;
+}
+
+process_table::process_table(std::uint32_t limit) : limit_(limit) {
+  void* mem = ::mmap(nullptr, sizeof(slot) * limit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                     -1, 0);
+  if (mem == MAP_FAILED) throw std::bad_alloc();
+  slots_ = static_cast<slot*>(mem);  // zero pages read as empty slots with serial 0: no construction needed
+}
+
+process_table::~process_table() { ::munmap(slots_, sizeof(slot) * limit_); }
+
+std::uint32_t process_table::take_number(slot_cache* cache) {
+  if (cache != nullptr && !cache->numbers.empty()) {
+    const std::uint32_t n = cache->numbers.back();
+    cache->numbers.pop_back();
+    return n;
+  }
+  const std::uint32_t fresh = fresh_.fetch_add(1, std::memory_order_relaxed);
+  if (fresh < limit_) return fresh;
+  fresh_.store(limit_, std::memory_order_relaxed);  // keep it from wrapping
+  std::lock_guard lock(free_mutex_);
+  // live_ < limit_ was reserved by the caller, so a free number exists here (or in some worker's cache: the caller
+  // falls back to flushing caches if this ever runs dry).
+  if (free_.empty()) return limit_;
+  const std::uint32_t n = free_.back();
+  free_.pop_back();
+  if (cache != nullptr) {
+    while (cache->numbers.size() < cache_batch / 2 && !free_.empty()) {
+      cache->numbers.push_back(free_.back());
+      free_.pop_back();
+    }
+  }
+  return n;
+}
+
+void process_table::give_number(std::uint32_t number, slot_cache* cache) noexcept {
+  if (cache != nullptr && cache->numbers.size() < cache_batch) {
+    cache->numbers.push_back(number);
+    return;
+  }
+  std::lock_guard lock(free_mutex_);
+  free_.push_back(number);
+  if (cache != nullptr) {  // hand half the cache back so other workers can use those numbers
+    while (cache->numbers.size() > cache_batch / 2) {
+      free_.push_back(cache->numbers.back());
+      cache->numbers.pop_back();
+    }
+  }
+}
+
+void process_table::flush(slot_cache& cache) noexcept {
+  std::lock_guard lock(free_mutex_);
+  free_.insert(free_.end(), cache.numbers.begin(), cache.numbers.end());
+  cache.numbers.clear();
+}
+
+void process_table::insert(detail::process_control& p, slot_cache* cache) {
+  if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) {
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    throw error(term(detail::atoms::system_limit),
+                fmt::format("Too many processes: the process limit is {}", limit_));
+  }
+  const std::uint32_t n = take_number(cache);
+  if (n >= limit_) {  // every free number sits in some worker's cache: fail like the limit (rare, transient)
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    throw error(term(detail::atoms::system_limit),
+                fmt::format("Too many processes: the process limit is {}", limit_));
+  }
+  p.number = n;
+  p.serial = slots_[n].serial.load(std::memory_order_relaxed);
+  p.tag = std::uint64_t{p.serial} << 32 | n;  // how the scheduler names it in reports
+  p.refs.store(1, std::memory_order_release);  // the table's reference; pairs with try_retain's acquire
+  slots_[n].pcb.store(&p, std::memory_order_release);  // pairs with find's acquire: the PCB is fully built
+}
+
+void process_table::remove(detail::process_control& p, slot_cache* cache) noexcept {
+  slot& s = slots_[p.number];
+  s.pcb.store(nullptr, std::memory_order_release);
+  s.serial.store(p.serial + 1, std::memory_order_relaxed);  // the next process here gets a new pid
+  give_number(p.number, cache);
+  live_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+detail::process_control* process_table::find(const pid& id) const noexcept {
+  if (!id.is_local() || id.number() >= limit_) return nullptr;
+  detail::process_control* p = slots_[id.number()].pcb.load(std::memory_order_acquire);
+  if (p == nullptr || !p->try_retain()) return nullptr;
+  if (p->number != id.number() || p->serial != id.serial() ||
+      p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
+    detail::release(*p);
+    return nullptr;
+  }
+  return p;
+}
+
+std::vector<pid> process_table::pids() const {
+  std::vector<pid> out;
+  const std::uint32_t used = std::min(fresh_.load(std::memory_order_relaxed), limit_);
+  for (std::uint32_t i = 0; i < used; ++i) {
+    if (detail::process_control* p = find(pid(i, slots_[i].serial.load(std::memory_order_relaxed)))) {
+      out.push_back(p->self());
+      detail::release(*p);
+    }
+  }
+  return out;
+}
+
+}  // namespace beam::proc

@@ -1,0 +1,66 @@
+// proc/process_table.hpp: pid -> process, an array indexed by the pid's number.
+//
+// The array is reserved for the process limit up front (mmap, MAP_NORESERVE) and its pages are touched only as
+// slots come into use, so a limit of 134,217,727 costs address space, not memory. Each slot holds the live
+// process's PCB (or nullptr) and the serial its next process will get: a reused slot's new pid differs from every
+// earlier one, so a stale pid never reaches the new process.
+// Free numbers: workers keep a small cache of free numbers (slot_cache) and trade batches with the table's shared
+// list under `free_mutex_`, once per batch, so spawn and exit take no shared lock in the common case. Numbers never
+// used yet come from `fresh_` (an atomic counter).
+// `live_` counts processes against the limit (fetch_add before taking a number; undone on failure).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include <beam/pid.hpp>
+
+#include "proc/process_control.hpp"
+
+namespace beam::proc {
+
+// A worker's private cache of free pid numbers. Owner worker only.
+struct slot_cache {
+  std::vector<std::uint32_t> numbers;
+};
+
+class process_table {
+ public:
+  explicit process_table(std::uint32_t limit);
+  ~process_table();
+  process_table(const process_table&) = delete;
+  process_table& operator=(const process_table&) = delete;
+
+  // Any thread: gives `p` a number and serial and publishes it. Throws beam::error(system_limit) at the limit.
+  void insert(detail::process_control& p, slot_cache* cache);
+  // Owner of `p` only, once, at exit: empties the slot (the table's reference is dropped by the caller).
+  void remove(detail::process_control& p, slot_cache* cache) noexcept;
+  // Any thread: the live process `id` names, retained (release it with detail::release), or nullptr.
+  [[nodiscard]] detail::process_control* find(const pid& id) const noexcept;
+
+  [[nodiscard]] std::uint32_t limit() const noexcept { return limit_; }
+  [[nodiscard]] std::uint32_t count() const noexcept { return live_.load(std::memory_order_relaxed); }
+  // Any thread: the pids alive at some moment during the call.
+  [[nodiscard]] std::vector<pid> pids() const;
+  // Returns a cache's numbers to the shared list (a worker stopping).
+  void flush(slot_cache& cache) noexcept;
+
+ private:
+  struct slot {
+    std::atomic<detail::process_control*> pcb{nullptr};  // release on insert, acquire on find
+    std::atomic<std::uint32_t> serial{0};                 // the serial of the current or next process
+  };
+  std::uint32_t take_number(slot_cache* cache);
+  void give_number(std::uint32_t number, slot_cache* cache) noexcept;
+
+  const std::uint32_t limit_;
+  slot* slots_;  // limit_ slots, reserved with mmap
+  std::atomic<std::uint32_t> live_{0};
+  std::atomic<std::uint32_t> fresh_{0};  // numbers below it have been used at least once
+  std::mutex free_mutex_;
+  std::vector<std::uint32_t> free_;  // free_mutex_
+};
+
+}  // namespace beam::proc

@@ -1,0 +1,88 @@
+// proc/registry.cpp: registered names. One map under one lock (runtime_state::names_mutex): registering is rare,
+// and sends to names are far rarer than sends to pids, which never look here.
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/registry.hpp>
+
+#include "runtime/runtime_state.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace detail {
+namespace {
+[[noreturn]] void badarg(const std::string& why) { throw beam::error(term(atoms::badarg), why); }
+}  // namespace
+
+void runtime_state::release_name(process_control& p) noexcept {
+  if (p.name.load(std::memory_order_relaxed) == process_control::no_name) return;
+  std::lock_guard lock(names_mutex);
+  const std::uint32_t name = p.name.exchange(process_control::no_name, std::memory_order_relaxed);
+  if (name != process_control::no_name) names.erase(name);
+}
+
+// Any thread: the live process registered as `name`, retained, or nullptr.
+process_control* find_named(runtime_state& rt, atom name) {
+  std::optional<pid> id;
+  {
+    std::lock_guard lock(rt.names_mutex);
+    auto it = rt.names.find(name.index());
+    if (it != rt.names.end()) id = it->second;
+  }
+  return id ? rt.table.find(*id) : nullptr;
+}
+
+}  // namespace detail
+
+void register_name(atom name, const pid& process) {
+  detail::runtime_state& rt = detail::runtime_for("beam::register_name");
+  if (name == detail::atoms::undefined) detail::badarg("register: the name 'undefined' is reserved");
+  detail::process_control* p = rt.table.find(process);
+  if (p == nullptr) detail::badarg(fmt::format("register: the process is not alive"));
+  std::unique_lock lock(rt.names_mutex);
+  const bool exited = p->state.load() == detail::process_state::exited;  // the exit path names under this lock
+  const bool taken = rt.names.contains(name.index());
+  const bool named = p->name.load(std::memory_order_relaxed) != detail::process_control::no_name;
+  if (!exited && !taken && !named) {
+    rt.names.emplace(name.index(), process);
+    p->name.store(name.index(), std::memory_order_relaxed);
+  }
+  lock.unlock();
+  detail::release(*p);
+  if (exited) detail::badarg("register: the process is not alive");
+  if (taken) detail::badarg(fmt::format("register: the name {} is already registered", name.text()));
+  if (named) detail::badarg("register: the process already has a registered name");
+}
+
+void unregister_name(atom name) {
+  detail::runtime_state& rt = detail::runtime_for("beam::unregister_name");
+  detail::process_control* p = nullptr;
+  {
+    std::lock_guard lock(rt.names_mutex);
+    auto it = rt.names.find(name.index());
+    if (it == rt.names.end()) detail::badarg(fmt::format("unregister: {} is not a registered name", name.text()));
+    p = rt.table.find(it->second);
+    if (p != nullptr) p->name.store(detail::process_control::no_name, std::memory_order_relaxed);
+    rt.names.erase(it);
+  }
+  if (p != nullptr) detail::release(*p);
+}
+
+std::optional<pid> whereis(atom name) {
+  detail::runtime_state& rt = detail::runtime_for("beam::whereis");
+  std::lock_guard lock(rt.names_mutex);
+  auto it = rt.names.find(name.index());
+  if (it == rt.names.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<atom> registered() {
+  detail::runtime_state& rt = detail::runtime_for("beam::registered");
+  std::lock_guard lock(rt.names_mutex);
+  std::vector<atom> out;
+  out.reserve(rt.names.size());
+  for (const auto& [index, id] : rt.names) out.push_back(atom::from_index(index));
+  return out;
+}
+
+}  // namespace beam

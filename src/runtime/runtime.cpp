@@ -1,0 +1,243 @@
+// runtime/runtime.cpp: start-up and shut-down of a runtime, and the services that need all of it (timers, pools).
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/logger.hpp>
+#include <beam/registry.hpp>
+#include <beam/runtime.hpp>
+
+#include "runtime/runtime_state.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace detail {
+namespace {
+
+std::atomic<runtime_state*> the_runtime{nullptr};  // release when published, acquire when read
+
+// A receive timeout: when it fires, it raises the process's timer_fired to its wait generation and wakes it.
+struct receive_timer final : timer::timer_entry {
+  receive_timer(runtime_state& r, pid p, std::uint32_t gen) noexcept
+      : timer_entry(&receive_timer::on_fire, &receive_timer::on_free), rt(r), target(p), generation(gen) {}
+  static void on_fire(timer_entry* self) {
+    auto* t = static_cast<receive_timer*>(self);
+    process_control* p = t->rt.table.find(t->target);
+    if (p == nullptr) return;
+    std::uint32_t seen = p->timer_fired.load(std::memory_order_relaxed);
+    while (seen < t->generation &&  // generations only grow: an old timer never hides a newer one
+           !p->timer_fired.compare_exchange_weak(seen, t->generation, std::memory_order_release)) {
+    }
+    wake(*p);
+    detail::release(*p);
+  }
+  static void on_free(timer_entry* self) { delete static_cast<receive_timer*>(self); }
+  runtime_state& rt;
+  pid target;
+  std::uint32_t generation;
+};
+
+std::uint32_t validate_limit(std::uint32_t limit) {
+  if (limit < min_process_limit || limit > max_process_limit) {
+    throw std::invalid_argument(fmt::format("process_limit {} is outside the accepted range {} ... {}", limit,
+                                            min_process_limit, max_process_limit));
+  }
+  return limit;
+}
+
+}  // namespace
+
+runtime_state::runtime_state(const runtime_options& opts)
+    : options(opts), table(validate_limit(opts.process_limit)), shared_pool_(chunks), shared_pcb_pool_(chunks) {
+  const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
+  if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
+  schedulers = n;
+  for (std::uint32_t i = 0; i < 2 * n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
+  sched::worker_hooks hooks{
+      .poll =
+          [this](sched::worker& w) {
+            worker_local& l = local(w);
+            std::lock_guard lock(l.timers_mutex);
+            const std::uint64_t next = l.timers.poll(now_ms());
+            return next == timer::timer_wheel::no_deadline ? std::chrono::steady_clock::time_point::max()
+                                                           : started + std::chrono::milliseconds(next);
+          },
+      .long_slice =
+          [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
+            const pid who(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32));
+            beam::log(log_level::warning,
+                      fmt::format("long_schedule: process #PID<0.{}.{}> has run {} ms on scheduler {} without "
+                                  "yielding; its run queue goes to a spare scheduler",
+                                  who.number(), who.serial(),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(ran).count(), w.index() + 1));
+          },
+  };
+  runtime_state* expected = nullptr;
+  if (!the_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel)) {
+    throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
+  }
+  output = std::make_unique<io_impl::writer>();
+  sched = std::make_unique<sched::scheduler>(sched::scheduler_options{.workers = n, .spares = n}, std::move(hooks));
+}
+
+runtime_state::~runtime_state() {
+  sched.reset();  // joins the workers (shut_down stopped them)
+  output.reset();  // writes what is queued
+  locals.clear();
+  the_runtime.store(nullptr, std::memory_order_release);
+}
+
+void* runtime_state::allocate(std::size_t size, bool pcb) {
+  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
+    return (pcb ? local(*w).pcb_pool : local(*w).pool).allocate(size);
+  }
+  std::lock_guard lock(shared_mutex_);
+  return (pcb ? shared_pcb_pool_ : shared_pool_).allocate(size);
+}
+
+void runtime_state::free(void* block, std::size_t size, bool pcb) noexcept {
+  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
+    (pcb ? local(*w).pcb_pool : local(*w).pool).free(block, size);
+    return;
+  }
+  std::lock_guard lock(shared_mutex_);
+  (pcb ? shared_pcb_pool_ : shared_pool_).free(block, size);
+}
+
+proc::slot_cache* runtime_state::slot_cache_here() noexcept {
+  sched::worker* w = sched::worker::current();
+  return w != nullptr && &w->owner() == sched.get() ? &local(*w).slots : nullptr;
+}
+
+proc::message_node* runtime_state::new_message(term message) {
+  return new (allocate(sizeof(proc::message_node))) proc::message_node{nullptr, std::move(message)};
+}
+
+void runtime_state::free_message(proc::message_node* n) noexcept {
+  n->~message_node();
+  free(n, sizeof(proc::message_node));
+}
+
+std::uint64_t runtime_state::now_ms() const noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+}
+
+std::uint64_t runtime_state::to_ms(std::chrono::steady_clock::time_point t) const noexcept {
+  if (t <= started) return 0;
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - started).count();
+  return static_cast<std::uint64_t>((us + 999) / 1000);  // round up: a timer never fires early
+}
+
+void runtime_state::start_receive_timer(process_control& p, std::chrono::steady_clock::time_point deadline) {
+  sched::worker* w = sched::worker::current();
+  auto* t = new receive_timer(*this, p.self(), p.wait_generation);
+  t->deadline_ms = to_ms(deadline);
+  p.receive_timer = t;
+  p.receive_timer_worker = w->index();
+  worker_local& l = local(*w);
+  std::lock_guard lock(l.timers_mutex);
+  l.timers.insert(t);
+}
+
+void runtime_state::end_receive_timer(process_control& p, sched::worker* on) noexcept {
+  timer::timer_entry* t = std::exchange(p.receive_timer, nullptr);
+  if (t == nullptr) return;
+  if (t->cancel() && on != nullptr && on->index() == p.receive_timer_worker) {
+    worker_local& l = local(*on);  // on the wheel's own thread: unlink now rather than at the deadline
+    std::lock_guard lock(l.timers_mutex);
+    l.timers.remove(t);
+  }
+  t->release();
+}
+
+void runtime_state::on_initial_exit(const term& reason) {
+  {
+    std::lock_guard lock(initial_mutex_);
+    initial_reason_ = reason;
+  }
+  initial_done_.notify_all();
+}
+
+exit_reason runtime_state::wait_for_initial() {
+  std::unique_lock lock(initial_mutex_);
+  initial_done_.wait(lock, [this] { return initial_reason_.has_value(); });
+  return exit_reason(*initial_reason_);
+}
+
+void runtime_state::shut_down() {
+  sched->stop();
+  sched->join();  // no process runs from here on
+  if (io_server) {
+    if (process_control* server = table.find(*io_server)) {
+      io_impl::drain_mailbox(*server, *output);
+      release(*server);
+    }
+  }
+  for (const pid& id : table.pids()) {
+    if (process_control* p = table.find(id)) {
+      release(*p);  // find's reference; the table's keeps it alive until shut_down_process drops it
+      shut_down_process(*p);
+    }
+  }
+}
+
+void runtime_state::start_io_server() {
+  io_server = spawn([this]() { return io_impl::serve(*output); });
+  register_name(atom("user"), *io_server);
+}
+
+runtime_state* current_runtime() noexcept { return the_runtime.load(std::memory_order_acquire); }
+
+runtime_state& runtime_for(const char* what) {
+  runtime_state* rt = current_runtime();
+  if (rt == nullptr) throw std::logic_error(fmt::format("{} called with no beam::runtime running", what));
+  return *rt;
+}
+
+}  // namespace detail
+
+bool exit_reason::is_normal() const noexcept { return reason_ == term(detail::atoms::normal); }
+
+std::uint32_t default_schedulers() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::uint32_t cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<std::uint32_t>(CPU_COUNT(&set))
+                                                                    : std::thread::hardware_concurrency();
+  std::ifstream quota_file("/sys/fs/cgroup/cpu.max");  // cgroup v2: "<quota> <period>" or "max <period>"
+  std::string quota;
+  double period = 0;
+  if (quota_file >> quota >> period && quota != "max" && period > 0) {
+    const auto allowed = static_cast<std::uint32_t>(std::max(1.0, std::ceil(std::stod(quota) / period)));
+    cpus = std::min(cpus, allowed);
+  }
+  return std::max<std::uint32_t>(1, cpus);
+}
+
+runtime::runtime(runtime_options options) : state_(std::make_unique<detail::runtime_state>(options)) {}
+runtime::~runtime() = default;
+
+std::uint32_t runtime::schedulers() const noexcept { return state_->schedulers; }
+
+void runtime::start() {
+  if (detail::current_process_or_null() != nullptr) throw std::logic_error("runtime::run called inside a process");
+  if (state_->initial || state_->io_server) throw std::logic_error("runtime::run may be called once per runtime");
+  state_->start_io_server();
+  state_->capture_initial.store(true);
+}
+
+exit_reason runtime::finish() {
+  exit_reason reason = state_->wait_for_initial();
+  state_->shut_down();
+  return reason;
+}
+
+}  // namespace beam

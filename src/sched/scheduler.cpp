@@ -1,0 +1,310 @@
+// sched/scheduler.cpp: the multi-core scheduler.
+//
+// Design
+// ------
+// N worker threads (one per core by default) each own a bounded local run queue (run_queue.hpp). A task made
+// runnable on a worker goes to that worker's queue: a process woken by a message runs next to its sender, which keeps
+// the message in cache. A full local queue moves half of itself to the global queue, which also takes the tasks
+// submitted from outside the workers. A worker looks for work in this order: every 61st tick the global queue (so it
+// is never starved by busy local queues), its local queue, the global queue, then the other workers' queues,
+// stealing half of the first non-empty one (random start, so thieves spread out). Only then does it park.
+//
+// Parking protocol (Go's, simplified). `spinning_` counts workers that are looking for work without having found
+// any; `idle_count_` counts parked workers. A producer pushes its task and then, if no worker is spinning and one is
+// parked, wakes exactly one (it becomes a spinner). A spinner that finds work stops spinning and, if it was the
+// last spinner, wakes another one, so a burst of work fans out one worker at a time without a thundering herd.
+// A worker about to park first registers in `idle_` and bumps `idle_count_`, then looks at every queue once more;
+// the producer pushed before reading `idle_count_`, the parker registered before reading the queues, and all four
+// operations are sequentially consistent, so at least one of the two sees the other: no wake-up is lost.
+// A parked worker sleeps until unparked or until the deadline its hooks return (the next timer).
+//
+// Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
+// push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
+// come back at once and contend on the victim's head).
+#include "sched/scheduler.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+#include "base/assert.hpp"
+
+namespace beam::sched {
+namespace {
+thread_local worker* current_worker = nullptr;
+constexpr std::uint32_t global_check_interval = 61;
+constexpr int steal_rounds = 2;
+
+std::chrono::nanoseconds thread_cpu_time(clockid_t clock) noexcept {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
+}  // namespace
+
+worker::worker(scheduler& owner, std::uint32_t index)
+    : owner_(owner), index_(index), rng_(0x9E3779B97F4A7C15ULL * (index + 1)) {}
+
+worker* worker::current() noexcept { return current_worker; }
+
+void worker::push(task* t) {
+  BEAM_ASSERT(current_worker == this, "worker::push is for the owner thread");
+  if (queue_.push(t)) return;
+  task* first = nullptr;
+  task* last = nullptr;
+  const std::uint32_t n = queue_.take_half(first, last);
+  if (n > 0) owner_.push_global(first, last, n);
+  if (!queue_.push(t)) {  // thieves emptied nothing and take_half found nothing: cannot happen, but stay correct
+    t->next = nullptr;
+    owner_.push_global(t, t, 1);
+  }
+}
+
+task* worker::find_work() {
+  if (++ticks_ % global_check_interval == 0) {
+    if (task* t = owner_.pop_global(*this)) return t;
+  }
+  if (task* t = queue_.pop()) return t;
+  if (task* t = owner_.pop_global(*this)) return t;
+  return steal();
+}
+
+task* worker::steal() {
+  const std::uint32_t n = owner_.size();
+  if (n == 1) return nullptr;
+  for (int round = 0; round < steal_rounds; ++round) {
+    const auto start = static_cast<std::uint32_t>(next_random(rng_) % n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      worker& victim = *owner_.workers_[(start + i) % n];
+      if (&victim == this) continue;
+      if (task* t = victim.queue_.steal_into(queue_)) return t;
+    }
+  }
+  return nullptr;
+}
+
+// Owner only. Parks until there may be work; false when the scheduler is stopping.
+bool worker::park_until_work() {
+  {
+    std::lock_guard lock(owner_.idle_mutex_);
+    owner_.idle_.push_back(this);
+    owner_.idle_count_.fetch_add(1);  // seq_cst: before the re-check below (see the parking protocol)
+  }
+  const bool work_visible = owner_.any_work_visible();
+  const auto deadline = owner_.hooks_.poll ? owner_.hooks_.poll(*this) : parker::clock::time_point::max();
+  if (!work_visible && !owner_.stopping_.load()) parker_.park(deadline);
+  std::lock_guard lock(owner_.idle_mutex_);
+  auto it = std::find(owner_.idle_.begin(), owner_.idle_.end(), this);
+  if (it != owner_.idle_.end()) {  // not woken by wake_one_if_needed (which removes and counts us spinning)
+    owner_.idle_.erase(it);
+    owner_.idle_count_.fetch_sub(1);
+    spinning_ = false;
+  } else {
+    spinning_ = true;
+  }
+  return !owner_.stopping_.load();
+}
+
+bool worker::is_spare() const noexcept { return index_ >= owner_.options_.workers; }
+
+void worker::run_task(task* t) {
+  const std::uint64_t seq = slice_seq_.load(std::memory_order_relaxed);  // only we write it
+  slice_tag_.store(t->tag, std::memory_order_relaxed);
+  slice_seq_.store(seq + 1, std::memory_order_release);  // odd: in a slice (the monitor reads tag after seq)
+  t->run(t, *this);
+  slice_seq_.store(seq + 2, std::memory_order_relaxed);
+}
+
+// A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
+bool worker::retire_if_unneeded() {
+  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty()) return false;
+  active_.store(false, std::memory_order_relaxed);
+  return true;
+}
+
+void worker::run_loop() {
+  current_worker = this;
+  while (!owner_.stopping_.load(std::memory_order_acquire)) {  // pairs with stop()'s release
+    if (!active_.load(std::memory_order_acquire)) {  // an idle spare: pairs with start_spare's release
+      parker_.park();
+      continue;
+    }
+    if (owner_.hooks_.poll) owner_.hooks_.poll(*this);
+    task* t = find_work();
+    if (t == nullptr) {
+      if (spinning_) {
+        spinning_ = false;
+        owner_.spinning_.fetch_sub(1);
+      }
+      if (retire_if_unneeded()) continue;
+      if (!park_until_work()) break;
+      continue;
+    }
+    if (spinning_) {
+      spinning_ = false;
+      if (owner_.spinning_.fetch_sub(1) == 1) owner_.wake_one_if_needed();  // the last spinner found work
+    }
+    run_task(t);
+  }
+  if (spinning_) owner_.spinning_.fetch_sub(1);
+  current_worker = nullptr;
+}
+
+scheduler::scheduler(scheduler_options options, worker_hooks hooks) : options_(options), hooks_(std::move(hooks)) {
+  BEAM_ASSERT(options_.workers >= 1, "a scheduler needs a worker");
+  if (options_.spares == 0) options_.spares = options_.workers;
+  const std::uint32_t total = options_.workers + options_.spares;
+  workers_.reserve(total);
+  for (std::uint32_t i = 0; i < total; ++i) {
+    workers_.push_back(std::make_unique<worker>(*this, i));
+    if (workers_.back()->is_spare()) workers_.back()->active_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& w : workers_) {
+    w->thread_ = std::thread([&w] { w->run_loop(); });
+    pthread_getcpuclockid(w->thread_.native_handle(), &w->cpu_clock_);
+  }
+  monitor_ = std::thread([this] { monitor_loop(); });
+}
+
+scheduler::~scheduler() {
+  stop();
+  join();
+}
+
+void scheduler::join() {
+  for (auto& w : workers_) {
+    if (w->thread_.joinable()) w->thread_.join();
+  }
+  if (monitor_.joinable()) monitor_.join();
+}
+
+void scheduler::stop() {
+  {
+    std::lock_guard lock(monitor_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  monitor_wake_.notify_all();
+  for (auto& w : workers_) w->parker_.unpark();
+}
+
+void scheduler::start_spare() {
+  for (auto& w : workers_) {
+    bool idle = false;
+    if (w->is_spare() && w->active_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) {
+      w->parker_.unpark();
+      return;
+    }
+  }
+}
+
+// The monitor thread. Looks at every worker each millisecond while any is in a slice (every 5 ms otherwise): a
+// slice seen for longer than the threshold is reported once, and a spare is started to run the stuck worker's
+// queue (it steals from it, as any worker may) and to poll its timers.
+void scheduler::monitor_loop() {
+  std::unique_lock lock(monitor_mutex_);
+  auto interval = std::chrono::milliseconds(5);
+  while (!monitor_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
+    std::uint32_t stuck = 0;
+    bool any_slice = false;
+    for (auto& w : workers_) {
+      const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
+      if (seq % 2 == 0) continue;
+      any_slice = true;
+      const std::chrono::nanoseconds cpu = thread_cpu_time(w->cpu_clock_);
+      if (seq != w->seen_seq_) {
+        w->seen_seq_ = seq;
+        w->seen_cpu_ = cpu;
+        w->reported_ = false;
+        continue;
+      }
+      if (cpu - w->seen_cpu_ < options_.long_slice) continue;
+      ++stuck;
+      if (!w->reported_) {
+        w->reported_ = true;
+        if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
+        start_spare();
+      }
+      if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
+    }
+    stuck_.store(stuck, std::memory_order_relaxed);
+    interval = std::chrono::milliseconds(any_slice ? 1 : 5);
+  }
+}
+
+void scheduler::submit(task* t) {
+  worker* w = worker::current();
+  if (w != nullptr && &w->owner_ == this) {
+    w->push(t);
+  } else {
+    t->next = nullptr;
+    push_global(t, t, 1);
+  }
+  wake_one_if_needed();
+}
+
+void scheduler::push_global(task* first, task* last, std::uint32_t n) {
+  std::lock_guard lock(global_mutex_);
+  if (global_tail_ != nullptr) {
+    global_tail_->next = first;
+  } else {
+    global_head_ = first;
+  }
+  global_tail_ = last;
+  global_size_.fetch_add(n);  // seq_cst: read by parkers' re-check
+}
+
+task* scheduler::pop_global(worker& w) {
+  if (global_size_.load(std::memory_order_relaxed) == 0) return nullptr;  // a hint; rechecked under the lock
+  std::lock_guard lock(global_mutex_);
+  task* t = global_head_;
+  if (t == nullptr) return nullptr;
+  // Take a batch: one to run now, a few more into the local queue (a fair share of the global queue).
+  const std::uint32_t share = std::min<std::uint32_t>(global_size_.load() / size() + 1, run_queue::capacity / 2);
+  global_head_ = t->next;
+  std::uint32_t taken = 1;
+  while (taken < share && global_head_ != nullptr) {
+    task* extra = global_head_;
+    global_head_ = extra->next;
+    if (!w.queue_.push(extra)) {
+      global_head_ = extra;
+      break;
+    }
+    ++taken;
+  }
+  if (global_head_ == nullptr) global_tail_ = nullptr;
+  global_size_.fetch_sub(taken);
+  return t;
+}
+
+bool scheduler::any_work_visible() const noexcept {
+  if (global_size_.load() != 0) return true;  // seq_cst: the parking protocol
+  for (const auto& w : workers_) {
+    if (!w->queue_.empty()) return true;
+  }
+  return false;
+}
+
+void scheduler::wake_one_if_needed() {
+  // seq_cst loads after the producer's seq_cst push (a local queue's tail, or the global queue's size): with the
+  // parker's seq_cst increment and queue loads, the store-buffer pattern cannot lose both (see the design note).
+  if (spinning_.load() != 0 || idle_count_.load() == 0) return;  // seq_cst: the parking protocol
+  worker* w = nullptr;
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (idle_.empty()) return;
+    w = idle_.back();
+    idle_.pop_back();
+    idle_count_.fetch_sub(1);
+    spinning_.fetch_add(1);  // the woken worker starts as a spinner
+  }
+  w->parker_.unpark();
+}
+
+}  // namespace beam::sched

@@ -1,0 +1,166 @@
+// sched/scheduler.hpp: N worker threads, a local run queue each, a global queue, work stealing and parking.
+// The design note is at the top of scheduler.cpp.
+#pragma once
+
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "sched/parker.hpp"
+#include "sched/run_queue.hpp"
+#include "sched/task.hpp"
+
+namespace beam::sched {
+
+class scheduler;
+
+// What a layer above the scheduler (timers, I/O) does for the workers.
+struct worker_hooks {
+  // Runs due work and returns the next deadline (time_point::max() when none). Called by a worker for itself before
+  // each search for work and when it wakes; and by the monitor thread for a worker stuck in a long slice (so the
+  // upper layer must make it safe from a second thread, e.g. a lock around the worker's timers).
+  std::function<std::chrono::steady_clock::time_point(worker&)> poll;
+  // The monitor thread reports a slice that has run longer than the threshold, once per slice.
+  std::function<void(worker&, std::uint64_t task_tag, std::chrono::steady_clock::duration ran)> long_slice;
+};
+
+struct scheduler_options {
+  std::uint32_t workers = 1;
+  // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
+  std::uint32_t spares = 0;
+  // A slice longer than this is reported and its worker's queue handed to a spare.
+  std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
+};
+
+// One scheduler thread with its run queue. Fields without a note are touched by the owner thread only.
+class worker {
+ public:
+  worker(scheduler& owner, std::uint32_t index);
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  // The worker running on this thread, or nullptr off the scheduler's threads.
+  [[nodiscard]] static worker* current() noexcept;
+  [[nodiscard]] std::uint32_t index() const noexcept { return index_; }
+  [[nodiscard]] scheduler& owner() const noexcept { return owner_; }
+
+  // Owner only: makes `t` runnable on this worker (overflowing half the local queue to the global queue).
+  void push(task* t);
+  // A spare: a worker the monitor starts only while others are stuck in long slices.
+  [[nodiscard]] bool is_spare() const noexcept;
+
+  // Per-worker state that upper layers attach (the timer wheel, pools). Owner only after start-up.
+  void* extension = nullptr;
+
+ private:
+  friend class scheduler;
+  void run_loop();
+  task* find_work();
+  task* steal();
+  bool park_until_work();
+  void run_task(task* t);
+  bool retire_if_unneeded();
+
+  scheduler& owner_;
+  const std::uint32_t index_;
+  run_queue queue_;  // owner pushes and pops; others steal
+  parker parker_;
+  std::uint64_t rng_;
+  std::uint32_t ticks_ = 0;
+  bool spinning_ = false;
+  std::thread thread_;
+  // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of each
+  // slice and stores the task's tag first (relaxed: a late view only delays a report by one look). Reading no
+  // clock on the hot path, the monitor times a slice by the thread's CPU time since it first saw that odd number:
+  // a thread the OS preempted is not stuck, and a spare would not help it.
+  std::atomic<std::uint64_t> slice_seq_{0};
+  std::atomic<std::uint64_t> slice_tag_{0};
+  clockid_t cpu_clock_{};                                       // set before the monitor starts; then read-only
+  std::uint64_t seen_seq_ = 0;                                  // monitor thread only
+  std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
+  bool reported_ = false;                                       // monitor thread only: this slice was reported
+  std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
+};
+
+class scheduler {
+ public:
+  // Starts the worker threads and the monitor thread.
+  scheduler(scheduler_options options, worker_hooks hooks);
+  ~scheduler();  // stop() then join()
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  // Any thread: makes `t` runnable. On a worker thread it goes to that worker's queue, elsewhere to the global one.
+  void submit(task* t);
+  // Any thread: the workers finish the task they run and exit their loops; queued tasks are left where they are.
+  void stop();
+  // Any thread but a worker: waits for the workers to exit their loops (after stop()).
+  void join();
+
+  // All workers, spares included (spares have the highest indices).
+  [[nodiscard]] std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+  [[nodiscard]] std::uint32_t regular_workers() const noexcept { return options_.workers; }
+  [[nodiscard]] worker& at(std::uint32_t i) noexcept { return *workers_[i]; }
+  // Tasks still queued anywhere (after stop(): what was never run). Only when the workers have stopped.
+  template <class F>
+  void drain(F&& each);
+
+ private:
+  friend class worker;
+  void push_global(task* first, task* last, std::uint32_t n);
+  task* pop_global(worker& w);
+  void wake_one_if_needed();
+  bool any_work_visible() const noexcept;
+  void monitor_loop();
+  void start_spare();
+
+  scheduler_options options_;
+  worker_hooks hooks_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::atomic<bool> stopping_{false};
+
+  // The global queue: tasks submitted from outside and local overflow. `global_size_` mirrors its length for
+  // lock-free emptiness checks (written under the lock, read by anyone: seq_cst, part of the parking protocol).
+  std::mutex global_mutex_;
+  task* global_head_ = nullptr;  // global_mutex_
+  task* global_tail_ = nullptr;  // global_mutex_
+  std::atomic<std::uint32_t> global_size_{0};
+
+  // Parking protocol (see scheduler.cpp): `idle_` lists the parked workers; `idle_count_` and `spinning_` are
+  // seq_cst so that "push work, then look for sleepers" and "announce sleep, then look for work" cannot both miss.
+  std::mutex idle_mutex_;
+  std::vector<worker*> idle_;  // idle_mutex_
+  std::atomic<std::uint32_t> idle_count_{0};
+  std::atomic<std::uint32_t> spinning_{0};
+
+  // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the workers in a
+  // long slice at its last look (spares read it to decide whether to stop).
+  std::atomic<std::uint32_t> stuck_{0};
+  std::mutex monitor_mutex_;
+  std::condition_variable monitor_wake_;  // stop() wakes the monitor early
+  std::thread monitor_;
+};
+
+template <class F>
+void scheduler::drain(F&& each) {
+  for (auto& w : workers_) {
+    while (task* t = w->queue_.pop()) each(t);
+  }
+  std::lock_guard lock(global_mutex_);
+  while (task* t = global_head_) {
+    global_head_ = t->next;
+    each(t);
+  }
+  global_tail_ = nullptr;
+  global_size_.store(0);
+}
+
+}  // namespace beam::sched

@@ -1,0 +1,296 @@
+// Processes: the runtime's options, spawn/1 and spawn/3, self, exit reasons, crashes, pids and the process limit.
+#include <atomic>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <beam/beam.hpp>
+
+#include "support/runtime_fixture.hpp"
+
+using namespace beam::literals;
+using beam::term;
+using beam::testing::captured_log;
+
+namespace {
+
+class ProcessTest : public beam::testing::RuntimeTest {};
+
+TEST(Runtime, RejectsOptionsOutsideTheirRanges) {
+  try {
+    beam::runtime rt({.schedulers = 1, .process_limit = 1023});
+    FAIL() << "a limit below 1,024 must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("1024 ... 134217727"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(beam::runtime({.schedulers = 1, .process_limit = 134'217'728}), std::invalid_argument);
+  EXPECT_THROW(beam::runtime({.schedulers = 5000}), std::invalid_argument);
+}
+
+TEST(Runtime, OneRuntimeAtATime) {
+  beam::runtime rt({.schedulers = 1});
+  EXPECT_THROW(beam::runtime({.schedulers = 1}), std::logic_error);
+}
+
+TEST(Runtime, DefaultSchedulersAreTheUsableCores) {
+  beam::runtime rt;
+  EXPECT_EQ(rt.schedulers(), beam::default_schedulers());
+  EXPECT_GE(rt.schedulers(), 1u);
+}
+
+TEST(Runtime, ProcessOnlyCallsOutsideAProcessAreLogicErrors) {
+  EXPECT_THROW((void)beam::self(), std::logic_error);  // no runtime at all
+  beam::runtime rt({.schedulers = 1});
+  EXPECT_THROW((void)beam::self(), std::logic_error);
+  EXPECT_THROW((void)beam::flush(), std::logic_error);
+  EXPECT_THROW(beam::send_after(std::chrono::milliseconds(1), beam::pid(0, 0), term()), std::logic_error);
+}
+
+TEST_P(ProcessTest, RunReturnsTheInitialProcessExitReason) {
+  beam::runtime rt(options());
+  EXPECT_TRUE(rt.run([]() -> beam::process { co_return; }).is_normal());
+}
+
+TEST_P(ProcessTest, ExitEndsTheProcessWithItsReason) {
+  beam::runtime rt(options());
+  auto reason = rt.run([]() -> beam::process {
+    beam::exit(beam::tuple("shutdown"_a, 42));
+    co_return;
+  });
+  EXPECT_EQ(reason.reason(), beam::tuple("shutdown"_a, 42));
+}
+
+TEST_P(ProcessTest, AThrowingProcessIsReportedWithPidInitialCallAndReason) {
+  captured_log log;
+  beam::runtime rt(options());
+  auto reason = rt.run([]() -> beam::process {
+    throw std::runtime_error("boom");
+    co_return;
+  });
+  EXPECT_EQ(reason.reason(), beam::tuple("exception"_a, "std::runtime_error", "boom"));
+  EXPECT_TRUE(log.contains("#PID<0.")) << ::testing::PrintToString(log.lines());
+  EXPECT_TRUE(log.contains("boom"));
+  EXPECT_TRUE(log.contains("initial call"));
+}
+
+TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
+  captured_log log;
+  beam::runtime rt(options());
+  int answered = 0;
+  rt.run([&]() -> beam::process {
+    std::vector<beam::pid> neighbours;
+    for (int i = 0; i < 1000; ++i) {
+      neighbours.push_back(beam::spawn([]() -> beam::process {
+        for (;;) {
+          co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) {
+            beam::send(from, "pong"_a);
+          }));
+        }
+      }));
+    }
+    for (int i = 0; i < 100; ++i) {
+      beam::spawn([]() -> beam::process {
+        throw std::logic_error("crash");
+        co_return;
+      });
+    }
+    for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
+    for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
+  });
+  EXPECT_EQ(answered, 1000);
+  EXPECT_EQ(log.lines().size(), 100u);
+}
+
+TEST_P(ProcessTest, AHundredThousandProcessesSpawnedByOneProcessAllFinish) {
+  beam::runtime rt(options());
+  int done = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid parent = beam::self();
+    for (int i = 0; i < 100'000; ++i) {
+      beam::spawn([parent]() -> beam::process {
+        beam::send(parent, "done"_a);
+        co_return;
+      });
+    }
+    for (int i = 0; i < 100'000; ++i) co_await beam::receive(beam::on("done"_a, [&] { ++done; }));
+  });
+  EXPECT_EQ(done, 100'000);
+}
+
+TEST_P(ProcessTest, ArgumentsAreCopiedAtSpawnAndCapturesLiveAsLongAsTheProcess) {
+  beam::runtime rt(options());
+  std::string seen;
+  rt.run([&]() -> beam::process {
+    std::string text = "before";
+    const beam::pid parent = beam::self();
+    beam::pid child = beam::spawn(
+        [parent, suffix = std::string("-captured")](std::string arg) -> beam::process {
+          co_await beam::receive(beam::on("go"_a, [] {}));  // suspend: captures and args must survive
+          beam::send(parent, arg + suffix);
+        },
+        text);
+    text = "after";
+    beam::send(child, "go"_a);
+    term reply = co_await beam::receive();
+    seen = std::string(reply.as_string_view());
+  });
+  EXPECT_EQ(seen, "before-captured");
+}
+
+TEST_P(ProcessTest, TasksNestedInABodyCanReceive) {
+  beam::runtime rt(options());
+  std::int64_t sum = 0;
+  rt.run([&]() -> beam::process {
+    auto take_int = []() -> beam::task<std::int64_t> {
+      std::int64_t n = co_await beam::receive(beam::on(beam::_int, [](std::int64_t v) { return v; }));
+      co_return n;
+    };
+    auto take_two = [&]() -> beam::task<std::int64_t> { co_return co_await take_int() + co_await take_int(); };
+    beam::send(beam::self(), 20);
+    beam::send(beam::self(), 22);
+    sum = co_await take_two();
+  });
+  EXPECT_EQ(sum, 42);
+}
+
+TEST_P(ProcessTest, SpawnOfModuleFunctionArgsRunsTheExportedFunction) {
+  beam::export_function("Elixir.Test"_a, "reply"_a, [](std::span<const term> args) -> beam::process {
+    beam::send(args[0].as_pid(), beam::tuple("replied"_a, args[1]));
+    co_return;
+  });
+  beam::runtime rt(options());
+  term got;
+  rt.run([&]() -> beam::process {
+    beam::spawn("Test"_a, "reply"_a, {beam::self(), 7});
+    got = co_await beam::receive();
+  });
+  EXPECT_EQ(got, beam::tuple("replied"_a, 7));
+}
+
+TEST_P(ProcessTest, SpawnOfAnUnknownFunctionGivesAPidThatExitsWithUndef) {
+  captured_log log;
+  beam::runtime rt(options());
+  bool was_pid = false;
+  rt.run([&]() -> beam::process {
+    beam::pid p = beam::spawn("Nope"_a, "nothing"_a, {1, 2});
+    was_pid = true;
+    while (beam::alive(p)) co_await beam::yield();
+  });
+  EXPECT_TRUE(was_pid);
+  EXPECT_TRUE(log.contains("undefined function Nope.nothing/2")) << ::testing::PrintToString(log.lines());
+}
+
+TEST_P(ProcessTest, IOPutsIsExportedForSpawn3) {
+  beam::testing::captured_output out;
+  {
+    beam::runtime rt(options());
+    rt.run([]() -> beam::process {
+      beam::pid p = beam::spawn("IO"_a, "puts"_a, {"Hello"});
+      while (beam::alive(p)) co_await beam::yield();
+    });
+  }
+  EXPECT_EQ(out.text(), "Hello\n");
+}
+
+TEST_P(ProcessTest, PidsPrintAndCompareAsErlangsAndAStalePidNeverReachesAReusedSlot) {
+  beam::runtime rt(options(1024));
+  bool stale_reached = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid parent = beam::self();
+    // Fill and empty the table twice, so every slot is reused; old pids must not reach the new processes.
+    std::vector<beam::pid> old;
+    for (int i = 0; i < 900; ++i) old.push_back(beam::spawn([]() -> beam::process { co_return; }));
+    while (beam::process_count() > 2) co_await beam::yield();
+    std::set<beam::pid> fresh;
+    for (int i = 0; i < 900; ++i) {
+      fresh.insert(beam::spawn([parent]() -> beam::process {
+        co_await beam::receive(beam::on(beam::_term, [parent](term m) { beam::send(parent, m); }),
+                               beam::after(std::chrono::milliseconds(200), [] {}));
+      }));
+    }
+    for (const beam::pid& p : old) {
+      EXPECT_FALSE(fresh.contains(p));
+      beam::send(p, "stale"_a);
+    }
+    co_await beam::receive(beam::on("stale"_a, [&] { stale_reached = true; }),
+                           beam::after(std::chrono::milliseconds(300), [] {}));
+  });
+  EXPECT_FALSE(stale_reached);
+  EXPECT_EQ(beam::format("{}", beam::pid(109, 0)), "#PID<0.109.0>");
+  EXPECT_TRUE(beam::pid(100, 0) < beam::pid(5, 1));  // serial first, as Erlang orders local pids
+  EXPECT_EQ(term(beam::pid(3, 4)).as_pid(), beam::pid(3, 4));
+}
+
+TEST_P(ProcessTest, SpawningPastTheLimitIsASystemLimitErrorAndFreedSlotsComeBack) {
+  captured_log log;
+  beam::runtime rt(options(1024));
+  bool limit_hit = false;
+  bool recovered = false;
+  rt.run([&]() -> beam::process {
+    std::vector<beam::pid> waiting;
+    try {
+      for (;;) waiting.push_back(beam::spawn([]() -> beam::process { co_await beam::receive(); }));
+    } catch (const beam::error& e) {
+      limit_hit = e.reason() == term("system_limit"_a);
+    }
+    EXPECT_EQ(beam::process_count(), 1024u);
+    for (const beam::pid& p : waiting) beam::send(p, "stop"_a);
+    while (beam::process_count() > 2) co_await beam::yield();
+    recovered = beam::alive(beam::spawn([]() -> beam::process { co_await beam::receive(); }));
+  });
+  EXPECT_TRUE(limit_hit);
+  EXPECT_TRUE(recovered);
+  EXPECT_TRUE(log.contains("Too many processes"));
+}
+
+BEAM_SCHEDULER_COUNTS(ProcessTest);
+
+}  // namespace
+
+namespace {
+
+class HogTest : public beam::testing::RuntimeTest {};
+
+// As many hogs as schedulers spin without ever calling the runtime; a ping-pong pair must still run to the end
+// while they spin (the monitor hands the stuck schedulers' queues to spares), and each hog is reported once.
+TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
+  captured_log log;
+  beam::runtime rt(options());
+  std::atomic<bool> release_hogs{false};
+  std::atomic<int> hogs_spinning{0};
+  bool pair_done_while_hogs_spun = false;
+  rt.run([&]() -> beam::process {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
+    for (std::uint32_t i = 0; i < GetParam(); ++i) {
+      beam::spawn([&release_hogs, &hogs_spinning, deadline]() -> beam::process {  // the test's locals outlive them
+        ++hogs_spinning;
+        while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
+        }
+        --hogs_spinning;
+        co_return;
+      });
+    }
+    while (hogs_spinning.load() < static_cast<int>(GetParam())) co_await beam::yield();  // every scheduler is stuck
+    const beam::pid me = beam::self();
+    beam::pid ponger = beam::spawn([]() -> beam::process {
+      for (;;) {
+        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) {
+          beam::send(from, "pong"_a);
+        }));
+      }
+    });
+    for (int i = 0; i < 1000; ++i) {
+      beam::send(ponger, beam::tuple("ping"_a, me));
+      co_await beam::receive(beam::on("pong"_a, [] {}));
+    }
+    pair_done_while_hogs_spun = hogs_spinning.load() > 0 && !release_hogs.load();
+    release_hogs = true;
+  });
+  EXPECT_TRUE(pair_done_while_hogs_spun);
+  EXPECT_TRUE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
+}
+
+BEAM_SCHEDULER_COUNTS(HogTest);
+
+}  // namespace

@@ -1,0 +1,234 @@
+// Messages: send, selective receive, patterns, guards, timeouts, ordering under load, flush, the mailbox limit.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <beam/beam.hpp>
+
+#include "support/runtime_fixture.hpp"
+
+using namespace beam::literals;
+using namespace std::chrono_literals;
+using beam::term;
+
+namespace {
+
+class SendReceiveTest : public beam::testing::RuntimeTest {};
+
+TEST_P(SendReceiveTest, SendReturnsTheMessageAndTheReceiverSeesItAsSent) {
+  beam::runtime rt(options());
+  term returned, received;
+  rt.run([&]() -> beam::process {
+    term msg = beam::tuple("hello3"_a, 42);
+    returned = beam::send(beam::self(), msg);
+    received = co_await beam::receive();
+  });
+  EXPECT_EQ(returned, beam::tuple("hello3"_a, 42));
+  EXPECT_EQ(received, beam::tuple("hello3"_a, 42));
+}
+
+TEST_P(SendReceiveTest, SendToADeadOrNeverExistingPidIsSilentlyDropped) {
+  beam::runtime rt(options());
+  auto reason = rt.run([]() -> beam::process {
+    beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
+    while (beam::alive(dead)) co_await beam::yield();
+    beam::send(dead, "lost"_a);
+    beam::send(beam::pid(200'000, 7), "lost"_a);
+    beam::send(beam::pid(beam::node_id{beam::atom("other@host"), 1}, 1, 0), "lost"_a);
+  });
+  EXPECT_TRUE(reason.is_normal());
+}
+
+TEST_P(SendReceiveTest, SendToAnUnregisteredNameIsBadarg) {
+  beam::runtime rt(options());
+  std::string what;
+  rt.run([&]() -> beam::process {
+    try {
+      beam::send("nobody_here"_a, 1);
+    } catch (const beam::error& e) {
+      if (e.reason() == term("badarg"_a)) what = e.what();
+    }
+    co_return;
+  });
+  EXPECT_NE(what.find("nobody_here"), std::string::npos) << what;
+}
+
+TEST_P(SendReceiveTest, FourSendersOfAQuarterMillionEachArriveCompleteAndInPerSenderOrder) {
+  beam::runtime rt(options());
+  constexpr int senders = 4;
+  constexpr std::int64_t per_sender = 250'000;
+  std::vector<std::int64_t> next(senders, 0);
+  bool in_order = true;
+  rt.run([&]() -> beam::process {
+    const beam::pid sink = beam::self();
+    for (int s = 0; s < senders; ++s) {
+      beam::spawn([sink, s]() -> beam::process {
+        for (std::int64_t i = 0; i < per_sender; ++i) {
+          beam::send(sink, beam::tuple(s, i));
+          if (i % 1000 == 0) co_await beam::yield();
+        }
+      });
+    }
+    for (std::int64_t n = 0; n < senders * per_sender; ++n) {
+      co_await beam::receive(beam::on(beam::tuple(beam::_int, beam::_int), [&](std::int64_t s, std::int64_t i) {
+        if (next[static_cast<std::size_t>(s)] != i) in_order = false;
+        next[static_cast<std::size_t>(s)] = i + 1;
+      }));
+    }
+  });
+  EXPECT_TRUE(in_order);
+  for (auto n : next) EXPECT_EQ(n, per_sender);
+}
+
+TEST_P(SendReceiveTest, SelectiveReceiveTakesTheOldestMatchAndKeepsTheRestInOrder) {
+  beam::runtime rt(options());
+  std::vector<term> rest;
+  term taken;
+  rt.run([&]() -> beam::process {
+    for (term m : {term("a"_a), beam::tuple("x"_a, 1), term("b"_a), beam::tuple("x"_a, 2), term("c"_a)}) {
+      beam::send(beam::self(), m);
+    }
+    taken = co_await beam::receive(beam::on(beam::tuple("x"_a, beam::_int), [](std::int64_t n) { return term(n); }));
+    for (int i = 0; i < 4; ++i) rest.push_back(co_await beam::receive());
+  });
+  EXPECT_EQ(taken, term(1));
+  EXPECT_EQ(rest, (std::vector<term>{"a"_a, "b"_a, beam::tuple("x"_a, 2), "c"_a}));
+}
+
+TEST_P(SendReceiveTest, PatternsCaptureEveryKindAndGuardsFilter) {
+  beam::runtime rt(options());
+  std::vector<std::string> seen;
+  rt.run([&]() -> beam::process {
+    const beam::reference ref = beam::reference::make();
+    beam::send(beam::self(), beam::tuple("n"_a, 5));
+    beam::send(beam::self(), beam::tuple("n"_a, 50));
+    beam::send(beam::self(), beam::list(1.5, "atom"_a, "bin", beam::self(), ref));
+    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int), beam::when([](std::int64_t n) { return n > 10; }),
+                                    [&](std::int64_t n) { seen.push_back("big " + std::to_string(n)); }));
+    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int), [&](std::int64_t n) {
+      seen.push_back("any " + std::to_string(n));
+    }));
+    co_await beam::receive(beam::on(beam::list(beam::_float, beam::_atom, beam::_binary, beam::_pid, beam::_ref),
+                                    [&](double f, beam::atom a, term b, beam::pid p, beam::reference r) {
+                                      seen.push_back(std::to_string(f) + " " + std::string(a.text()) + " " +
+                                                     std::string(b.as_string_view()) + " " +
+                                                     (p == beam::self() ? "self" : "?") + " " + (r == ref ? "ref" : "?"));
+                                    }));
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"big 50", "any 5", "1.500000 atom bin self ref"}));
+}
+
+TEST_P(SendReceiveTest, AfterZeroPollsAndANegativeTimeoutIsAnError) {
+  beam::runtime rt(options());
+  int timeouts = 0;
+  bool negative_refused = false;
+  rt.run([&]() -> beam::process {
+    co_await beam::receive(beam::on(beam::_, [] {}), beam::after(0ms, [&] { ++timeouts; }));
+    beam::send(beam::self(), "here"_a);
+    co_await beam::receive(beam::on("here"_a, [] {}), beam::after(0ms, [&] { ++timeouts; }));
+    try {
+      co_await beam::receive(beam::on(beam::_, [] {}), beam::after(-1ms, [] {}));
+    } catch (const beam::error& e) {
+      negative_refused = e.reason() == term("timeout_value"_a);
+    }
+  });
+  EXPECT_EQ(timeouts, 1);
+  EXPECT_TRUE(negative_refused);
+}
+
+TEST_P(SendReceiveTest, ATimeoutFiresNoEarlierThanAsked) {
+  beam::runtime rt(options());
+  std::chrono::steady_clock::duration waited{};
+  rt.run([&]() -> beam::process {
+    const auto start = std::chrono::steady_clock::now();
+    co_await beam::receive(beam::on("never"_a, [] {}), beam::after(30ms, [] {}));
+    waited = std::chrono::steady_clock::now() - start;
+  });
+  EXPECT_GE(waited, 30ms);
+}
+
+TEST_P(SendReceiveTest, AMessageBeforeTheTimeoutWinsAndTheTimerDoesNotFireLater) {
+  beam::runtime rt(options());
+  int got = 0, timeouts = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    beam::spawn([me]() -> beam::process {
+      beam::send(me, "early"_a);
+      co_return;
+    });
+    co_await beam::receive(beam::on("early"_a, [&] { ++got; }), beam::after(50ms, [&] { ++timeouts; }));
+    // A later receive must not see the earlier wait's timer.
+    beam::send(me, "second"_a);
+    co_await beam::receive(beam::on("second"_a, [&] { ++got; }), beam::after(1000ms, [&] { ++timeouts; }));
+  });
+  EXPECT_EQ(got, 2);
+  EXPECT_EQ(timeouts, 0);
+}
+
+TEST_P(SendReceiveTest, SelectiveReceiveStaysLinearWithAHundredThousandUnmatchedMessages) {
+  beam::runtime rt(options());
+  std::uint64_t examined = 0;
+  std::size_t left = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    for (int i = 0; i < 100'000; ++i) beam::send(me, beam::tuple("noise"_a, i));
+    // While we wait, a sender adds 20,000 more unmatched messages one at a time (each one wakes us), then the one
+    // we want. Rescanning the queue on each arrival would examine about 2.4e9 messages; a kept position, 120,001.
+    beam::spawn([me]() -> beam::process {
+      for (int i = 0; i < 20'000; ++i) {
+        beam::send(me, beam::tuple("late_noise"_a, i));
+        co_await beam::yield();
+      }
+      beam::send(me, "wanted"_a);
+    });
+    const std::uint64_t before = beam::process_info(me)->reductions;
+    co_await beam::receive(beam::on("wanted"_a, [] {}));
+    examined = beam::process_info(me)->reductions - before;
+    left = beam::process_info(me)->message_queue_len;
+  });
+  EXPECT_LE(examined, 120'001u + 100u);  // each message examined once (plus one reduction for the receive)
+  EXPECT_EQ(left, 120'000u);             // the unmatched ones stay, in order
+}
+
+TEST_P(SendReceiveTest, FlushPrintsTheLessonsMessagesAsIexDoes) {
+  beam::testing::captured_output out;
+  term result;
+  {
+    beam::runtime rt(options());
+    rt.run([&]() -> beam::process {
+      beam::send(beam::self(), "hello1"_a);
+      beam::send(beam::self(), "hello2"_a);
+      beam::send(beam::self(), beam::tuple("hello3"_a, 42));
+      beam::send(beam::self(), beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a));
+      result = beam::flush();
+      co_return;
+    });
+  }
+  EXPECT_EQ(result, term("ok"_a));
+  EXPECT_EQ(out.text(), ":hello1\n:hello2\n{:hello3, 42}\n[\"message\", :can, {'be', \"any\"}, :data]\n");
+}
+
+TEST_P(SendReceiveTest, AFloodedProcessIsKilledAtItsMailboxLimit) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  bool killed = false;
+  rt.run([&]() -> beam::process {
+    beam::pid victim = beam::spawn_opt({.max_message_queue_len = 1000},
+                                       []() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
+    for (int i = 0; i < 5000 && beam::alive(victim); ++i) {
+      beam::send(victim, i);
+      if (i % 100 == 0) co_await beam::yield();
+    }
+    while (beam::alive(victim)) co_await beam::yield();
+    killed = true;
+  });
+  EXPECT_TRUE(killed);
+  EXPECT_TRUE(log.contains("message queue")) << ::testing::PrintToString(log.lines());
+}
+
+BEAM_SCHEDULER_COUNTS(SendReceiveTest);
+
+}  // namespace

@@ -1,0 +1,185 @@
+// tools/tour_command.cpp: `beampp tour [--processes N]`: each claim of the lesson ("working with processes at a
+// low level"), checked on this machine, each step on a fresh runtime:
+//   1. spawn time and memory per process for N processes (default 1,000,000), beside BEAM's 3-5 us and 2.5 KB;
+//   2. the process limit: a clean system_limit error at a lowered limit, and recovery;
+//   3. the send/flush transcript of the lesson;
+//   4. a crash ends only its own process: a thousand neighbours keep answering;
+//   5. a hog on every scheduler does not starve a ping-pong pair.
+#include "tour_command.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <beam/beam.hpp>
+
+namespace beampp {
+namespace {
+
+using namespace beam::literals;
+using clock = std::chrono::steady_clock;
+
+long resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// Runs `body` as the initial process of a fresh runtime, with reports kept off the terminal (each step says what
+// it saw itself).
+template <class Body>
+void on_fresh_runtime(beam::runtime_options options, Body body) {
+  auto previous = beam::set_logger([](beam::log_level, std::string_view) {});
+  {
+    beam::runtime rt(options);
+    rt.run(body);
+  }
+  beam::set_logger(previous);
+}
+
+void step_spawn(std::ostream& out, long n) {
+  out << fmt::format("1. Spawning {} processes that each wait for a message...\n", n) << std::flush;
+  double us_per_spawn = 0, bytes_per_process = 0;
+  on_fresh_runtime({.process_limit = static_cast<std::uint32_t>(std::max(n + 1000, 262'144L))}, [&]() -> beam::process {
+    const beam::pid parent = beam::self();
+    const long before = resident_bytes();
+    const auto start = clock::now();
+    for (long i = 1; i <= n; ++i) {
+      beam::spawn([parent]() -> beam::process {
+        beam::send(parent, "ready"_a);
+        co_await beam::receive(beam::on("stop"_a, [] {}));
+      });
+      if (i % (n / 10 > 0 ? n / 10 : 1) == 0) out << fmt::format("   {} spawned\r", i) << std::flush;
+    }
+    for (long i = 0; i < n; ++i) co_await beam::receive(beam::on("ready"_a, [] {}));
+    us_per_spawn = std::chrono::duration<double, std::micro>(clock::now() - start).count() / static_cast<double>(n);
+    bytes_per_process = static_cast<double>(resident_bytes() - before) / static_cast<double>(n);
+    out << fmt::format("   {} processes alive at once (process_count() = {})\n", n, beam::process_count());
+  });
+  out << fmt::format("   spawn: {:.3f} us each   (the lesson, for BEAM: 3-5 us)\n", us_per_spawn);
+  out << fmt::format("   memory: {:.0f} bytes each (the lesson, for BEAM: about 2,500 bytes)\n\n", bytes_per_process);
+}
+
+void step_limit(std::ostream& out) {
+  out << "2. The process limit, lowered to 1,024 (default 262,144, at most 134,217,727):\n";
+  on_fresh_runtime({.process_limit = 1024}, [&]() -> beam::process {
+    std::vector<beam::pid> waiting;
+    try {
+      for (;;) waiting.push_back(beam::spawn([]() -> beam::process { co_await beam::receive(); }));
+    } catch (const beam::error& e) {
+      out << fmt::format("   spawn #{} raised {}: {}\n", waiting.size() + 1, beam::inspect(e.reason()), e.what());
+    }
+    for (const beam::pid& p : waiting) beam::send(p, "stop"_a);
+    while (beam::process_count() > 2) co_await beam::yield();
+    const beam::pid again = beam::spawn([]() -> beam::process { co_return; });
+    out << fmt::format("   after they ended, spawn works again: {}\n\n", again);
+  });
+}
+
+void step_flush(std::ostream& out) {
+  out << "3. send and flush, as in the lesson:\n";
+  std::string printed;
+  auto previous = beam::io::set_output([&printed](std::string_view text) { printed += text; });
+  on_fresh_runtime({}, [&]() -> beam::process {
+    for (beam::term m : {beam::term("hello1"_a), beam::term("hello2"_a), beam::tuple("hello3"_a, 42),
+                         beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a)}) {
+      out << fmt::format("   iex> send(self(), {})\n", beam::inspect(m));
+      beam::send(beam::self(), m);
+    }
+    out << "   iex> flush()\n";
+    beam::io::puts(beam::inspect(beam::flush()));
+    co_return;
+  });
+  beam::io::set_output(previous);
+  for (std::size_t start = 0; start < printed.size();) {
+    const std::size_t end = printed.find('\n', start);
+    out << "   " << printed.substr(start, end - start + 1);
+    start = end + 1;
+  }
+  out << '\n';
+}
+
+void step_crash(std::ostream& out) {
+  out << "4. A crash ends only its own process: 1,000 neighbours, then one process throws...\n";
+  int answered = 0;
+  beam::term crash_reason;
+  on_fresh_runtime({}, [&]() -> beam::process {
+    std::vector<beam::pid> neighbours;
+    for (int i = 0; i < 1000; ++i) {
+      neighbours.push_back(beam::spawn([]() -> beam::process {
+        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+      }));
+    }
+    const beam::pid crasher = beam::spawn([]() -> beam::process {
+      throw std::runtime_error("let it crash");
+      co_return;
+    });
+    while (beam::alive(crasher)) co_await beam::yield();
+    for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
+    for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
+  });
+  out << fmt::format("   the crashed process is gone; {} of 1,000 neighbours answered a ping\n\n", answered);
+}
+
+void step_hog(std::ostream& out) {
+  const std::uint32_t schedulers = beam::default_schedulers();
+  out << fmt::format("5. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
+  std::size_t trips = 0;
+  double max_ms = 0;
+  on_fresh_runtime({}, [&]() -> beam::process {
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    for (std::uint32_t i = 0; i < schedulers; ++i) {
+      beam::spawn([stop]() -> beam::process {
+        while (!stop->load()) {
+        }
+        co_return;
+      });
+    }
+    const beam::pid ponger = beam::spawn([]() -> beam::process {
+      for (;;) {
+        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+      }
+    });
+    const auto end = clock::now() + std::chrono::seconds(1);
+    for (auto t = clock::now(); t < end; ++trips) {
+      beam::send(ponger, beam::tuple("ping"_a, beam::self()));
+      co_await beam::receive(beam::on("pong"_a, [] {}));
+      const auto now = clock::now();
+      max_ms = std::max(max_ms, std::chrono::duration<double, std::milli>(now - t).count());
+      t = now;
+    }
+    stop->store(true);
+  });
+  out << fmt::format("   meanwhile a ping-pong pair made {} round trips (longest {:.1f} ms): the monitor handed the\n"
+                     "   stuck schedulers' queues to spare ones\n",
+                     trips, max_ms);
+}
+
+}  // namespace
+
+void add_tour_command(CLI::App& app, command_action& action) {
+  auto* tour = app.add_subcommand("tour", "Check the lesson's claims about processes on this machine");
+  auto processes = std::make_shared<long>(1'000'000);
+  tour->add_option("--processes", *processes, "How many processes step 1 spawns")->check(CLI::Range(1L, 10'000'000L));
+  tour->callback([&action, processes] {
+    action = [processes](const stdio& io) {
+      io.out << "beampp tour: the lesson's claims about BEAM processes, checked here\n\n";
+      step_spawn(io.out, *processes);
+      step_limit(io.out);
+      step_flush(io.out);
+      step_crash(io.out);
+      step_hog(io.out);
+    };
+  });
+}
+
+}  // namespace beampp
