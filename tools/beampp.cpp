@@ -13,11 +13,14 @@
 #include <CLI/CLI.hpp>
 
 #include "command.hpp"
+#include "bench_command.hpp"
 #include "etf_command.hpp"
+#include "tour_command.hpp"
 
 namespace {
 
-constexpr beampp::command_adder command_groups[] = {beampp::add_etf_command};
+constexpr beampp::command_adder command_groups[] = {beampp::add_etf_command, beampp::add_tour_command,
+                                                    beampp::add_bench_command};
 
 constexpr int bad_input_status = 1;
 constexpr int usage_status = 2;
@@ -52,7 +55,7 @@ int run(const beampp::command_action& action) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  CLI::App app("beampp: Erlang's process model in C++. Tools for its terms.", "beampp");
+  CLI::App app("beampp: Erlang's process model in C++: the tour, the benchmarks, tools for its terms.", "beampp");
   app.set_version_flag("--version", "beampp " BEAMPP_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   app.failure_message(usage_message);
