@@ -2,7 +2,7 @@
 # scripts/test.sh: builds and passes every test. Installs what is missing (as root), then:
 #   1. release preset: all tests, including the comparisons with real erl/elixir and the find_package consumer;
 #   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
-#   3. tsan preset (ThreadSanitizer): the concurrent term tests;
+#   3. tsan preset (ThreadSanitizer): the concurrency tests;
 #   4. the libFuzzer target for the ETF decoder, FUZZ_SECONDS (default 60) seconds from an erl-made seed corpus.
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -18,10 +18,13 @@ for preset in release asan; do
   ctest --preset "$preset" -j"$jobs"
 done
 
-echo "== tsan: the concurrent term tests (shared terms, atom table)"
+echo "== tsan: the concurrency tests (terms, atoms, scheduler, processes, messages) over 1, 2 and 4 schedulers"
+concurrent=(term_test sched_test process_test send_receive_test)
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j"$jobs" --target term_test
-build/tsan/tests/term_test
+cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
+for t in "${concurrent[@]}"; do
+  TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$t" --gtest_brief=1
+done
 
 echo "== fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
 scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # scripts/tour.sh: the main job. Installs what is missing, builds the release preset, and runs the tour: the
-# lesson's terms printed as iex prints them, and through the external term format with the beampp tool.
+# lesson's claims about processes checked live (`beampp tour`), then its terms as iex prints them and through the
+# external term format with the beampp tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 cmake --preset release >/dev/null
-cmake --build --preset release -j"$(nproc)" >/dev/null
+cmake --build --preset release -j"$(nproc)" --target beampp example_lesson_terms example_custom_type >/dev/null
 bin=build/release
 
+"$bin/tools/beampp" tour
+echo
 echo "== The lesson's terms, as iex prints them (examples/lesson_terms.cpp)"
 "$bin/examples/example_lesson_terms"
 echo

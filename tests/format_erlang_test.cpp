@@ -18,6 +18,8 @@
 
 #include <beam/beam.hpp>
 
+#include "support/term_literals.hpp"
+
 namespace {
 
 using namespace beam::literals;
@@ -27,16 +29,8 @@ std::string erlang(const term& t) {
   return beam::format_erlang(t);
 }
 
-term ints(std::initializer_list<std::int64_t> values) {
-  std::vector<term> elements;
-  for (std::int64_t v : values) elements.emplace_back(v);
-  return beam::make_list(std::move(elements));
-}
-
-term bytes(std::initializer_list<std::uint8_t> values) {
-  const std::vector<std::uint8_t> v(values);
-  return beam::binary(v);
-}
+using beam::testing::bytes;
+using beam::testing::ints;
 
 TEST(FormatErlang, PrintsTheLessonsTermsInErlangSyntax) {
   EXPECT_EQ(erlang(beam::tuple("hello3"_a, 42)), "{hello3,42}");

@@ -11,6 +11,8 @@
 
 #include <beam/beam.hpp>
 
+#include "support/term_literals.hpp"
+
 namespace {
 
 using namespace beam::literals;
@@ -21,16 +23,8 @@ std::string elixir(const term& t) {
   return beam::inspect(t);
 }
 
-term ints(std::initializer_list<std::int64_t> values) {
-  std::vector<term> elements;
-  for (std::int64_t v : values) elements.emplace_back(v);
-  return beam::make_list(std::move(elements));
-}
-
-term bytes(std::initializer_list<std::uint8_t> values) {
-  const std::vector<std::uint8_t> v(values);
-  return beam::binary(v);
-}
+using beam::testing::bytes;
+using beam::testing::ints;
 
 term range(std::int64_t first, std::int64_t last) {
   std::vector<term> elements;
