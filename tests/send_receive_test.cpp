@@ -121,6 +121,26 @@ TEST_P(SendReceiveTest, PatternsCaptureEveryKindAndGuardsFilter) {
   EXPECT_EQ(seen, (std::vector<std::string>{"big 50", "any 5", "1.500000 atom bin self ref"}));
 }
 
+TEST_P(SendReceiveTest, ReceiveOfACppTypeTakesTheOldestMessageThatConverts) {
+  beam::runtime rt(options());
+  std::vector<int> numbers;
+  std::string text;
+  term left;
+  rt.run([&]() -> beam::process {
+    beam::send(beam::self(), "not a list"_a);
+    beam::send(beam::self(), beam::list(1, 2, 3));
+    beam::send(beam::self(), "hello");
+    numbers = co_await beam::receive<std::vector<int>>();
+    text = co_await beam::receive<std::string>();
+    co_await beam::receive(beam::on(beam::tuple(beam::as<std::string>, beam::_int), [](std::string, std::int64_t) {}),
+                           beam::after(0ms, [] {}));
+    left = co_await beam::receive();
+  });
+  EXPECT_EQ(numbers, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(text, "hello");
+  EXPECT_EQ(left, term("not a list"_a));
+}
+
 TEST_P(SendReceiveTest, AfterZeroPollsAndANegativeTimeoutIsAnError) {
   beam::runtime rt(options());
   int timeouts = 0;

@@ -12,7 +12,8 @@
 //
 // Patterns: a literal (any value convertible to beam::term) matches an equal term; `beam::_` matches anything;
 // typed captures match a kind and pass its value: _int (std::int64_t), _float (double), _number (double), _atom
-// (beam::atom), _binary (beam::term), _pid (beam::pid), _ref (beam::reference), _term (beam::term);
+// (beam::atom), _binary (beam::term), _pid (beam::pid), _ref (beam::reference), _term (beam::term), and as<T> for
+// any C++ type with a term conversion (std::string, std::vector<int>, a user type...);
 // beam::tuple(p...) and beam::list(p...) with a pattern inside match tuples and proper lists element by element.
 // Guards: beam::on(pattern, beam::when(pred), handler), pred taking the captures.
 #pragma once
@@ -22,10 +23,12 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
+#include <beam/convert.hpp>
 #include <beam/detail/process_base.hpp>
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
@@ -110,6 +113,21 @@ inline std::optional<std::tuple<double>> match(float_capture, const term& t) {
   return std::nullopt;
 }
 
+// A message that converts to T (beam::from_term<T>): the capture is the converted value.
+template <class T>
+struct converted {};
+template <class T>
+struct is_piece<converted<T>> : std::true_type {};
+template <class T>
+std::optional<std::tuple<T>> match(converted<T>, const term& t) {
+  try {
+    return std::tuple<T>{from_term<T>(t)};
+  } catch (const bad_term_access&) {
+  } catch (const std::out_of_range&) {
+  }
+  return std::nullopt;
+}
+
 template <class P>
 using captures_of = typename decltype(match(std::declval<const P&>(), std::declval<const term&>()))::value_type;
 
@@ -146,6 +164,9 @@ inline constexpr patterns::binary_capture _binary{};
 inline constexpr patterns::capture<pid> _pid{};
 inline constexpr patterns::capture<reference> _ref{};
 inline constexpr patterns::capture<term> _term{};
+// A capture of any C++ type with a term conversion (beam::convert<T>): matches the terms that convert.
+template <class T>
+inline constexpr patterns::converted<T> as{};
 
 // {p, ...} and [p, ...] as patterns, when at least one element is a pattern piece (else they build terms).
 template <class... Ps>
@@ -350,6 +371,12 @@ template <class... Clauses>
 }
 // co_await beam::receive(): the oldest message, whatever it is.
 [[nodiscard]] inline detail::receive_any receive() { return {}; }
+// co_await beam::receive<T>(): the oldest message that converts to T (see <beam/convert.hpp>), converted; messages
+// that do not convert stay in the mailbox.
+template <class T>
+[[nodiscard]] auto receive() {
+  return receive(on(as<T>, [](T value) { return value; }));
+}
 
 
 }  // namespace beam
