@@ -89,11 +89,15 @@ TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
         }
       }));
     }
+    std::vector<beam::pid> crashers;
     for (int i = 0; i < 100; ++i) {
-      beam::spawn([]() -> beam::process {
+      crashers.push_back(beam::spawn([]() -> beam::process {
         throw std::logic_error("crash");
         co_return;
-      });
+      }));
+    }
+    for (const beam::pid& c : crashers) {
+      while (beam::alive(c)) co_await beam::yield();  // every crash has happened before the neighbours are asked
     }
     for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
     for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
