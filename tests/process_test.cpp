@@ -1,5 +1,8 @@
 // Processes: the runtime's options, spawn/1 and spawn/3, self, exit reasons, crashes, pids and the process limit.
+#include <sys/resource.h>
+
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -37,6 +40,39 @@ TEST(Runtime, DefaultSchedulersAreTheUsableCores) {
   beam::runtime rt;
   EXPECT_EQ(rt.schedulers(), beam::default_schedulers());
   EXPECT_GE(rt.schedulers(), 1u);
+}
+
+// CPU time this program has used so far (every thread).
+std::chrono::microseconds cpu_time_used() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+TEST(Runtime, IdleSchedulersSleep) {
+  beam::runtime rt({.schedulers = 2});
+  std::chrono::microseconds used{};
+  rt.run([&]() -> beam::process {
+    const auto before = cpu_time_used();
+    co_await beam::sleep(std::chrono::milliseconds(500));  // nothing runnable for half a second
+    used = cpu_time_used() - before;
+  });
+  EXPECT_LT(used, std::chrono::milliseconds(50)) << "idle schedulers must not spin (10% of one core at most)";
+}
+
+TEST(Runtime, StartsAndStopsWithoutLeavingThreadsBehind) {
+  for (int i = 0; i < 50; ++i) {
+    beam::runtime rt({.schedulers = 2});
+    EXPECT_TRUE(rt.run([]() -> beam::process { co_return; }).is_normal());
+  }
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  int threads = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) threads = std::stoi(line.substr(8));
+  }
+  EXPECT_LE(threads, 2) << "every runtime joins its threads when it ends";
 }
 
 TEST(Runtime, ProcessOnlyCallsOutsideAProcessAreLogicErrors) {
