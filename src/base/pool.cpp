@@ -43,7 +43,7 @@ void* pool_set::allocate(std::size_t size) {
 void pool_set::free(void* block, std::size_t size) noexcept {
   live_bytes_.fetch_sub(static_cast<std::int64_t>(size), std::memory_order_relaxed);
   if (size > max_pooled) {
-    ::operator delete(block, size);
+    ::operator delete(block);
     return;
   }
   const std::size_t c = class_of(size);

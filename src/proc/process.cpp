@@ -209,7 +209,7 @@ void* allocate_frame(std::size_t size) {
 }
 void free_frame(void* frame, std::size_t size) noexcept {
   if (running != nullptr) running->frame_bytes.fetch_sub(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
-  ::operator delete(frame, size);
+  ::operator delete(frame);
 }
 
 std::size_t pcb_memory(const process_control& p) noexcept {
