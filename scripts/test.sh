@@ -19,7 +19,7 @@ for preset in release asan; do
 done
 
 echo "== tsan: the concurrency tests (terms, atoms, scheduler, processes, messages) over 1, 2 and 4 schedulers"
-concurrent=(term_test sched_test process_test send_receive_test)
+concurrent=(term_test sched_test process_test send_receive_test registry_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do

@@ -40,7 +40,7 @@ reference start_send_timer(std::chrono::milliseconds delay, term dest, term mess
   if (delay.count() < 0) throw beam::error(term(atom("badarg")), "send_after: the delay is negative");
   const reference id = reference::make();
   auto* t = new send_timer(rt, std::move(dest), std::move(message), id);
-  t->deadline_ms = rt.now_ms() + static_cast<std::uint64_t>(delay.count());
+  t->deadline_ms = rt.to_ms(std::chrono::steady_clock::now() + delay);  // rounded up: never early
   {
     std::lock_guard lock(rt.timers_mutex);
     rt.timers_by_ref.emplace(term(id), t);
