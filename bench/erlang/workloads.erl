@@ -5,6 +5,8 @@
 -export([main/1]).
 
 main([Name | Args]) ->
+    %% The parent collects up to N messages while it spawns: off_heap keeps them out of its garbage collections.
+    process_flag(message_queue_data, off_heap),
     Params = maps:merge(defaults(list_to_atom(Name)), parse(Args)),
     Results = run(list_to_atom(Name), Params),
     Line = io_lib:format("RESULT system=erlang schedulers=~b workload=~s~s~s~n",
