@@ -108,20 +108,22 @@ results w3_ring(const parameters& p, std::uint32_t schedulers) {
   return {{"ns_per_hop", fixed(ns / static_cast<double>(hops))}};
 }
 
+// Answers each {:ping, from} with :pong until it receives :stop.
+beam::process pong_until_stopped() {
+  for (bool stop = false; !stop;) {
+    co_await beam::receive(
+        beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }),
+        beam::on("stop"_a, [&stop] { stop = true; }));
+  }
+}
+
 // W3 ping-pong: two processes exchange a message `round_trips` times.
 results w3_pingpong(const parameters& p, std::uint32_t schedulers) {
   const std::int64_t trips = p.at("round_trips");
   double ns = 0;
   beam::runtime rt(options_for(schedulers, 2));
   rt.run([&]() -> beam::process {
-    beam::pid ponger = beam::spawn([]() -> beam::process {
-      for (;;) {
-        bool stop = false;
-        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }),
-                               beam::on("stop"_a, [&] { stop = true; }));
-        if (stop) co_return;
-      }
-    });
+    const beam::pid ponger = beam::spawn(pong_until_stopped);
     const beam::term ping = beam::tuple("ping"_a, beam::self());
     const auto start = clock::now();
     for (std::int64_t i = 0; i < trips; ++i) {
@@ -199,14 +201,7 @@ results w6_fairness(const parameters& p, std::uint32_t schedulers) {
           co_return;
         });
       }
-      beam::pid ponger = beam::spawn([]() -> beam::process {
-        for (;;) {
-          bool done = false;
-          co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }),
-                                 beam::on("stop"_a, [&] { done = true; }));
-          if (done) co_return;
-        }
-      });
+      const beam::pid ponger = beam::spawn(pong_until_stopped);
       const beam::term ping = beam::tuple("ping"_a, beam::self());
       const auto end = clock::now() + std::chrono::milliseconds(window_ms);
       trips_us.reserve(4'000'000);

@@ -112,6 +112,11 @@ bool worker::park_until_work() {
   return !owner_.stopping_.load();
 }
 
+void worker::start_thread() {
+  thread_ = std::thread([this] { run_loop(); });
+  pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_);
+}
+
 bool worker::is_spare() const noexcept { return index_ >= owner_.options_.workers; }
 
 void worker::run_task(task* t) {
@@ -167,8 +172,7 @@ scheduler::scheduler(scheduler_options options, worker_hooks hooks) : options_(o
     if (workers_.back()->is_spare()) workers_.back()->active_.store(false, std::memory_order_relaxed);
   }
   for (auto& w : workers_) {
-    w->thread_ = std::thread([&w] { w->run_loop(); });
-    pthread_getcpuclockid(w->thread_.native_handle(), &w->cpu_clock_);
+    if (!w->is_spare()) w->start_thread();  // spares get a thread the first time the monitor needs them
   }
   monitor_ = std::thread([this] { monitor_loop(); });
 }
@@ -179,10 +183,10 @@ scheduler::~scheduler() {
 }
 
 void scheduler::join() {
+  if (monitor_.joinable()) monitor_.join();  // first: only the monitor starts spare threads
   for (auto& w : workers_) {
     if (w->thread_.joinable()) w->thread_.join();
   }
-  if (monitor_.joinable()) monitor_.join();
 }
 
 void scheduler::stop() {
@@ -194,10 +198,12 @@ void scheduler::stop() {
   for (auto& w : workers_) w->parker_.unpark();
 }
 
+// The monitor thread only (monitor_mutex_ held, so stop() cannot run in between).
 void scheduler::start_spare() {
   for (auto& w : workers_) {
     bool idle = false;
     if (w->is_spare() && w->active_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) {
+      if (!w->thread_.joinable()) w->start_thread();
       w->parker_.unpark();
       return;
     }

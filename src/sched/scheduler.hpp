@@ -67,6 +67,8 @@ class worker {
   task* steal();
   bool park_until_work();
   void run_task(task* t);
+  // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
+  void start_thread();
   bool retire_if_unneeded();
 
   scheduler& owner_;
@@ -83,7 +85,7 @@ class worker {
   // a thread the OS preempted is not stuck, and a spare would not help it.
   std::atomic<std::uint64_t> slice_seq_{0};
   std::atomic<std::uint64_t> slice_tag_{0};
-  clockid_t cpu_clock_{};                                       // set before the monitor starts; then read-only
+  clockid_t cpu_clock_{};                                       // set when the thread starts, before the monitor reads it
   std::uint64_t seen_seq_ = 0;                                  // monitor thread only
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
   bool reported_ = false;                                       // monitor thread only: this slice was reported
