@@ -159,6 +159,16 @@ TEST_P(SendReceiveTest, AfterZeroPollsAndANegativeTimeoutIsAnError) {
   EXPECT_TRUE(negative_refused);
 }
 
+TEST_P(SendReceiveTest, AnUnrepresentablyLongTimeoutIsAcceptedWithoutOverflow) {
+  beam::runtime rt(options());
+  int got = 0;
+  rt.run([&]() -> beam::process {
+    beam::send(beam::self(), "x"_a);
+    co_await beam::receive(beam::on("x"_a, [&] { ++got; }), beam::after(std::chrono::hours::max(), [] {}));
+  });
+  EXPECT_EQ(got, 1);
+}
+
 TEST_P(SendReceiveTest, ATimeoutFiresNoEarlierThanAsked) {
   beam::runtime rt(options());
   std::chrono::steady_clock::duration waited{};

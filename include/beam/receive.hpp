@@ -257,10 +257,15 @@ template <class P, class Pred, class H>
 }
 
 // The timeout clause, last: after(0) polls; a negative timeout is beam::error(timeout_value).
+// A timeout too long to represent (e.g. std::chrono::hours::max()) waits forever.
 template <class Rep, class Period, class H>
 [[nodiscard]] auto after(std::chrono::duration<Rep, Period> timeout, H handler) {
-  return detail::after_clause<H>{std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout),
-                                 std::move(handler)};
+  using clock_duration = std::chrono::steady_clock::duration;
+  const auto longest = std::chrono::duration_cast<std::chrono::duration<double, Period>>(clock_duration::max());
+  const clock_duration d = std::chrono::duration<double, Period>(timeout) >= longest
+                               ? clock_duration::max()
+                               : std::chrono::duration_cast<clock_duration>(timeout);
+  return detail::after_clause<H>{d, std::move(handler)};
 }
 
 namespace detail {
