@@ -115,7 +115,10 @@ bool ready_to_resume(process_control& p) {
 void park(process_control& p) {
   const std::uint32_t generation = p.wait_generation;
   p.state.store(process_state::waiting);  // seq_cst: before the re-check (wake-up protocol)
-  if (p.mailbox.has_new() || p.timer_fired.load() == generation) wake(p);
+  if (p.mailbox.has_new() || p.timer_fired.load() == generation ||
+      p.kill_state.load() == process_control::kill_ready) {  // a kill that found us running: see kill()
+    wake(p);
+  }
 }
 
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason = std::nullopt) noexcept;
@@ -330,7 +333,9 @@ bool kill(process_control& p, term reason) {
     return false;  // an earlier kill wins
   }
   p.kill_reason = std::move(reason);
-  p.kill_state.store(process_control::kill_ready, std::memory_order_release);  // pairs with kill_pending
+  // seq_cst: release for kill_pending, and ordered before wake's CAS as park's store is before its re-check, so
+  // a kill that finds the process running (its wake fails) is seen by the park that follows.
+  p.kill_state.store(process_control::kill_ready);
   wake(p);
   return true;
 }

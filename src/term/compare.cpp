@@ -215,8 +215,9 @@ std::uint64_t hash_term(const term& t) noexcept {
     case tag::bitstring: return hash_bytes(t.bitstring_bytes(), mix(kind_salt, t.bit_size()));
     case tag::remote_pid: return mix(kind_salt, std::hash<pid>{}(t.as_pid()));
     case tag::reference: {
+      const reference r = t.as_reference();  // words() views r: keep it alive for the loop
       std::uint64_t h = kind_salt;
-      for (auto w : t.as_reference().words()) h = mix(h, w);
+      for (auto w : r.words()) h = mix(h, w);
       return h;
     }
     case tag::fun: {
