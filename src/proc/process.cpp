@@ -109,16 +109,17 @@ bool ready_to_resume(process_control& p) {
 }
 
 // Owner only: parks `p` in `waiting`, unless something arrived meanwhile. Once `waiting` is stored, p is no longer
-// ours: a sender may already be running it elsewhere, so only atomics are read after the store. (p may even have
-// ended and its block been reused for another process; the PCB pool is type-stable, so the re-check then only
-// wakes a waiting process spuriously, and run_slice re-checks readiness before resuming anything.)
+// ours: a sender may already be running it elsewhere, even to its end, so only atomics are read after the store,
+// and a reference held across the re-check keeps the PCB from being freed (and reused) under it.
 void park(process_control& p) {
   const std::uint32_t generation = p.wait_generation;
-  p.state.store(process_state::waiting);  // seq_cst: before the re-check (wake-up protocol)
+  p.refs.fetch_add(1, std::memory_order_relaxed);  // we hold the table's reference until the store below
+  p.state.store(process_state::waiting);             // seq_cst: before the re-check (wake-up protocol)
   if (p.mailbox.has_new() || p.timer_fired.load() == generation ||
       p.kill_state.load() == process_control::kill_ready) {  // a kill that found us running: see kill()
     wake(p);
   }
+  release(p);
 }
 
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason = std::nullopt) noexcept;
