@@ -288,14 +288,7 @@ pid spawn_process(const spawn_request& request) {
     spawning = nullptr;
     p->resume_point = p->body;
     rt.table.insert(*p, rt.slot_cache_here());
-  } catch (const beam::error& e) {
-    spawning = nullptr;
-    if (e.reason() == term(atoms::system_limit)) beam::log(log_level::error, e.what());
-    if (p->body) p->body.destroy();
-    destroy_closure(*p);
-    free_pcb(p);
-    throw;
-  } catch (...) {
+  } catch (...) {  // the limit (logged by the table), or the closure or body failing to build
     spawning = nullptr;
     if (p->body) p->body.destroy();
     destroy_closure(*p);

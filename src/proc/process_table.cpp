@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/logger.hpp>
 
 #include "term/atom_table.hpp"
 
@@ -69,18 +70,18 @@ void process_table::flush(slot_cache& cache) noexcept {
   cache.numbers.clear();
 }
 
+void process_table::refuse_past_limit() {
+  live_.fetch_sub(1, std::memory_order_relaxed);
+  const std::string what = fmt::format("Too many processes: the process limit is {}", limit_);
+  log(log_level::error, what);
+  throw error(term(detail::atoms::system_limit), what);
+}
+
 void process_table::insert(detail::process_control& p, slot_cache* cache) {
-  if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) {
-    live_.fetch_sub(1, std::memory_order_relaxed);
-    throw error(term(detail::atoms::system_limit),
-                fmt::format("Too many processes: the process limit is {}", limit_));
-  }
+  if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) refuse_past_limit();
   const std::uint32_t n = take_number(cache);
-  if (n >= limit_) {  // every free number sits in some worker's cache: fail like the limit (rare, transient)
-    live_.fetch_sub(1, std::memory_order_relaxed);
-    throw error(term(detail::atoms::system_limit),
-                fmt::format("Too many processes: the process limit is {}", limit_));
-  }
+  // Every free number may sit in some worker's cache: fail like the limit (rare, transient).
+  if (n >= limit_) refuse_past_limit();
   p.number = n;
   p.serial = slots_[n].serial.load(std::memory_order_relaxed);
   p.tag = std::uint64_t{p.serial} << 32 | n;  // how the scheduler names it in reports

@@ -53,6 +53,8 @@ class process_table {
     std::atomic<std::uint32_t> serial{0};                 // the serial of the current or next process
   };
   std::uint32_t take_number(slot_cache* cache);
+  // Undoes the count taken by insert, logs "Too many processes" and throws beam::error(system_limit).
+  [[noreturn]] void refuse_past_limit();
   void give_number(std::uint32_t number, slot_cache* cache) noexcept;
 
   const std::uint32_t limit_;
