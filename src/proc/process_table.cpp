@@ -16,14 +16,15 @@ namespace {
 constexpr std::size_t cache_batch = 64;
 }
 
-process_table::process_table(std::uint32_t limit) : limit_(limit) {
-  void* mem = ::mmap(nullptr, sizeof(slot) * limit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+process_table::process_table(std::uint32_t limit, std::uint32_t caches)
+    : limit_(limit), capacity_(limit + caches * static_cast<std::uint32_t>(cache_batch)) {
+  void* mem = ::mmap(nullptr, sizeof(slot) * capacity_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                      -1, 0);
   if (mem == MAP_FAILED) throw std::bad_alloc();
   slots_ = static_cast<slot*>(mem);  // zero pages read as empty slots with serial 0: no construction needed
 }
 
-process_table::~process_table() { ::munmap(slots_, sizeof(slot) * limit_); }
+process_table::~process_table() { ::munmap(slots_, sizeof(slot) * capacity_); }
 
 std::uint32_t process_table::take_number(slot_cache* cache) {
   if (cache != nullptr && !cache->numbers.empty()) {
@@ -32,12 +33,12 @@ std::uint32_t process_table::take_number(slot_cache* cache) {
     return n;
   }
   const std::uint32_t fresh = fresh_.fetch_add(1, std::memory_order_relaxed);
-  if (fresh < limit_) return fresh;
-  fresh_.store(limit_, std::memory_order_relaxed);  // keep it from wrapping
+  if (fresh < capacity_) return fresh;
+  fresh_.store(capacity_, std::memory_order_relaxed);  // keep it from wrapping
   std::lock_guard lock(free_mutex_);
   // live_ < limit_ was reserved by the caller, so a free number exists here (or in some worker's cache: the caller
   // falls back to flushing caches if this ever runs dry).
-  if (free_.empty()) return limit_;
+  if (free_.empty()) return capacity_;
   const std::uint32_t n = free_.back();
   free_.pop_back();
   if (cache != nullptr) {
@@ -80,8 +81,7 @@ void process_table::refuse_past_limit() {
 void process_table::insert(detail::process_control& p, slot_cache* cache) {
   if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) refuse_past_limit();
   const std::uint32_t n = take_number(cache);
-  // Every free number may sit in some worker's cache: fail like the limit (rare, transient).
-  if (n >= limit_) refuse_past_limit();
+  if (n >= capacity_) refuse_past_limit();  // cannot happen: see capacity_ in the header
   p.number = n;
   p.serial = slots_[n].serial.load(std::memory_order_relaxed);
   p.tag = std::uint64_t{p.serial} << 32 | n;  // how the scheduler names it in reports
@@ -98,7 +98,7 @@ void process_table::remove(detail::process_control& p, slot_cache* cache) noexce
 }
 
 detail::process_control* process_table::find(const pid& id) const noexcept {
-  if (!id.is_local() || id.number() >= limit_) return nullptr;
+  if (!id.is_local() || id.number() >= capacity_) return nullptr;
   detail::process_control* p = slots_[id.number()].pcb.load(std::memory_order_acquire);
   if (p == nullptr || !p->try_retain()) return nullptr;
   if (p->number != id.number() || p->serial != id.serial() ||
@@ -111,7 +111,7 @@ detail::process_control* process_table::find(const pid& id) const noexcept {
 
 std::vector<pid> process_table::pids() const {
   std::vector<pid> out;
-  const std::uint32_t used = std::min(fresh_.load(std::memory_order_relaxed), limit_);
+  const std::uint32_t used = std::min(fresh_.load(std::memory_order_relaxed), capacity_);
   for (std::uint32_t i = 0; i < used; ++i) {
     if (detail::process_control* p = find(pid(i, slots_[i].serial.load(std::memory_order_relaxed)))) {
       out.push_back(p->self());

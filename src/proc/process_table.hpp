@@ -28,7 +28,8 @@ struct slot_cache {
 
 class process_table {
  public:
-  explicit process_table(std::uint32_t limit);
+  // `caches`: how many slot_caches may hold free numbers (one per worker).
+  process_table(std::uint32_t limit, std::uint32_t caches);
   ~process_table();
   process_table(const process_table&) = delete;
   process_table& operator=(const process_table&) = delete;
@@ -58,7 +59,10 @@ class process_table {
   void give_number(std::uint32_t number, slot_cache* cache) noexcept;
 
   const std::uint32_t limit_;
-  slot* slots_;  // limit_ slots, reserved with mmap
+  // Numbers go up to limit_ plus what the caches may hold, so with fewer than limit_ processes alive a number is
+  // always free outside the caches (numbers in another worker's cache cannot be taken).
+  const std::uint32_t capacity_;
+  slot* slots_;  // capacity_ slots, reserved with mmap
   std::atomic<std::uint32_t> live_{0};
   std::atomic<std::uint32_t> fresh_{0};  // numbers below it have been used at least once
   std::mutex free_mutex_;

@@ -68,12 +68,14 @@ void unregister_name(atom name) {
   if (p != nullptr) detail::release(*p);
 }
 
+// A process that has ended but not yet dropped its name is not found: whereis never returns a dead pid.
 std::optional<pid> whereis(atom name) {
   detail::runtime_state& rt = detail::runtime_for("beam::whereis");
-  std::lock_guard lock(rt.names_mutex);
-  auto it = rt.names.find(name.index());
-  if (it == rt.names.end()) return std::nullopt;
-  return it->second;
+  detail::process_control* p = detail::find_named(rt, name);
+  if (p == nullptr) return std::nullopt;
+  const pid id = p->self();
+  detail::release(*p);
+  return id;
 }
 
 std::vector<atom> registered() {

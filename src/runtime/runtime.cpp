@@ -53,13 +53,21 @@ std::uint32_t validate_limit(std::uint32_t limit) {
   return limit;
 }
 
+std::uint32_t scheduler_count(const runtime_options& options) {
+  const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
+  if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
+  return n;
+}
+
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
-    : options(opts), table(validate_limit(opts.process_limit)), shared_pool_(chunks), shared_pcb_pool_(chunks) {
-  const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
-  if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
-  schedulers = n;
+    : options(opts),
+      schedulers(scheduler_count(opts)),
+      table(validate_limit(opts.process_limit), 2 * schedulers),  // a slot cache per worker, spares included
+      shared_pool_(chunks),
+      shared_pcb_pool_(chunks) {
+  const std::uint32_t n = schedulers;
   for (std::uint32_t i = 0; i < 2 * n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
   sched::worker_hooks hooks{
       .poll =

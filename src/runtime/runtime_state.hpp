@@ -82,7 +82,7 @@ class runtime_state {
   void shut_down();
 
   const runtime_options options;
-  std::uint32_t schedulers = 0;  // regular schedulers (spares not counted)
+  const std::uint32_t schedulers;  // regular schedulers (spares not counted); before `table`, which sizes by it
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   base::chunk_store chunks;  // before everything that allocates from it
   proc::process_table table;
