@@ -7,7 +7,9 @@
 #include <beam/etf.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>
+#include <beam/link.hpp>
 #include <beam/logger.hpp>
+#include <beam/monitor.hpp>
 #include <beam/parse.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>

@@ -30,6 +30,8 @@
 
 namespace beam {
 
+class reference;
+
 // The return type of a process body. Created suspended; spawn() schedules it.
 class [[nodiscard]] process {
  public:
@@ -176,6 +178,8 @@ struct spawn_options {
   // Past this many queued messages the process is killed with reason `message_queue_limit` (and a report), so one
   // flooded process cannot take the node's memory. 0: no limit.
   std::size_t max_message_queue_len = 0;
+  // Links the child to the caller before it can run (spawn_link; see <beam/link.hpp>).
+  bool link = false;
 };
 
 namespace detail {
@@ -187,11 +191,13 @@ struct spawn_request {
   const char* body_name;  // the body's C++ type, for crash reports
   const spawn_options* options;
   const export_fun* mfa;  // spawn/3's {Module, Function, Arity}, for process_info's initial_call
+  const reference* monitor;  // spawn_monitor: the caller monitors the child under this reference
 };
 pid spawn_process(const spawn_request& request);
 
 template <class F, class... Args>
-pid spawn_with(const spawn_options* options, const export_fun* mfa, F&& body, Args&&... args) {
+pid spawn_with(const spawn_options* options, const export_fun* mfa, const reference* monitor, F&& body,
+               Args&&... args) {
   using closure_type = closure<std::decay_t<F>, std::decay_t<Args>...>;
   auto make = [&](void* storage) -> closure_base* {
     return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
@@ -199,7 +205,7 @@ pid spawn_with(const spawn_options* options, const export_fun* mfa, F&& body, Ar
   static_assert(alignof(closure_type) <= alignof(std::max_align_t));
   return spawn_process({sizeof(closure_type),
                         [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
-                        &make, typeid(std::decay_t<F>).name(), options, mfa});
+                        &make, typeid(std::decay_t<F>).name(), options, mfa, monitor});
 }
 }  // namespace detail
 
@@ -208,14 +214,14 @@ pid spawn_with(const spawn_options* options, const export_fun* mfa, F&& body, Ar
 template <class F, class... Args>
   requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
 pid spawn(F&& body, Args&&... args) {
-  return detail::spawn_with(nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
+  return detail::spawn_with(nullptr, nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
 }
 
 // spawn/1 with options.
 template <class F, class... Args>
   requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
 pid spawn_opt(const spawn_options& options, F&& body, Args&&... args) {
-  return detail::spawn_with(&options, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
+  return detail::spawn_with(&options, nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
 }
 
 // spawn/3: starts `module:function(args)` from the export registry (see beam::export_function). An unknown

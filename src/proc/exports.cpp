@@ -8,6 +8,7 @@
 #include <beam/error.hpp>
 #include <beam/io.hpp>
 #include <beam/logger.hpp>
+#include <beam/link.hpp>
 #include <beam/process.hpp>
 
 #include "proc/process_control.hpp"
@@ -69,12 +70,23 @@ void export_function(atom module, atom function, exported_function fn) {
   t.functions.insert_or_assign({module.index(), function.index()}, std::move(fn));
 }
 
-pid spawn(atom module, atom function, std::vector<term> args) {
+namespace {
+pid spawn_mfa(const spawn_options* options, atom module, atom function, std::vector<term> args) {
   const export_fun mfa{module, function, static_cast<std::uint8_t>(std::min<std::size_t>(args.size(), 255))};
   std::optional<exported_function> fn = lookup(module, function);
-  if (!fn) return detail::spawn_with(nullptr, &mfa, &undefined_function, module, function, args.size());
+  if (!fn) return detail::spawn_with(options, &mfa, nullptr, &undefined_function, module, function, args.size());
   return detail::spawn_with(
-      nullptr, &mfa, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); }, std::move(args));
+      options, &mfa, nullptr, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); }, std::move(args));
+}
+}  // namespace
+
+pid spawn(atom module, atom function, std::vector<term> args) {
+  return spawn_mfa(nullptr, module, function, std::move(args));
+}
+
+pid spawn_link(atom module, atom function, std::vector<term> args) {
+  static const spawn_options linked{.link = true};
+  return spawn_mfa(&linked, module, function, std::move(args));
 }
 
 }  // namespace beam

@@ -2,9 +2,8 @@
 
 namespace beam::proc {
 
-bool mailbox::take_new() noexcept {
+message_node* mailbox::take_all() noexcept {
   message_node* stack = inbox_.exchange(nullptr, std::memory_order_acquire);  // pairs with push's release
-  if (stack == nullptr) return false;
   message_node* ordered = nullptr;  // reverse: the stack is newest first
   std::uint32_t n = 0;
   while (stack != nullptr) {
@@ -14,11 +13,8 @@ bool mailbox::take_new() noexcept {
     stack = next;
     ++n;
   }
-  pending_.fetch_sub(n, std::memory_order_relaxed);
-  *tail_link_ = ordered;
-  while (*tail_link_ != nullptr) tail_link_ = &(*tail_link_)->next;
-  queued_.store(queued_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  return true;
+  if (n != 0) pending_.fetch_sub(n, std::memory_order_relaxed);
+  return ordered;
 }
 
 message_node* mailbox::unlink(message_node** link) noexcept {

@@ -14,15 +14,30 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include <beam/term.hpp>
 
 namespace beam::proc {
 
-// One queued message. Allocated by the sender, freed by the owner.
+// What a queued node carries: a message, or a signal (proc/signals.hpp) that travels in the same queue so that
+// signals and messages from one sender keep their order (Erlang's signal ordering guarantee).
+enum class signal_kind : std::uint8_t {
+  message,      // `payload` is the message
+  link,         // payload: the linking pid
+  unlink,       // payload: the unlinking pid
+  exit_linked,  // a linked process ended; payload: {from, reason}
+  exit,         // exit/2; payload: {from, reason}
+  monitor,      // payload: {watcher, ref, what DOWN names the target as}
+  demonitor,    // payload: the reference
+  down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
+};
+
+// One queued node. Allocated by the sender, freed by the owner.
 struct message_node {
   message_node* next = nullptr;
   term message;
+  signal_kind kind = signal_kind::message;
 };
 
 class mailbox {
@@ -51,21 +66,42 @@ class mailbox {
   }
 
   // --- owner only ---
-  // Moves new arrivals to the private queue; true if there were any.
-  bool take_new() noexcept;
+  // Moves new arrivals to the private queue, in arrival order; true if there were any. Each signal node is handed
+  // to `on_signal` (a message_node*(message_node*)) as it is reached: it returns the node to queue in its place (a
+  // signal turned into a message) or nullptr (it consumed the node).
+  template <class F>
+  bool take_new(F&& on_signal) {
+    message_node* ordered = take_all();
+    if (ordered == nullptr) return false;
+    std::size_t kept = 0;
+    while (ordered != nullptr) {
+      message_node* n = ordered;
+      ordered = n->next;
+      n->next = nullptr;
+      if (n->kind != signal_kind::message && (n = on_signal(n)) == nullptr) continue;
+      *tail_link_ = n;
+      tail_link_ = &n->next;
+      ++kept;
+    }
+    queued_.store(queued_.load(std::memory_order_relaxed) + kept, std::memory_order_relaxed);
+    return true;
+  }
   // The link that points at the first message of the private queue.
   [[nodiscard]] message_node** first_link() noexcept { return &head_; }
   // Unlinks the node `*link` points at (the owner's cursor) and returns it.
   message_node* unlink(message_node** link) noexcept;
   [[nodiscard]] message_node** end_link() noexcept { return tail_link_; }
-  // Hands every message, queued or still in the inbox, to `free_node`.
+  // Hands every node, queued or still in the inbox (signals not yet handled included), to `drop_node`.
   template <class F>
-  void clear(F&& free_node) noexcept {
-    take_new();
-    while (head_ != nullptr) free_node(unlink(&head_));
+  void clear(F&& drop_node) noexcept {
+    for (message_node* n = take_all(); n != nullptr;) drop_node(std::exchange(n, n->next));
+    while (head_ != nullptr) drop_node(unlink(&head_));
   }
 
  private:
+  // Takes the whole inbox, oldest first.
+  message_node* take_all() noexcept;
+
   std::atomic<message_node*> inbox_{nullptr};  // senders push, the owner takes all
   std::atomic<std::uint32_t> pending_{0};      // messages in the inbox
   message_node* head_ = nullptr;               // owner: the private queue, oldest first

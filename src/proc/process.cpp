@@ -20,6 +20,7 @@
 #include <beam/receive.hpp>
 
 #include "proc/process_control.hpp"
+#include "proc/signals.hpp"
 #include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
@@ -71,7 +72,8 @@ process_control* new_pcb(runtime_state& rt) {
 
 void free_pcb(process_control* p) noexcept {
   runtime_state& rt = p->rt;
-  p->mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });  // late senders' messages
+  const pid dead = p->self();
+  p->mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, dead, n); });  // late senders' nodes
   p->~process_control();
   rt.free(p, pcb_block_size(), /*pcb=*/true);
 }
@@ -138,6 +140,11 @@ void run_slice(sched::task* t, sched::worker& on) {
     exit_process(p, &on, p.kill_reason);
     return;
   }
+  if (p.mailbox.has_new()) take_arrivals(p);  // signals take effect between slices, even without a receive
+  if (kill_pending(p)) {
+    exit_process(p, &on, p.kill_reason);
+    return;
+  }
   running = &p;
   p.reductions_left = slice_reductions;
   if (!ready_to_resume(p)) {
@@ -180,7 +187,9 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
   running = previous;
   destroy_closure(p);
   rt.end_receive_timer(p, on);
-  p.mailbox.clear([&rt](proc::message_node* n) { rt.free_message(n); });
+  const pid self = p.self();
+  p.mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, self, n); });
+  notify_exit(p, reason);
   const bool initial = rt.initial && *rt.initial == p.self();
   release(p);
   if (initial) rt.on_initial_exit(reason);  // last: run() may tear the runtime down as soon as it hears this
@@ -240,7 +249,8 @@ void release(process_control& p) noexcept {
 const term* mailbox_peek(process_control& p, mailbox_cursor& c) noexcept {
   auto** link = c.link ? static_cast<proc::message_node**>(c.link) : p.mailbox.first_link();
   c.link = link;
-  if (*link == nullptr) p.mailbox.take_new();
+  if (*link == nullptr) take_arrivals(p);
+  if (kill_pending(p)) return nullptr;  // an exit signal or a kill ends it at the next suspension: match nothing
   return *link ? &(*link)->message : nullptr;
 }
 
@@ -275,6 +285,10 @@ std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock
 
 pid spawn_process(const spawn_request& request) {
   runtime_state& rt = runtime_for("spawn");
+  const bool link = request.options != nullptr && request.options->link;
+  process_control* parent = link || request.monitor != nullptr
+                                ? &current_process(link ? "beam::spawn_link" : "beam::spawn_monitor")
+                                : running;
   process_control* p = new_pcb(rt);
   try {
     void* storage = closure_storage(*p, request.closure_size);
@@ -297,7 +311,11 @@ pid spawn_process(const spawn_request& request) {
   }
   const pid id = p->self();
   if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false)) rt.initial = id;
-  if (process_control* parent = running) bump_reductions(*parent, 1);
+  if (parent != nullptr) {
+    bump_reductions(*parent, 1);
+    if (link) link_at_spawn(*parent, *p);
+    if (request.monitor != nullptr) monitor_at_spawn(*parent, *p, *request.monitor);
+  }
   make_runnable(*p);  // after this, another worker may run (and end) it: use `id`, not `p`
   return id;
 }
@@ -309,10 +327,12 @@ void shut_down_process(process_control& p) noexcept { exit_process(p, nullptr, t
 pid self() { return detail::current_process("beam::self").self(); }
 
 namespace detail {
-void deliver(process_control& p, const term& message) {
+void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   if (process_control* sender = running) bump_reductions(*sender, 1);
-  p.mailbox.push(p.rt.new_message(message));  // O(1): the copy shares the term's nodes
-  if (p.max_message_queue_len != 0 && p.mailbox.size() > p.max_message_queue_len &&
+  proc::message_node* n = p.rt.new_message(message);  // O(1): the copy shares the term's nodes
+  n->kind = kind;
+  p.mailbox.push(n);
+  if (kind == proc::signal_kind::message && p.max_message_queue_len != 0 && p.mailbox.size() > p.max_message_queue_len &&
       kill(p, term(atom("message_queue_limit")))) {
     beam::log(log_level::error, fmt::format("Process {} killed: its message queue passed the limit of {} messages",
                                             inspect(term(p.self())), p.max_message_queue_len));

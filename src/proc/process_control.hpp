@@ -41,6 +41,7 @@ namespace beam::detail {
 
 class runtime_state;
 struct process_control;
+struct process_links;
 
 // The scheduler's entry point for a process: one slice (proc/process.cpp).
 void run_slice(sched::task* t, sched::worker& on);
@@ -48,8 +49,11 @@ void run_slice(sched::task* t, sched::worker& on);
 void release(process_control& p) noexcept;
 // Any thread: makes `p` runnable if it waits (the first waker wins).
 void wake(process_control& p);
-// Queues `message` for `p`, which the caller retained (the reference is dropped here), and wakes it.
-void deliver(process_control& p, const term& message);
+// Queues `message` (or a signal of `kind`) for `p`, which the caller retained (the reference is dropped here), and
+// wakes it.
+void deliver(process_control& p, const term& message, proc::signal_kind kind = proc::signal_kind::message);
+// Whether a kill of `p` is pending (its owner ends it at the next scheduling point).
+[[nodiscard]] bool kill_pending(const process_control& p) noexcept;
 // Any thread: ends `p` with `reason` at its next scheduling point (now if it waits). The first kill wins: false
 // when an earlier one did.
 bool kill(process_control& p, term reason);
@@ -85,6 +89,8 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   std::atomic<std::uint32_t> frame_bytes{0};      // coroutine frames of this process, for process_info's memory
   static constexpr std::uint32_t no_name = ~std::uint32_t{0};
   std::atomic<std::uint32_t> name{no_name};       // registered name's atom index; changed under the names lock
+  bool trap_exit = false;                         // process_flag(trap_exit)
+  process_links* links = nullptr;                 // links and monitors, made at the first use (proc/signals.hpp)
   std::optional<export_fun> initial_mfa;          // spawn/3's {Module, Function, Arity}; immutable after spawn
   std::size_t max_message_queue_len = 0;          // immutable after spawn; 0: no limit
 

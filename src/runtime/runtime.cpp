@@ -184,6 +184,7 @@ exit_reason runtime_state::wait_for_initial() {
 void runtime_state::shut_down() {
   sched->stop();
   sched->join();  // no process runs from here on
+  stopping.store(true, std::memory_order_relaxed);
   if (io_server) {
     if (process_control* server = table.find(*io_server)) {
       io_impl::drain_mailbox(*server, *output);

@@ -92,6 +92,8 @@ class runtime_state {
   std::optional<pid> io_server;             // set by start_io_server, before the initial process
   std::optional<pid> initial;              // set by the spawn that run() makes, before the process can run
   std::atomic<bool> capture_initial{false};  // run() sets it; that spawn clears it
+  // Set by shut_down once the schedulers have stopped: processes ended from then on send no exit signals or DOWNs.
+  std::atomic<bool> stopping{false};
 
  private:
   std::mutex shared_mutex_;

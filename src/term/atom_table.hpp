@@ -10,7 +10,7 @@ namespace beam::detail::atoms {
 // The table interns these, in this order, before any other atom.
 inline constexpr const char* predefined[] = {
     "false", "true", "nil", "nonode@nohost", "undefined", "ok", "error", "system_limit", "badarg",
-    "normal", "shutdown", "undef", "kill", "killed", "noproc", "exception",
+    "normal", "shutdown", "undef", "kill", "killed", "noproc", "exception", "EXIT", "DOWN", "process",
 };
 inline constexpr atom false_ = atom::from_index(0);
 inline constexpr atom true_ = atom::from_index(1);
@@ -28,5 +28,8 @@ inline constexpr atom kill = atom::from_index(12);
 inline constexpr atom killed = atom::from_index(13);
 inline constexpr atom noproc = atom::from_index(14);
 inline constexpr atom exception = atom::from_index(15);
+inline constexpr atom exit_tag = atom::from_index(16);  // 'EXIT'
+inline constexpr atom down = atom::from_index(17);      // 'DOWN'
+inline constexpr atom process = atom::from_index(18);
 
 }  // namespace beam::detail::atoms

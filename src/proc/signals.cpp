@@ -1,0 +1,251 @@
+// proc/signals.cpp: links, monitors and exit signals (the design is at the top of proc/signals.hpp).
+#include "proc/signals.hpp"
+
+#include <memory>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/inspect.hpp>
+#include <beam/link.hpp>
+#include <beam/monitor.hpp>
+
+#include "proc/process_control.hpp"
+#include "runtime/runtime_state.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace detail {
+namespace {
+
+using proc::message_node;
+using proc::signal_kind;
+
+term down_message(const term& ref, const term& who, const term& reason) {
+  return tuple(atoms::down, ref, atoms::process, who, reason);
+}
+
+message_node* as_message(message_node* n, term message) noexcept {
+  n->message = std::move(message);
+  n->kind = signal_kind::message;
+  return n;
+}
+
+// An exit signal `reason` from `from` that reached p: a message if p traps exits, else p's end unless it is
+// `normal`. `kill` from exit/2 was handled by the caller.
+message_node* exit_signal_arrived(process_control& p, message_node* n, const pid& from, const term& reason) {
+  if (p.trap_exit) return as_message(n, tuple(atoms::exit_tag, from, reason));
+  if (!reason.is_atom(atoms::normal)) kill(p, reason);
+  return nullptr;
+}
+
+message_node* on_exit_linked(process_control& p, message_node* n) {
+  const auto fields = n->message.as_tuple();
+  const pid from = fields[0].as_pid();
+  if (p.links == nullptr || p.links->links.erase(from) == 0) return nullptr;  // unlinked meanwhile
+  return exit_signal_arrived(p, n, from, fields[1]);
+}
+
+message_node* on_exit(process_control& p, message_node* n) {
+  const auto fields = n->message.as_tuple();
+  if (fields[1].is_atom(atoms::kill)) {  // untrappable
+    kill(p, term(atoms::killed));
+    return nullptr;
+  }
+  return exit_signal_arrived(p, n, fields[0].as_pid(), fields[1]);
+}
+
+void on_monitor(process_control& p, const term& payload) {
+  const auto fields = payload.as_tuple();  // {watcher, ref, who}
+  links_of(p).monitored_by.insert_or_assign(fields[1], process_links::watcher{fields[0].as_pid(), fields[2]});
+}
+
+message_node* on_down(process_control& p, message_node* n) {
+  const term& ref = n->message.as_tuple()[1];
+  if (p.links == nullptr || p.links->monitors.erase(ref) == 0) return nullptr;  // demonitored meanwhile
+  n->kind = signal_kind::message;
+  return n;
+}
+
+message_node* act_on(process_control& p, message_node* n) {
+  switch (n->kind) {
+    case signal_kind::message: return n;
+    case signal_kind::link: links_of(p).links.insert(n->message.as_pid()); return nullptr;
+    case signal_kind::unlink:
+      if (p.links != nullptr) p.links->links.erase(n->message.as_pid());
+      return nullptr;
+    case signal_kind::exit_linked: return on_exit_linked(p, n);
+    case signal_kind::exit: return on_exit(p, n);
+    case signal_kind::monitor: on_monitor(p, n->message); return nullptr;
+    case signal_kind::demonitor:
+      if (p.links != nullptr) p.links->monitored_by.erase(n->message);
+      return nullptr;
+    case signal_kind::down: return on_down(p, n);
+  }
+  return nullptr;
+}
+
+// Removes every {:DOWN, ref, ...} from p's private queue.
+void flush_down(process_control& p, const term& ref) {
+  take_arrivals(p);
+  message_node** link = p.mailbox.first_link();
+  while (*link != nullptr) {
+    const term& m = (*link)->message;
+    if (m.is_tuple() && m.as_tuple().size() == 5 && m.as_tuple()[0].is_atom(atoms::down) && m.as_tuple()[1] == ref) {
+      p.rt.free_message(p.mailbox.unlink(link));
+    } else {
+      link = &(*link)->next;
+    }
+  }
+}
+
+// The caller starts monitoring `target` under `ref`; DOWN will name it `who`.
+void start_monitor(process_control& p, const reference& ref, const pid& target, const term& who) {
+  const term key(ref);
+  if (target == p.self()) return;  // as Erlang: a reference, and nothing ever comes of it
+  links_of(p).monitors.emplace(key, target);
+  if (!send_signal(p.rt, target, signal_kind::monitor, tuple(p.self(), key, who))) {
+    send_signal(p.rt, p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
+  }
+}
+
+}  // namespace
+
+process_links& links_of(process_control& p) {
+  if (p.links == nullptr) p.links = new process_links();
+  return *p.links;
+}
+
+bool take_arrivals(process_control& p) {
+  return p.mailbox.take_new([&p](message_node* n) { return handle_signal(p, n); });
+}
+
+message_node* handle_signal(process_control& p, message_node* n) noexcept {
+  if (kill_pending(p)) {  // it is ending: answer as the dead process it is about to be
+    drop_for_dead(p.rt, p.self(), n);
+    return nullptr;
+  }
+  message_node* keep = act_on(p, n);
+  if (keep == nullptr) p.rt.free_message(n);
+  return keep;
+}
+
+void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept {
+  if (!rt.stopping.load(std::memory_order_relaxed)) {
+    const term noproc(atoms::noproc);
+    if (n->kind == signal_kind::link) {
+      send_signal(rt, n->message.as_pid(), signal_kind::exit_linked, tuple(dead, noproc));
+    } else if (n->kind == signal_kind::monitor) {
+      const auto fields = n->message.as_tuple();  // {watcher, ref, who}
+      send_signal(rt, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
+    }
+  }
+  rt.free_message(n);
+}
+
+void notify_exit(process_control& p, const term& reason) noexcept {
+  const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
+  if (l == nullptr || p.rt.stopping.load(std::memory_order_relaxed)) return;
+  runtime_state& rt = p.rt;
+  const pid self = p.self();
+  for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));
+  for (const auto& [ref, w] : l->monitored_by) {
+    send_signal(rt, w.by, signal_kind::down, down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
+  }
+  for (const auto& [ref, target] : l->monitors) send_signal(rt, target, signal_kind::demonitor, ref);
+}
+
+bool send_signal(runtime_state& rt, const pid& to, signal_kind kind, term payload) {
+  process_control* p = rt.table.find(to);
+  if (p == nullptr) return false;
+  deliver(*p, payload, kind);
+  return true;
+}
+
+void link_at_spawn(process_control& parent, process_control& child) {
+  links_of(child).links.insert(parent.self());
+  links_of(parent).links.insert(child.self());
+}
+
+void monitor_at_spawn(process_control& parent, process_control& child, const reference& ref) {
+  links_of(child).monitored_by.emplace(term(ref), process_links::watcher{parent.self(), term()});
+  links_of(parent).monitors.emplace(term(ref), child.self());
+}
+
+}  // namespace detail
+
+void link(const pid& other) {
+  detail::process_control& p = detail::current_process("beam::link");
+  if (other == p.self()) return;
+  detail::process_links& l = detail::links_of(p);
+  if (l.links.contains(other)) return;
+  if (!detail::send_signal(p.rt, other, proc::signal_kind::link, term(p.self()))) {
+    if (!p.trap_exit) {
+      throw beam::error(term(detail::atoms::noproc),
+                        fmt::format("link: process {} does not exist", inspect(term(other))));
+    }
+    detail::send_signal(p.rt, p.self(), proc::signal_kind::exit_linked, tuple(other, detail::atoms::noproc));
+  }
+  l.links.insert(other);
+}
+
+void unlink(const pid& other) {
+  detail::process_control& p = detail::current_process("beam::unlink");
+  if (p.links != nullptr && p.links->links.erase(other) != 0) {
+    detail::send_signal(p.rt, other, proc::signal_kind::unlink, term(p.self()));
+  }
+}
+
+bool trap_exit(bool on) {
+  detail::process_control& p = detail::current_process("beam::trap_exit");
+  return std::exchange(p.trap_exit, on);
+}
+
+bool traps_exits() { return detail::current_process("beam::traps_exits").trap_exit; }
+
+void exit(const pid& dest, term reason) {
+  detail::process_control& p = detail::current_process("beam::exit");
+  if (dest != p.self()) {
+    detail::send_signal(p.rt, dest, proc::signal_kind::exit, tuple(p.self(), reason));
+    return;
+  }
+  // To itself: at once, as the signal would be handled at the next scheduling point anyway.
+  if (reason.is_atom(detail::atoms::kill)) exit(term(detail::atoms::killed));
+  if (!p.trap_exit) exit(std::move(reason));
+  send(p.self(), tuple(detail::atoms::exit_tag, p.self(), reason));
+}
+
+reference monitor(const pid& target) {
+  detail::process_control& p = detail::current_process("beam::monitor");
+  reference ref = reference::make();
+  detail::start_monitor(p, ref, target, term(target));
+  return ref;
+}
+
+reference monitor(atom name) {
+  detail::process_control& p = detail::current_process("beam::monitor");
+  reference ref = reference::make();
+  const term who = tuple(name, this_node().name);
+  detail::process_control* target = detail::find_named(p.rt, name);
+  // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN noproc.
+  const pid id = target != nullptr ? target->self() : pid(0, ~std::uint32_t{0});
+  if (target != nullptr) detail::release(*target);
+  detail::start_monitor(p, ref, id, who);
+  return ref;
+}
+
+bool demonitor(const reference& ref, demonitor_option option) {
+  detail::process_control& p = detail::current_process("beam::demonitor");
+  const term key(ref);
+  if (p.links != nullptr) {
+    if (auto it = p.links->monitors.find(key); it != p.links->monitors.end()) {
+      const pid target = it->second;
+      p.links->monitors.erase(it);
+      detail::send_signal(p.rt, target, proc::signal_kind::demonitor, key);
+    }
+  }
+  if (option == demonitor_option::flush) detail::flush_down(p, key);
+  return true;
+}
+
+}  // namespace beam
