@@ -2,6 +2,7 @@
 #pragma once
 
 #include <beam/atom.hpp>
+#include <beam/call.hpp>
 #include <beam/convert.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>

@@ -31,6 +31,7 @@ enum class signal_kind : std::uint8_t {
   monitor,      // payload: {watcher, ref, what DOWN names the target as}
   demonitor,    // payload: the reference
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
+  reply,        // payload: the {ref, value} reply of a call, kept only while ref is an alias of the receiver
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

@@ -60,11 +60,20 @@ void on_monitor(process_control& p, const term& payload) {
   links_of(p).monitored_by.insert_or_assign(fields[1], process_links::watcher{fields[0].as_pid(), fields[2]});
 }
 
-message_node* on_down(process_control& p, message_node* n) {
-  const term& ref = n->message.as_tuple()[1];
-  if (p.links == nullptr || p.links->monitors.erase(ref) == 0) return nullptr;  // demonitored meanwhile
+// A DOWN or a reply becomes a message only while its reference is still wanted (not demonitored, the call not
+// given up).
+message_node* keep_if(bool wanted, message_node* n) noexcept {
+  if (!wanted) return nullptr;
   n->kind = signal_kind::message;
   return n;
+}
+
+message_node* on_down(process_control& p, message_node* n) {
+  return keep_if(p.links != nullptr && p.links->monitors.erase(n->message.as_tuple()[1]) != 0, n);
+}
+
+message_node* on_reply(process_control& p, message_node* n) {
+  return keep_if(p.links != nullptr && p.links->aliases.contains(n->message.as_tuple()[0]), n);
 }
 
 message_node* act_on(process_control& p, message_node* n) {
@@ -81,6 +90,7 @@ message_node* act_on(process_control& p, message_node* n) {
       if (p.links != nullptr) p.links->monitored_by.erase(n->message);
       return nullptr;
     case signal_kind::down: return on_down(p, n);
+    case signal_kind::reply: return on_reply(p, n);
   }
   return nullptr;
 }

@@ -42,6 +42,7 @@ struct process_links {
   std::unordered_set<pid> links;
   std::unordered_map<term, watcher> monitored_by;  // reference -> watcher
   std::unordered_map<term, pid> monitors;          // reference -> the process we monitor
+  std::unordered_set<term> aliases;                // call references whose replies are still wanted
 };
 
 // The owner: p's link record, made at the first use.

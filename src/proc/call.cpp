@@ -1,0 +1,83 @@
+// proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps only
+// while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
+#include <beam/call.hpp>
+
+#include <fmt/format.h>
+
+#include <beam/error.hpp>
+#include <beam/inspect.hpp>
+#include <beam/monitor.hpp>
+#include <beam/receive.hpp>
+#include <beam/registry.hpp>
+
+#include "proc/process_control.hpp"
+#include "proc/signals.hpp"
+#include "runtime/runtime_state.hpp"
+#include "term/atom_table.hpp"
+
+namespace beam {
+namespace {
+
+enum class call_outcome { replied, server_down, timed_out };
+
+// Waits for the reply to the call tagged `ref` to `server` (monitored under `ref`). The caller is `p`.
+task<term> await_reply(detail::process_control& p, term server, reference ref, std::chrono::milliseconds timeout) {
+  term result;
+  call_outcome outcome = call_outcome::timed_out;
+  co_await receive(on(tuple(ref, _term),
+                      [&](term value) {
+                        result = std::move(value);
+                        outcome = call_outcome::replied;
+                      }),
+                   on(tuple(detail::atoms::down, ref, detail::atoms::process, _, _term),
+                      [&](term reason) {
+                        result = std::move(reason);
+                        outcome = call_outcome::server_down;
+                      }),
+                   after(timeout, [] {}));
+  if (p.links != nullptr) p.links->aliases.erase(term(ref));
+  if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
+  switch (outcome) {
+    case call_outcome::replied: co_return result;
+    case call_outcome::server_down:
+      throw beam::error(result, fmt::format("call: the server {} ended before replying: {}", inspect(server),
+                                            inspect(result)));
+    case call_outcome::timed_out: break;
+  }
+  throw beam::error(term(atom("timeout")), fmt::format("call: no reply from {} within {} ms", inspect(server),
+                                                       timeout.count()));
+}
+
+term call_message(const pid& caller, const reference& ref, term request) {
+  return tuple(atom("$gen_call"), tuple(caller, ref), std::move(request));
+}
+
+}  // namespace
+
+task<term> call(const pid& server, term request, std::chrono::milliseconds timeout) {
+  detail::process_control& p = detail::current_process("beam::call");
+  const reference ref = monitor(server);
+  detail::links_of(p).aliases.insert(term(ref));
+  send(server, call_message(p.self(), ref, std::move(request)));
+  return await_reply(p, term(server), ref, timeout);
+}
+
+task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
+  detail::process_control& p = detail::current_process("beam::call");
+  const reference ref = monitor(name);
+  detail::links_of(p).aliases.insert(term(ref));
+  if (std::optional<pid> server = whereis(name)) send(*server, call_message(p.self(), ref, std::move(request)));
+  return await_reply(p, term(name), ref, timeout);
+}
+
+void reply(const term& from, term value) {
+  const auto fields = from.is_tuple() ? from.as_tuple() : std::span<const term>();
+  if (fields.size() != 2 || !fields[0].is_pid() || !fields[1].is_reference()) {
+    throw beam::error(term(detail::atoms::badarg),
+                      fmt::format("reply: {} is not the {{caller, tag}} of a call", inspect(from)));
+  }
+  detail::send_signal(detail::runtime_for("beam::reply"), fields[0].as_pid(), proc::signal_kind::reply,
+                      tuple(fields[1], std::move(value)));
+}
+
+}  // namespace beam
