@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench_processes.sh [RUNS] [WORKLOAD ...]: the process benchmarks W1-W6 side by side with Erlang/OTP.
+# scripts/bench_processes.sh [RUNS] [WORKLOAD ...]: the process benchmarks W1-W10 side by side with Erlang/OTP.
 # Builds the release preset, compiles the Erlang twin (bench/erlang/workloads.erl), runs each workload RUNS times
 # (default 3) alternating beampp and erl, prints every RESULT line, then a table of medians with the ratio
 # (how many times better beampp is: Erlang/beampp for times and bytes, beampp/Erlang for rates and counts).
@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 shift || true
 workloads=("$@")
-[[ ${#workloads[@]} -gt 0 ]] || workloads=(w1_spawn_exit w2_idle_memory w3_ring w3_pingpong w4_skynet w5_fan_in w6_fairness)
+[[ ${#workloads[@]} -gt 0 ]] || workloads=(w1_spawn_exit w2_idle_memory w3_ring w3_pingpong w4_skynet w5_fan_in w6_fairness
+                                           w7_link_chain w10_monitor_down)
 
 scripts/setup.sh test >&2
 cmake --preset release >/dev/null
@@ -37,6 +38,8 @@ awk '
     metrics["w4_skynet"] = "total_ms"
     metrics["w5_fan_in"] = "msgs_per_sec"
     metrics["w6_fairness"] = "max_us round_trips p50_us p99_us"
+    metrics["w7_link_chain"] = "total_ms"
+    metrics["w10_monitor_down"] = "ns_per_monitor"
   }
   function higher_is_better(key) { return key == "msgs_per_sec" || key == "round_trips" }
   function median(list,   n, a, i, j, t) {

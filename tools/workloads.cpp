@@ -28,11 +28,6 @@ std::int64_t resident_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-beam::runtime_options options_for(std::uint32_t schedulers, std::int64_t processes) {
-  const auto limit = std::clamp<std::int64_t>(processes + 1000, 262'144, beam::max_process_limit);
-  return {.schedulers = schedulers, .process_limit = static_cast<std::uint32_t>(limit)};
-}
-
 std::string fixed(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
 
 // W1: spawn N processes that each send `done` to the parent and exit; time = spawn loop + receiving all N.
@@ -227,6 +222,11 @@ results w6_fairness(const parameters& p, std::uint32_t schedulers) {
 
 }  // namespace
 
+beam::runtime_options options_for(std::uint32_t schedulers, std::int64_t processes) {
+  const auto limit = std::clamp<std::int64_t>(processes + 1000, 262'144, beam::max_process_limit);
+  return {.schedulers = schedulers, .process_limit = static_cast<std::uint32_t>(limit)};
+}
+
 const std::vector<workload>& workloads() {
   static const std::vector<workload> all = {
       {"w1_spawn_exit", "spawn N processes that send `done` and exit", {{"n", 1'000'000}}, w1_spawn_exit},
@@ -236,6 +236,8 @@ const std::vector<workload>& workloads() {
       {"w4_skynet", "a 10-ary tree of processes summing its leaves", {{"leaves", 1'000'000}}, w4_skynet},
       {"w5_fan_in", "many senders, one receiver", {{"senders", 4}, {"per_sender", 2'500'000}}, w5_fan_in},
       {"w6_fairness", "a ping-pong pair beside spinning hogs", {{"hogs", 2}, {"window_ms", 5000}}, w6_fairness},
+      {"w7_link_chain", "an exit travelling down a chain of linked processes", {{"procs", 100'000}}, w7_link_chain},
+      {"w10_monitor_down", "monitor + DOWN for processes that exit", {{"monitors", 1'000'000}}, w10_monitor_down},
   };
   return all;
 }

@@ -1,4 +1,4 @@
-// tools/workloads.hpp: the process benchmarks W1-W6, each written once here and once in Erlang
+// tools/workloads.hpp: the process benchmarks W1-W10, each written once here and once in Erlang
 // (bench/erlang/workloads.erl), with the same keys, so `beampp bench` and the Erlang twin print comparable lines:
 //   RESULT system=beampp schedulers=S workload=w1_spawn_exit n=1000000 ns_per_proc=...
 #pragma once
@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include <beam/runtime.hpp>
 
 namespace beampp {
 
@@ -24,6 +26,13 @@ struct workload {
 };
 
 [[nodiscard]] const std::vector<workload>& workloads();
+
+// Runtime options for a workload that keeps up to `processes` processes alive at once.
+[[nodiscard]] beam::runtime_options options_for(std::uint32_t schedulers, std::int64_t processes);
+
+// The workloads of links and monitors (workloads_links.cpp).
+results w7_link_chain(const parameters& p, std::uint32_t schedulers);
+results w10_monitor_down(const parameters& p, std::uint32_t schedulers);
 
 // The RESULT line of one run.
 [[nodiscard]] std::string result_line(const workload& w, std::uint32_t schedulers, const parameters& params,

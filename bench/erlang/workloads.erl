@@ -21,7 +21,9 @@ defaults(w3_ring) -> #{procs => 10000, hops => 1000000};
 defaults(w3_pingpong) -> #{round_trips => 1000000};
 defaults(w4_skynet) -> #{leaves => 1000000};
 defaults(w5_fan_in) -> #{senders => 4, per_sender => 2500000};
-defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000}.
+defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000};
+defaults(w7_link_chain) -> #{procs => 100000};
+defaults(w10_monitor_down) -> #{monitors => 1000000}.
 
 parse(Args) ->
     maps:from_list([begin [K, V] = string:split(A, "="), {list_to_atom(K), list_to_integer(V)} end || A <- Args]).
@@ -87,7 +89,18 @@ run(w6_fairness, #{hogs := H, window_ms := W}) ->
     Ponger ! stop,
     N = length(Trips),
     At = fun(Q) -> lists:nth(max(1, round(Q * N)), Trips) / 1000 end,
-    [{round_trips, N}, {p50_us, At(0.5)}, {p99_us, At(0.99)}, {max_us, lists:last(Trips) / 1000}].
+    [{round_trips, N}, {p50_us, At(0.5)}, {p99_us, At(0.99)}, {max_us, lists:last(Trips) / 1000}];
+run(w7_link_chain, #{procs := P}) ->
+    process_flag(trap_exit, true),
+    Tail = self(),
+    Head = spawn_off(fun() -> chain_link(Tail, P - 1) end),
+    receive ready -> ok end,
+    T0 = now_ns(),
+    Head ! go,
+    receive {'EXIT', _, boom} -> ok end,
+    [{total_ms, (now_ns() - T0) / 1.0e6}];
+run(w10_monitor_down, #{monitors := M}) ->
+    [{ns_per_monitor, monitor_batches(M, 0) / M}].
 
 rss() ->
     {ok, Statm} = file:read_file("/proc/self/statm"),
@@ -131,3 +144,20 @@ timed_pings(P, End, T, Acc) ->
         true -> [Now - T | Acc];
         false -> timed_pings(P, End, Now, [Now - T | Acc])
     end.
+
+%% W7: each link spawns the next linked; the last links to the tail and says `ready`; only the head gets `go`.
+chain_link(Tail, 0) -> link(Tail), Tail ! ready, chain_wait();
+chain_link(Tail, N) -> spawn_opt(fun() -> chain_link(Tail, N - 1) end, [link, {message_queue_data, off_heap}]), chain_wait().
+chain_wait() -> receive go -> exit(boom) end.
+
+%% W10: in batches of 10,000 idle processes (spawning not timed): monitor each, stop it, receive every DOWN.
+monitor_batches(Left, Ns) when Left =< 0 -> Ns;
+monitor_batches(Left, Ns) ->
+    N = min(10000, Left),
+    Targets = [spawn_off(fun() -> receive stop -> ok end end) || _ <- lists:seq(1, N)],
+    T0 = now_ns(),
+    [begin erlang:monitor(process, T), T ! stop end || T <- Targets],
+    wait_downs(N),
+    monitor_batches(Left - N, Ns + now_ns() - T0).
+wait_downs(0) -> ok;
+wait_downs(N) -> receive {'DOWN', _, process, _, normal} -> wait_downs(N - 1) end.
