@@ -119,20 +119,54 @@ void step_crash(std::ostream& out) {
         co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
       }));
     }
-    const beam::pid crasher = beam::spawn([]() -> beam::process {
+    auto [crasher, ref] = beam::spawn_monitor([]() -> beam::process {
       throw std::runtime_error("let it crash");
       co_return;
     });
-    while (beam::alive(crasher)) co_await beam::yield();
+    crash_reason = co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
     for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
     for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
   });
-  out << fmt::format("   the crashed process is gone; {} of 1,000 neighbours answered a ping\n\n", answered);
+  out << fmt::format("   its monitor got {{:DOWN, ..., {}}}; {} of 1,000 neighbours answered a ping\n\n",
+                     beam::inspect(crash_reason), answered);
+}
+
+// A worker that crashes when told to.
+beam::process crashing_worker() {
+  co_await beam::receive(beam::on("crash"_a, [] {}));
+  throw beam::error("boom"_a);
+}
+
+void step_links(std::ostream& out) {
+  out << "5. Let it crash: a crash spreads only along links, and a process that traps exits restarts it...\n";
+  beam::term partner_reason;
+  int restarts = 0;
+  on_fresh_runtime({}, [&]() -> beam::process {
+    // An untrapped link: the partner goes down with the worker.
+    auto [partner, ref] = beam::spawn_monitor([]() -> beam::process {
+      beam::send(beam::spawn_link(crashing_worker), "crash"_a);
+      co_await beam::receive(beam::on("never"_a, [] {}));
+    });
+    partner_reason = co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
+    // A trapping parent: each crash is a message, and the parent starts a fresh worker.
+    beam::trap_exit(true);
+    beam::pid worker = beam::spawn_link(crashing_worker);
+    for (; restarts < 3; ++restarts) {
+      beam::send(worker, "crash"_a);
+      co_await beam::receive(beam::on(beam::tuple("EXIT"_a, worker, "boom"_a), [] {}));
+      worker = beam::spawn_link(crashing_worker);
+    }
+  });
+  out << fmt::format("   a linked partner ended with the worker's reason {}; a trapping parent got {{:EXIT, pid, :boom}}\n"
+                     "   and restarted its worker {} times, staying up\n\n",
+                     beam::inspect(partner_reason), restarts);
 }
 
 void step_hog(std::ostream& out) {
   const std::uint32_t schedulers = beam::default_schedulers();
-  out << fmt::format("5. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
+  out << fmt::format("6. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
   std::size_t trips = 0;
   double max_ms = 0;
   on_fresh_runtime({}, [&]() -> beam::process {
@@ -177,6 +211,7 @@ void add_tour_command(CLI::App& app, command_action& action) {
       step_limit(io.out);
       step_flush(io.out);
       step_crash(io.out);
+      step_links(io.out);
       step_hog(io.out);
     };
   });
