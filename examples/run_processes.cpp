@@ -4,7 +4,7 @@
 
 #include <beam/beam.hpp>
 
-using namespace std::chrono_literals;
+using namespace beam::literals;
 
 beam::process worker(int id, int pause_ms) {
   beam::io::puts(beam::format("process {} {} started", id, beam::self()));
@@ -17,10 +17,9 @@ int main(int argc, char** argv) {
   beam::runtime rt;
   return rt.run([n]() -> beam::process {
            std::mt19937 rng(std::random_device{}());
-           std::vector<beam::pid> pids;
-           for (int id = 1; id <= n; ++id) pids.push_back(beam::spawn(worker, id, static_cast<int>(rng() % 100)));
-           for (const beam::pid& p : pids) {
-             while (beam::alive(p)) co_await beam::sleep(5ms);
+           for (int id = 1; id <= n; ++id) beam::spawn_monitor(worker, id, static_cast<int>(rng() % 100));
+           for (int ended = 0; ended < n; ++ended) {  // every worker's DOWN
+             co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::_, beam::_, beam::_, beam::_), [] {}));
            }
          }).is_normal()
              ? 0

@@ -14,9 +14,9 @@
 
 using namespace beam::literals;
 
-// Waits until `p` has ended, so the output below comes in the order iex shows it.
+// Waits until `p` has ended (its monitor's DOWN), so the output below comes in the order iex shows it.
 beam::task<> wait_for(beam::pid p) {
-  while (beam::alive(p)) co_await beam::yield();
+  co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::monitor(p), "process"_a, beam::_, beam::_), [] {}));
 }
 
 int main() {

@@ -9,6 +9,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -18,11 +19,9 @@ namespace {
 
 class LinkTest : public beam::testing::RuntimeTest {};
 
-// Waits for the atom `a`.
-beam::task<> expect(beam::atom a) { co_await beam::receive(beam::on(a, [] {})); }
-
-// Waits forever (until a signal ends the process).
-beam::task<> wait_forever() { co_await expect("never"_a); }
+using beam::testing::down_reason;
+using beam::testing::expect;
+using beam::testing::wait_forever;
 
 // The next {:EXIT, from, reason} in the mailbox, as {from, reason}.
 beam::task<term> next_exit() {
@@ -30,12 +29,6 @@ beam::task<term> next_exit() {
       beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid from, term reason) {
         return beam::tuple(from, reason);
       }));
-}
-
-// The reason in the DOWN for `ref`.
-beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
-                                            [](term reason) { return reason; }));
 }
 
 TEST_P(LinkTest, ACrashOfALinkedProcessEndsTheOtherWithTheSameReason) {

@@ -9,6 +9,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -31,8 +32,7 @@ beam::task<bool> has_down(beam::reference ref) {
                                    beam::after(0ms, [] { return false; }));
 }
 
-// Waits for the atom `a`.
-beam::task<> expect(beam::atom a) { co_await beam::receive(beam::on(a, [] {})); }
+using beam::testing::expect;
 
 beam::process exit_on_stop(term reason) {
   co_await expect("stop"_a);

@@ -11,6 +11,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using beam::term;
@@ -133,7 +134,7 @@ TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
       }));
     }
     for (const beam::pid& c : crashers) {
-      while (beam::alive(c)) co_await beam::yield();  // every crash has happened before the neighbours are asked
+      co_await beam::testing::wait_for_exit(c);  // every crash has happened before the neighbours are asked
     }
     for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
     for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
@@ -215,7 +216,7 @@ TEST_P(ProcessTest, SpawnOfAnUnknownFunctionGivesAPidThatExitsWithUndef) {
   rt.run([&]() -> beam::process {
     beam::pid p = beam::spawn("Nope"_a, "nothing"_a, {1, 2});
     was_pid = true;
-    while (beam::alive(p)) co_await beam::yield();
+    co_await beam::testing::wait_for_exit(p);
   });
   EXPECT_TRUE(was_pid);
   EXPECT_TRUE(log.contains("undefined function Nope.nothing/2")) << ::testing::PrintToString(log.lines());
@@ -226,8 +227,8 @@ TEST_P(ProcessTest, IOPutsIsExportedForSpawn3) {
   {
     beam::runtime rt(options());
     rt.run([]() -> beam::process {
-      beam::pid p = beam::spawn("IO"_a, "puts"_a, {"Hello"});
-      while (beam::alive(p)) co_await beam::yield();
+      const beam::pid p = beam::spawn("IO"_a, "puts"_a, {"Hello"});
+      co_await beam::testing::wait_for_exit(p);
     });
   }
   EXPECT_EQ(out.text(), "Hello\n");

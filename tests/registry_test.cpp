@@ -10,6 +10,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -45,7 +46,7 @@ TEST_P(RegistryTest, ANameFindsItsProcessUntilItEnds) {
     }
     if (beam::process_info(p)->registered_name == "keeper"_a) steps.push_back("process_info");
     beam::send("keeper"_a, "stop"_a);  // sending to the name reaches the process
-    while (beam::alive(p)) co_await beam::yield();
+    co_await beam::testing::wait_for_exit(p);
     if (!beam::whereis("keeper"_a)) steps.push_back("released");
     const beam::pid q = beam::spawn(wait_for_stop);
     beam::register_name("keeper"_a, q);  // the name is free again
@@ -63,7 +64,7 @@ TEST_P(RegistryTest, RegisterRefusesWhatErlangRefuses) {
     const beam::pid a = beam::spawn(wait_for_stop);
     const beam::pid b = beam::spawn(wait_for_stop);
     const beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
-    while (beam::alive(dead)) co_await beam::yield();
+    co_await beam::testing::wait_for_exit(dead);
     beam::register_name("taken"_a, a);
     errors.push_back(badarg_of([&] { beam::register_name("taken"_a, b); }));
     errors.push_back(badarg_of([&] { beam::register_name("second_name"_a, a); }));
@@ -95,7 +96,7 @@ TEST_P(RegistryTest, ProcessInfoDescribesALiveProcessAndNothingForADeadOne) {
     for (const beam::pid& q : beam::processes()) listed += q == p || q == beam::self();
     sys = beam::system_info();
     beam::send(p, "stop"_a);
-    while (beam::alive(p)) co_await beam::yield();
+    co_await beam::testing::wait_for_exit(p);
     dead_info = beam::process_info(p);
   });
   ASSERT_TRUE(waiting_info);

@@ -9,6 +9,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -34,7 +35,7 @@ TEST_P(SendReceiveTest, SendToADeadOrNeverExistingPidIsSilentlyDropped) {
   beam::runtime rt(options());
   auto reason = rt.run([]() -> beam::process {
     beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
-    while (beam::alive(dead)) co_await beam::yield();
+    co_await beam::testing::wait_for_exit(dead);
     beam::send(dead, "lost"_a);
     beam::send(beam::pid(200'000, 7), "lost"_a);
     beam::send(beam::pid(beam::node_id{beam::atom("other@host"), 1}, 1, 0), "lost"_a);
@@ -248,12 +249,12 @@ TEST_P(SendReceiveTest, AFloodedProcessIsKilledAtItsMailboxLimit) {
   rt.run([&]() -> beam::process {
     beam::pid victim = beam::spawn_opt({.max_message_queue_len = 1000},
                                        []() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
+    const beam::reference ref = beam::monitor(victim);
     for (int i = 0; i < 5000 && beam::alive(victim); ++i) {
       beam::send(victim, i);
       if (i % 100 == 0) co_await beam::yield();
     }
-    while (beam::alive(victim)) co_await beam::yield();
-    killed = true;
+    killed = co_await beam::testing::down_reason(ref) == term("message_queue_limit"_a);
   });
   EXPECT_TRUE(killed);
   EXPECT_TRUE(log.contains("message queue")) << ::testing::PrintToString(log.lines());
