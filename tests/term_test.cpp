@@ -17,6 +17,16 @@ TEST(Term, IsSixteenBytesAndCopiesShareTheNode) {
   EXPECT_EQ(copy, t);
 }
 
+TEST(Term, AssigningAPartOfATermToItKeepsThePart) {
+  term t = beam::tuple("outer"_a, beam::tuple("inner"_a, beam::list(1, 2)));
+  t = t.as_tuple()[1];  // the only reference to the outer tuple goes away during the assignment
+  EXPECT_EQ(t, beam::tuple("inner"_a, beam::list(1, 2)));
+  term self = beam::tuple(1, 2);
+  term& same = self;
+  self = same;
+  EXPECT_EQ(self, beam::tuple(1, 2));
+}
+
 TEST(Term, DefaultIsTheEmptyList) {
   term t;
   EXPECT_TRUE(t.is_nil());

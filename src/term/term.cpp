@@ -136,26 +136,15 @@ term term::from_uint64(std::uint64_t value) {
   return make_integer(false, bytes);
 }
 
-term& term::operator=(const term& other) noexcept {
-  if (this != &other) {
-    other.retain();
-    release();
-    tag_ = other.tag_;
-    aux_ = other.aux_;
-    u_ = other.u_;
-  }
-  return *this;
-}
+// `other` may live inside the old value (t = t.as_tuple()[1]), so it is taken before the old value is released.
+term& term::operator=(const term& other) noexcept { return *this = term(other); }
 
 term& term::operator=(term&& other) noexcept {
-  if (this != &other) {
-    release();
-    tag_ = other.tag_;
-    aux_ = other.aux_;
-    u_ = other.u_;
-    other.reset_to_nil();
-  }
-  return *this;
+  term taken(std::move(other));
+  std::swap(tag_, taken.tag_);
+  std::swap(aux_, taken.aux_);
+  std::swap(u_, taken.u_);
+  return *this;  // `taken` holds the old value now and releases it
 }
 
 namespace detail {
