@@ -6,6 +6,7 @@
 #include <beam/convert.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>
+#include <beam/gen_server.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>
 #include <beam/link.hpp>
