@@ -306,6 +306,20 @@ struct bad_terminate {
   void terminate(const term&) { throw beam::error("terminate_failed"_a); }
 };
 
+// Tries beam::stop on itself when cast `go`.
+struct self_stopping {
+  beam::pid observer;
+  explicit self_stopping(beam::pid o) : observer(o) {}
+  beam::task<gs::handler_result> handle_cast(const term&) {
+    try {
+      co_await beam::stop(beam::self());
+    } catch (const beam::error& e) {
+      beam::send(observer, beam::tuple("self_stop"_a, e.reason()));
+    }
+    co_return gs::noreply();
+  }
+};
+
 TEST_P(GenServerTest, ATerminateThatThrowsReplacesTheReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
@@ -354,6 +368,150 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
   EXPECT_EQ(terminated, term("shutdown"_a));
   EXPECT_EQ(supervisor_saw, term("shutdown"_a));
   EXPECT_FALSE(log.contains("terminating"));  // shutdown is quiet
+}
+
+TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) {
+  beam::runtime rt(options());
+  term stopped_with, missing_pid, missing_name, not_a_server, replaced, itself;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<probe>(beam::self());
+    co_await beam::stop(server, "bored"_a);
+    stopped_with = co_await next("terminated"_a);
+    missing_pid = co_await error_of(beam::stop(server));
+    missing_name = co_await error_of(beam::stop("nobody"_a));
+    beam::pid plain = beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
+    not_a_server = co_await error_of(beam::stop(plain, "normal"_a, 20ms));
+    beam::exit(plain, "kill"_a);
+    beam::pid bad = co_await gs::start<bad_terminate>();
+    replaced = co_await error_of(beam::stop(bad));
+    beam::pid self_stopper = co_await gs::start<self_stopping>(beam::self());
+    beam::cast(self_stopper, "go"_a);
+    itself = co_await next("self_stop"_a);
+    co_await beam::stop(self_stopper);
+  });
+  EXPECT_EQ(stopped_with, term("bored"_a));
+  EXPECT_EQ(missing_pid, term("noproc"_a));
+  EXPECT_EQ(missing_name, term("noproc"_a));
+  EXPECT_EQ(not_a_server, term("timeout"_a));
+  EXPECT_EQ(replaced, term("terminate_failed"_a));
+  EXPECT_EQ(itself, term("calling_self"_a));
+}
+
+// No callbacks at all.
+struct empty_server {};
+
+TEST_P(GenServerTest, BadInputGivesOtpsOutcomes) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term non_server, bad_call, bad_call_down, cast_result;
+  rt.run([&]() -> beam::process {
+    beam::pid plain = beam::spawn([]() -> beam::process {
+      for (;;) (void)co_await beam::receive();  // takes every message, answers none
+    });
+    non_server = co_await error_of(beam::call(plain, "hello"_a, 20ms));
+    beam::exit(plain, "kill"_a);
+
+    beam::pid empty = co_await gs::start<empty_server>();
+    beam::reference ref = beam::monitor(empty);
+    beam::send(empty, "unexpected"_a);  // logged, dropped; the server goes on
+    bad_call = co_await error_of(beam::call(empty, "anything"_a));
+    bad_call_down = co_await down_reason(ref);
+
+    beam::cast("nobody"_a, "lost"_a);  // does nothing, as OTP's cast to a missing name
+    beam::cast(beam::pid(200'000, 1), "lost"_a);
+    cast_result = "survived"_a;
+  });
+  EXPECT_EQ(non_server, term("timeout"_a));
+  EXPECT_EQ(bad_call, beam::tuple("bad_call"_a, "anything"_a));
+  EXPECT_EQ(bad_call_down, beam::tuple("bad_call"_a, "anything"_a));
+  EXPECT_EQ(cast_result, term("survived"_a));
+  EXPECT_TRUE(log.contains("received unexpected message in handle_info"));
+  EXPECT_TRUE(log.contains(":unexpected"));
+}
+
+TEST_P(GenServerTest, StartOutsideAProcessIsALogicErrorAndAnUndefinedNameIsBadarg) {
+  beam::runtime rt(options());
+  EXPECT_THROW((void)gs::start<empty_server>(), std::logic_error);
+  term reason;
+  rt.run([&]() -> beam::process {
+    try {
+      (void)gs::start<empty_server>({.name = "undefined"_a});
+    } catch (const beam::error& e) {
+      reason = e.reason();
+    }
+    co_return;
+  });
+  EXPECT_EQ(reason, term("badarg"_a));
+}
+
+TEST_P(GenServerTest, ACallThatTimesOutLeavesNoLateReplyInTheMailbox) {
+  beam::runtime rt(options());
+  term reason, after_release, stray;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<probe>(beam::self());
+    reason = co_await error_of(beam::call(server, "hold"_a, 10ms));
+    co_await beam::receive(beam::on("holding"_a, [] {}));
+    beam::cast(server, "release"_a);  // replies to the call that gave up
+    after_release = co_await beam::call(server, "get"_a);
+    stray = co_await poll();
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(reason, term("timeout"_a));
+  EXPECT_EQ(after_release, term(0));
+  EXPECT_EQ(stray, term("empty"_a));
+}
+
+// A front server whose handle_call is a coroutine that calls a back server, and whose terminate is a coroutine
+// that waits for the back server's end.
+struct front {
+  beam::pid back;
+  explicit front(beam::pid b) : back(b) {}
+  beam::task<gs::call_result> handle_call(const term& request, const term&) {
+    term answer = co_await beam::call(back, request);
+    co_return gs::reply(beam::tuple("via_front"_a, answer));
+  }
+  beam::task<> terminate(const term&) { co_await beam::stop(back, "front_gone"_a); }
+};
+
+TEST_P(GenServerTest, CallbacksMayBeCoroutinesThatCallOtherServers) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term answer, back_end;
+  rt.run([&]() -> beam::process {
+    beam::pid back = co_await gs::start<probe>(beam::self());
+    beam::pid f = co_await gs::start<front>(back);
+    answer = co_await beam::call(f, "ping"_a);
+    co_await beam::stop(f);
+    back_end = co_await next("terminated"_a);
+  });
+  EXPECT_EQ(answer, beam::tuple("via_front"_a, "ping"_a));
+  EXPECT_EQ(back_end, term("front_gone"_a));
+}
+
+TEST_P(GenServerTest, ManyClientsCallAndCastOneServerWithAllSchedulersBusy) {
+  beam::runtime rt(options());
+  term total;
+  int correct = 0;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<probe>({.name = "shared"_a}, beam::self());
+    const beam::pid self = beam::self();
+    constexpr int clients = 40, calls = 200;
+    for (int c = 0; c < clients; ++c) {
+      beam::spawn([self, c]() -> beam::process {
+        int ok = 0;
+        for (int i = 0; i < calls; ++i) {
+          beam::cast("shared"_a, 1);
+          ok += (co_await beam::call("shared"_a, beam::tuple(c, i))) == beam::tuple(c, i);
+        }
+        beam::send(self, beam::tuple("done"_a, ok));
+      });
+    }
+    for (int c = 0; c < clients; ++c) correct += static_cast<int>((co_await next("done"_a)).as_int());
+    total = co_await beam::call(server, "get"_a);  // every client's casts came before its last call
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(correct, 40 * 200);
+  EXPECT_EQ(total, term(40 * 200));
 }
 
 BEAM_SCHEDULER_COUNTS(GenServerTest);

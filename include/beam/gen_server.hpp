@@ -52,7 +52,8 @@
 // wrong kind (reply() from handle_cast) does not compile rather than exiting with {:bad_return_value, v}.
 //
 // Calls (beam::call in beam/call.hpp) raise noproc, the server's exit reason or timeout; cast and stop below.
-// All functions here are process-only: outside a process they throw std::logic_error.
+// start, start_link and stop are process-only: outside a process they throw std::logic_error. cast works from
+// wherever send does.
 #pragma once
 
 #include <chrono>

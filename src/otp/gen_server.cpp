@@ -49,7 +49,13 @@ task<term> await_down_and_flush(reference tag) {
   co_return reason;
 }
 
-task<> await_stop(term server, reference ref, term reason, std::chrono::milliseconds timeout) {
+// stop/3 for a pid or a registered name, checked when awaited so that every outcome is raised by co_await.
+task<> stop_server(term server, term reason, std::chrono::milliseconds timeout) {
+  std::optional<pid> target = server.is_pid() ? std::optional<pid>(server.as_pid()) : whereis(server.as_atom());
+  if (!target) throw error(term("noproc"_a), fmt::format("stop: no process is registered as {}", inspect(server)));
+  if (*target == self()) throw error(term("calling_self"_a), "stop: a server cannot stop itself this way");
+  const reference ref = monitor(*target);
+  send(*target, tuple("system"_a, tuple(self(), ref), tuple("terminate"_a, reason)));
   std::optional<term> down;
   co_await receive(on(tuple("DOWN"_a, ref, "process"_a, _, _term), [&](term r) { down = std::move(r); }),
                    after(timeout, [] {}));
@@ -73,16 +79,11 @@ void cast(atom name, term message) {
 }
 
 task<> stop(const pid& server, term reason, std::chrono::milliseconds timeout) {
-  if (server == self()) throw error(term("calling_self"_a), "stop: a server cannot stop itself this way");
-  const reference ref = monitor(server);
-  send(server, tuple("system"_a, tuple(self(), ref), tuple("terminate"_a, reason)));
-  return await_stop(term(server), ref, std::move(reason), timeout);
+  return stop_server(term(server), std::move(reason), timeout);
 }
 
 task<> stop(atom name, term reason, std::chrono::milliseconds timeout) {
-  std::optional<pid> server = whereis(name);
-  if (!server) throw error(term("noproc"_a), fmt::format("stop: no process is registered as {}", name.text()));
-  return stop(*server, std::move(reason), timeout);
+  return stop_server(term(name), std::move(reason), timeout);
 }
 
 namespace gen_server::detail {
