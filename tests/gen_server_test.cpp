@@ -371,6 +371,7 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
 }
 
 TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) {
+  beam::testing::captured_log log;
   beam::runtime rt(options());
   term stopped_with, missing_pid, missing_name, not_a_server, replaced, itself;
   rt.run([&]() -> beam::process {
