@@ -68,6 +68,7 @@
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
+#include <beam/detail/task_traits.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
@@ -201,12 +202,8 @@ struct ready {
   T await_resume() { return std::move(value); }
 };
 template <class T>
-struct is_task : std::false_type {};
-template <class T>
-struct is_task<task<T>> : std::true_type {};
-template <class T>
 auto maybe_async(T&& x) {
-  if constexpr (is_task<std::remove_cvref_t<T>>::value) {
+  if constexpr (beam::detail::is_task_v<T>) {
     return std::forward<T>(x);
   } else {
     return ready<std::remove_cvref_t<T>>{std::forward<T>(x)};
@@ -243,7 +240,7 @@ auto info_callback(S& s, const server_context& ctx, const term& message) {
 template <class S>
 task<> run_terminate(S& s, const term& reason) {
   if constexpr (requires { s.terminate(reason); }) {
-    if constexpr (is_task<decltype(s.terminate(reason))>::value) {
+    if constexpr (beam::detail::is_task_v<decltype(s.terminate(reason))>) {
       co_await s.terminate(reason);
     } else {
       s.terminate(reason);
