@@ -378,7 +378,7 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
     beam::pid server = co_await gs::start<probe>(beam::self());
     co_await beam::stop(server, "bored"_a);
     stopped_with = co_await next("terminated"_a);
-    missing_pid = co_await error_of(beam::stop(server));
+    missing_pid = beam::tuple(co_await error_of(beam::stop(server)), co_await error_of(beam::call(server, "get"_a)));
     missing_name = co_await error_of(beam::stop("nobody"_a));
     beam::pid plain = beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
     not_a_server = co_await error_of(beam::stop(plain, "normal"_a, 20ms));
@@ -391,7 +391,7 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
     co_await beam::stop(self_stopper);
   });
   EXPECT_EQ(stopped_with, term("bored"_a));
-  EXPECT_EQ(missing_pid, term("noproc"_a));
+  EXPECT_EQ(missing_pid, beam::tuple("noproc"_a, "noproc"_a));  // stop and call of a dead server
   EXPECT_EQ(missing_name, term("noproc"_a));
   EXPECT_EQ(not_a_server, term("timeout"_a));
   EXPECT_EQ(replaced, term("terminate_failed"_a));
