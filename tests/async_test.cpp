@@ -21,11 +21,13 @@ namespace {
 
 class AsyncTest : public beam::testing::RuntimeTest {};
 
-beam::task<> expect(beam::atom a) { co_await beam::receive(beam::on(a, [] {})); }
+beam::task<> expect(beam::atom a) {
+  co_await beam::receive(beam::on(a, [] {}));
+}
 
 beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
-                                            [](term reason) { return reason; }));
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](term reason) { return reason; }));
 }
 
 beam::task<term> next(beam::atom tag) {
@@ -232,10 +234,12 @@ TEST_P(AsyncTest, ManyTasksRunAtOnceOnAllSchedulers) {
   rt.run([&]() -> beam::process {
     std::vector<beam::async_task> tasks;
     for (std::int64_t i = 1; i <= 200; ++i) {
-      tasks.push_back(beam::task_async([](std::int64_t n) -> beam::task<std::int64_t> {
-        for (int k = 0; k < 4; ++k) co_await beam::yield();  // the tasks interleave on every scheduler
-        co_return n;
-      }, i));
+      tasks.push_back(beam::task_async(
+          [](std::int64_t n) -> beam::task<std::int64_t> {
+            for (int k = 0; k < 4; ++k) co_await beam::yield();  // the tasks interleave on every scheduler
+            co_return n;
+          },
+          i));
     }
     for (auto& t : tasks) sum += (co_await t.await()).as_int();
   });

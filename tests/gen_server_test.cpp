@@ -35,8 +35,8 @@ beam::task<term> error_of(beam::task<T> t) {
 }
 
 beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
-                                            [](term reason) { return reason; }));
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](term reason) { return reason; }));
 }
 
 // The next {tag, x} message, as x.
@@ -171,7 +171,7 @@ TEST_P(GenServerTest, InitOutcomesBecomeStartErrorsAndTheServerIsGone) {
     ignored = co_await error_of(gs::start<chosen_init>("ignore"_a));
     timed_out = co_await error_of(gs::start<chosen_init>({.timeout = 20ms}, "wait"_a));
     EXPECT_EQ(co_await poll(), term("empty"_a));  // no ack, DOWN or EXIT left behind
-    EXPECT_EQ(beam::process_count(), 2u);          // this process and the I/O server: every server is gone
+    EXPECT_EQ(beam::process_count(), 2u);         // this process and the I/O server: every server is gone
   });
   EXPECT_EQ(stopped, term("no_config"_a));
   EXPECT_TRUE(name_free_after_failure);
@@ -194,8 +194,8 @@ TEST_P(GenServerTest, AFailedStartLinkKillsACallerThatDoesNotTrapExitsAsInOtp25)
     caller_reason = co_await down_reason(ref);
     beam::trap_exit(true);
     seen_error = co_await error_of(gs::start_link<chosen_init>("throw"_a));
-    trapped_exit = co_await beam::receive(beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term),
-                                                   [](beam::pid, term reason) { return reason; }));
+    trapped_exit = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid, term reason) { return reason; }));
     expected_exit = "init_failed"_a;
   });
   EXPECT_EQ(seen_error, term("init_failed"_a));
@@ -349,7 +349,8 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
       beam::send(self, beam::tuple("child"_a, child));
       co_await beam::receive(beam::on("shutdown_child"_a, [] {}));
       beam::exit(child, "shutdown"_a);
-      term reason = co_await beam::receive(beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](term r) { return r; }));
+      term reason =
+          co_await beam::receive(beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](term r) { return r; }));
       beam::send(self, beam::tuple("supervisor_saw"_a, reason));
     });
     beam::pid child = (co_await next("child"_a)).as_pid();

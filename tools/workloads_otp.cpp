@@ -16,7 +16,9 @@ namespace gs = beam::gen_server;
 
 // Answers every call with a small term: {:ok, request}.
 struct echo_server {
-  gs::call_result handle_call(const beam::term& request, const beam::term&) { return gs::reply(beam::tuple("ok"_a, request)); }
+  gs::call_result handle_call(const beam::term& request, const beam::term&) {
+    return gs::reply(beam::tuple("ok"_a, request));
+  }
 };
 
 }  // namespace

@@ -113,13 +113,14 @@ spawn_options async_spawn_options();
 // Task.async: see the top of this header. Process-only (std::logic_error outside); beam::error(system_limit) past
 // the process limit.
 template <class F, class... Args>
-  requires std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>
-[[nodiscard]] async_task task_async(F&& f, Args&&... args) {
+requires std::is_invocable_v < std::decay_t<F>
+&, std::decay_t<Args>&... > [[nodiscard]] async_task task_async(F&& f, Args&&... args) {
   const pid owner = self();
   const reference ref = reference::make();
   const spawn_options linked = detail::async_spawn_options();
-  const pid child = detail::spawn_with(&linked, nullptr, &ref, &detail::async_body<std::decay_t<F>, std::decay_t<Args>...>,
-                                       owner, ref, std::forward<F>(f), std::forward<Args>(args)...);
+  const pid child =
+      detail::spawn_with(&linked, nullptr, &ref, &detail::async_body<std::decay_t<F>, std::decay_t<Args>...>, owner,
+                         ref, std::forward<F>(f), std::forward<Args>(args)...);
   return async_task(child, ref, owner);
 }
 

@@ -85,7 +85,8 @@ void cast(atom name, term message);
 // gen_server:stop/3: asks the server to end with `reason` (terminate runs) and waits until it has. Raises
 // beam::error: noproc when there is no such server; timeout when it has not ended in time (it keeps running);
 // the other reason when it ended with another one (terminate threw); calling_self for the caller itself.
-[[nodiscard]] task<> stop(const pid& server, term reason = term(atom("normal")), std::chrono::milliseconds timeout = infinity);
+[[nodiscard]] task<> stop(const pid& server, term reason = term(atom("normal")),
+                          std::chrono::milliseconds timeout = infinity);
 [[nodiscard]] task<> stop(atom name, term reason = term(atom("normal")), std::chrono::milliseconds timeout = infinity);
 
 namespace gen_server {
@@ -99,9 +100,9 @@ struct stop_request {
 struct init_result {
   enum class outcome : std::uint8_t { ok, stop, ignore };
   outcome what = outcome::ok;
-  term reason;  // outcome::stop
-  init_result(outcome o) : what(o) {}                                                  // NOLINT: ok(), ignore()
-  init_result(stop_request s) : what(outcome::stop), reason(std::move(s.reason)) {}    // NOLINT: stop(reason)
+  term reason;                                                                       // outcome::stop
+  init_result(outcome o) : what(o) {}                                                // NOLINT: ok(), ignore()
+  init_result(stop_request s) : what(outcome::stop), reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
 };
 
 // What handle_cast and handle_info return.
@@ -120,10 +121,18 @@ struct call_result {
   call_result(stop_request s) : stop_reason(std::move(s.reason)) {}         // NOLINT: stop(reason)
 };
 
-[[nodiscard]] inline init_result ok() { return init_result::outcome::ok; }
-[[nodiscard]] inline init_result ignore() { return init_result::outcome::ignore; }
-[[nodiscard]] inline handler_result noreply() { return {}; }
-[[nodiscard]] inline stop_request stop(term reason) { return {std::move(reason)}; }
+[[nodiscard]] inline init_result ok() {
+  return init_result::outcome::ok;
+}
+[[nodiscard]] inline init_result ignore() {
+  return init_result::outcome::ignore;
+}
+[[nodiscard]] inline handler_result noreply() {
+  return {};
+}
+[[nodiscard]] inline stop_request stop(term reason) {
+  return {std::move(reason)};
+}
 // Replies beam::to_term(value).
 template <class T>
 [[nodiscard]] call_result reply(T&& value) {
@@ -140,8 +149,8 @@ template <class T>
 }
 
 struct start_options {
-  std::optional<atom> name = std::nullopt;           // registers the server under this name
-  std::chrono::milliseconds timeout = infinity;      // how long co_await start waits for init
+  std::optional<atom> name = std::nullopt;       // registers the server under this name
+  std::chrono::milliseconds timeout = infinity;  // how long co_await start waits for init
 };
 
 namespace detail {
@@ -283,10 +292,16 @@ task<> serve(S& s, const server_context& ctx) {
           stop_reason = std::move(r.stop_reason);
           break;
         }
-        case incoming::kind::cast: stop_reason = handler_result(co_await cast_callback(s, in.body)).stop_reason; break;
-        case incoming::kind::info: stop_reason = handler_result(co_await info_callback(s, ctx, in.body)).stop_reason; break;
+        case incoming::kind::cast:
+          stop_reason = handler_result(co_await cast_callback(s, in.body)).stop_reason;
+          break;
+        case incoming::kind::info:
+          stop_reason = handler_result(co_await info_callback(s, ctx, in.body)).stop_reason;
+          break;
         case incoming::kind::parent_exit:
-        case incoming::kind::system_stop: stop_reason = in.body; break;
+        case incoming::kind::system_stop:
+          stop_reason = in.body;
+          break;
       }
     } catch (...) {
       crash = std::current_exception();
@@ -326,8 +341,8 @@ task<pid> start_server(const start_options& options, bool linked, Args&&... args
                 "gen_server::start<S>(args...): S must be constructible from the arguments");
   const start_context ctx = make_start_context(options, linked, typeid(S).name());
   const spawn_options spawn = start_spawn_options(linked);
-  const pid server = beam::detail::spawn_with(&spawn, nullptr, &ctx.tag, &server_body<S, std::decay_t<Args>...>,
-                                              ctx, std::forward<Args>(args)...);
+  const pid server = beam::detail::spawn_with(&spawn, nullptr, &ctx.tag, &server_body<S, std::decay_t<Args>...>, ctx,
+                                              std::forward<Args>(args)...);
   return await_start(server, ctx.tag, options.timeout, linked);
 }
 
@@ -342,7 +357,7 @@ template <class S, class... Args>
   return detail::start_server<S>(options, false, std::forward<Args>(args)...);
 }
 template <class S, class First, class... Args>
-  requires detail::not_options<First>
+requires detail::not_options<First>
 [[nodiscard]] task<pid> start(First&& first, Args&&... args) {
   return detail::start_server<S>({}, false, std::forward<First>(first), std::forward<Args>(args)...);
 }
@@ -356,7 +371,7 @@ template <class S, class... Args>
   return detail::start_server<S>(options, true, std::forward<Args>(args)...);
 }
 template <class S, class First, class... Args>
-  requires detail::not_options<First>
+requires detail::not_options<First>
 [[nodiscard]] task<pid> start_link(First&& first, Args&&... args) {
   return detail::start_server<S>({}, true, std::forward<First>(first), std::forward<Args>(args)...);
 }

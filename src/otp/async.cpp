@@ -45,7 +45,9 @@ task<arrival> next_arrival(reference ref, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-term async_outcome::to_term() const { return tuple(ok ? "ok"_a : "exit"_a, value); }
+term async_outcome::to_term() const {
+  return tuple(ok ? "ok"_a : "exit"_a, value);
+}
 
 term async_task::to_term() const {
   return map({{term("__struct__"_a), term("Elixir.Task"_a)},
@@ -90,7 +92,9 @@ task<std::optional<async_outcome>> async_task::shutdown(std::chrono::millisecond
   return stop_task(term("shutdown"_a), timeout);
 }
 
-task<std::optional<async_outcome>> async_task::shutdown(brutal_kill_t) { return stop_task(term("kill"_a), infinity); }
+task<std::optional<async_outcome>> async_task::shutdown(brutal_kill_t) {
+  return stop_task(term("kill"_a), infinity);
+}
 
 task<std::optional<async_outcome>> async_task::stop_task(term signal, std::chrono::milliseconds timeout) {
   check_use("shutdown");
@@ -105,14 +109,17 @@ task<std::optional<async_outcome>> async_task::stop_task(term signal, std::chron
   }
   taken_ = true;
   std::optional<term> result;  // a result sent before the end wins, as in Elixir
-  co_await receive(on(tuple(ref_, _term), [&](term r) { result = std::move(r); }), after(std::chrono::milliseconds(0), [] {}));
+  co_await receive(on(tuple(ref_, _term), [&](term r) { result = std::move(r); }),
+                   after(std::chrono::milliseconds(0), [] {}));
   if (result) co_return async_outcome{true, *result};
   if (*down == term("shutdown"_a) || *down == term("killed"_a)) co_return std::nullopt;
   co_return async_outcome{false, *down};
 }
 
 namespace detail {
-spawn_options async_spawn_options() { return {.link = true}; }
+spawn_options async_spawn_options() {
+  return {.link = true};
+}
 }  // namespace detail
 
 }  // namespace beam

@@ -29,8 +29,9 @@ namespace {
 
 using namespace beam::literals;
 
-
-term server_name(const std::optional<atom>& name) { return name ? term(*name) : term(self()); }
+term server_name(const std::optional<atom>& name) {
+  return name ? term(*name) : term(self());
+}
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -72,7 +73,9 @@ task<> stop_server(term server, term reason, std::chrono::milliseconds timeout) 
 
 }  // namespace
 
-void cast(const pid& server, term message) { send(server, tuple("$gen_cast"_a, std::move(message))); }
+void cast(const pid& server, term message) {
+  send(server, tuple("$gen_cast"_a, std::move(message)));
+}
 
 void cast(atom name, term message) {
   if (std::optional<pid> server = whereis(name)) cast(*server, std::move(message));
@@ -95,7 +98,9 @@ start_context make_start_context(const start_options& options, bool linked, cons
   return {self(), reference::make(), options.name, linked, type_name};
 }
 
-spawn_options start_spawn_options(bool linked) { return {.link = linked}; }
+spawn_options start_spawn_options(bool linked) {
+  return {.link = linked};
+}
 
 void register_or_exit(const start_context& ctx) {
   if (!ctx.name) return;
@@ -151,7 +156,8 @@ task<pid> await_start(pid server, reference tag, std::chrono::milliseconds timeo
       }
     case outcome::died:
       throw error(value, fmt::format("gen_server start: {} ended during init: {}", inspect(server), inspect(value)));
-    case outcome::timed_out: break;
+    case outcome::timed_out:
+      break;
   }
   if (linked) unlink(server);
   beam::exit(server, "kill"_a);
@@ -181,12 +187,12 @@ bool quiet_reason(const term& reason) {
 
 void report_termination(const server_context& ctx, const term& reason, const term& last_message) {
   const incoming last = classify(last_message, ctx.parent);
-  const std::string from = last.what == incoming::kind::call ? fmt::format(" (from {})", inspect(last.from.as_tuple()[0]))
-                                                             : std::string();
+  const std::string from =
+      last.what == incoming::kind::call ? fmt::format(" (from {})", inspect(last.from.as_tuple()[0])) : std::string();
   const term& shown = last.what == incoming::kind::call ? last.body : last_message;
-  log(log_level::error, fmt::format("GenServer {} terminating\n** (stop) {}\nLast message{}: {}\nServer type: {}",
-                                    inspect(server_name(ctx.name)), inspect(reason), from, inspect(shown),
-                                    demangle(ctx.type_name)));
+  log(log_level::error,
+      fmt::format("GenServer {} terminating\n** (stop) {}\nLast message{}: {}\nServer type: {}",
+                  inspect(server_name(ctx.name)), inspect(reason), from, inspect(shown), demangle(ctx.type_name)));
 }
 
 void report_unexpected_info(const server_context& ctx, const term& message) {
