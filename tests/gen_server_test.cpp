@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <gtest/gtest.h>
 
@@ -398,6 +399,14 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
   EXPECT_EQ(replaced, term("terminate_failed"_a));
   EXPECT_EQ(itself, term("calling_self"_a));
 }
+
+// A result of the wrong kind does not compile (OTP would exit with {:bad_return_value, v} at run time).
+static_assert(!std::is_convertible_v<gs::call_result, gs::handler_result>, "reply() from handle_cast/handle_info");
+static_assert(!std::is_convertible_v<gs::call_result, gs::init_result>, "reply() from init");
+static_assert(!std::is_convertible_v<gs::handler_result, gs::init_result>, "noreply() from init");
+static_assert(std::is_convertible_v<gs::stop_request, gs::init_result> &&
+              std::is_convertible_v<gs::stop_request, gs::handler_result> &&
+              std::is_convertible_v<gs::stop_request, gs::call_result>);
 
 // No callbacks at all.
 struct empty_server {};
