@@ -33,6 +33,8 @@ struct workload {
 // The workloads of links and monitors (workloads_links.cpp).
 results w7_link_chain(const parameters& p, std::uint32_t schedulers);
 results w10_monitor_down(const parameters& p, std::uint32_t schedulers);
+// The workloads of OTP behaviours (workloads_otp.cpp).
+results w8_gen_server_call(const parameters& p, std::uint32_t schedulers);
 
 // The RESULT line of one run.
 [[nodiscard]] std::string result_line(const workload& w, std::uint32_t schedulers, const parameters& params,

@@ -23,6 +23,7 @@ defaults(w4_skynet) -> #{leaves => 1000000};
 defaults(w5_fan_in) -> #{senders => 4, per_sender => 2500000};
 defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000};
 defaults(w7_link_chain) -> #{procs => 100000};
+defaults(w8_gen_server_call) -> #{calls => 1000000};
 defaults(w10_monitor_down) -> #{monitors => 1000000}.
 
 parse(Args) ->
@@ -99,6 +100,13 @@ run(w7_link_chain, #{procs := P}) ->
     Head ! go,
     receive {'EXIT', _, boom} -> ok end,
     [{total_ms, (now_ns() - T0) / 1.0e6}];
+run(w8_gen_server_call, #{calls := C}) ->
+    {ok, Server} = gen_server:start_link(w8_server, [], []),
+    T0 = now_ns(),
+    call_n(Server, C),
+    Ns = now_ns() - T0,
+    gen_server:stop(Server),
+    [{ns_per_call, Ns / C}];
 run(w10_monitor_down, #{monitors := M}) ->
     [{ns_per_monitor, monitor_batches(M, 0) / M}].
 
@@ -115,6 +123,9 @@ wait_n(M, N) -> receive M -> wait_n(M, N - 1) end.
 
 ring(Next) -> receive N when N =< 0 -> Next ! N - 1; N -> Next ! N - 1, ring(Next) end.
 ring_head(Next) -> receive N when N =< 0 -> ok; N -> Next ! N - 1, ring_head(Next) end.
+
+call_n(_, 0) -> ok;
+call_n(Server, N) -> {ok, N} = gen_server:call(Server, N), call_n(Server, N - 1).
 
 pong() -> receive {ping, From} -> From ! pong, pong(); stop -> ok end.
 ping(_, 0) -> ok;

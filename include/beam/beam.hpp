@@ -1,11 +1,13 @@
 // beam/beam.hpp: all of beampp's public API.
 #pragma once
 
+#include <beam/async.hpp>
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>
+#include <beam/gen_server.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>
 #include <beam/link.hpp>

@@ -195,6 +195,10 @@ struct spawn_request {
 };
 pid spawn_process(const spawn_request& request);
 
+// The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason, or
+// {:exception, type, what} for any other exception. For server loops that catch, clean up, then exit alike.
+[[nodiscard]] term exit_reason_of(const std::exception_ptr& e);
+
 template <class F, class... Args>
 pid spawn_with(const spawn_options* options, const export_fun* mfa, const reference* monitor, F&& body,
                Args&&... args) {

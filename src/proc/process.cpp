@@ -236,6 +236,8 @@ void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason 
 
 void note_exception(process_control& p, std::exception_ptr e) noexcept { p.crash = std::move(e); }
 
+term exit_reason_of(const std::exception_ptr& e) { return reason_of(e).first; }
+
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
   p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // owner only
   p.reductions_left = p.reductions_left > n ? p.reductions_left - n : 0;
