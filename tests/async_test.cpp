@@ -12,6 +12,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -19,25 +20,12 @@ using beam::term;
 
 namespace {
 
+using beam::testing::down_reason;
+using beam::testing::expect;
+using beam::testing::next;
+using beam::testing::poll;
+
 class AsyncTest : public beam::testing::RuntimeTest {};
-
-beam::task<> expect(beam::atom a) {
-  co_await beam::receive(beam::on(a, [] {}));
-}
-
-beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(
-      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](term reason) { return reason; }));
-}
-
-beam::task<term> next(beam::atom tag) {
-  co_return co_await beam::receive(beam::on(beam::tuple(tag, beam::_term), [](term x) { return x; }));
-}
-
-beam::task<term> poll() {
-  co_return co_await beam::receive(beam::on(beam::_term, [](term t) { return t; }),
-                                   beam::after(0ms, [] { return term("empty"_a); }));
-}
 
 // A task body that waits for `go` and returns 7.
 beam::task<std::int64_t> wait_for_go() {

@@ -8,12 +8,15 @@
 #include <beam/call.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
 using beam::term;
 
 namespace {
+
+using beam::testing::error_of;
 
 class CallTest : public beam::testing::RuntimeTest {};
 
@@ -32,16 +35,6 @@ beam::process adder() {
     if (!held.is_nil()) beam::reply(std::exchange(held, term()), "too_late"_a);
     beam::reply(fields[1], fields[2].as_int() + 1);
   }
-}
-
-// The reason of the beam::error that `t` raises, or nil.
-beam::task<term> error_of(beam::task<term> t) {
-  try {
-    co_await t;
-  } catch (const beam::error& e) {
-    co_return e.reason();
-  }
-  co_return term();
 }
 
 TEST_P(CallTest, ACallGetsTheServersReply) {

@@ -14,6 +14,7 @@
 #include <beam/gen_server.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -22,34 +23,12 @@ namespace gs = beam::gen_server;
 
 namespace {
 
+using beam::testing::down_reason;
+using beam::testing::error_of;
+using beam::testing::next;
+using beam::testing::poll;
+
 class GenServerTest : public beam::testing::RuntimeTest {};
-
-// The reason of the beam::error that `t` raises, or nil.
-template <class T>
-beam::task<term> error_of(beam::task<T> t) {
-  try {
-    co_await t;
-  } catch (const beam::error& e) {
-    co_return e.reason();
-  }
-  co_return term();
-}
-
-beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(
-      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](term reason) { return reason; }));
-}
-
-// The next {tag, x} message, as x.
-beam::task<term> next(beam::atom tag) {
-  co_return co_await beam::receive(beam::on(beam::tuple(tag, beam::_term), [](term x) { return x; }));
-}
-
-// Whatever is in the mailbox now, or :empty.
-beam::task<term> poll() {
-  co_return co_await beam::receive(beam::on(beam::_term, [](term t) { return t; }),
-                                   beam::after(0ms, [] { return term("empty"_a); }));
-}
 
 // A server that reports handle_info and terminate to `observer`.
 struct probe {

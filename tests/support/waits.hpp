@@ -1,6 +1,8 @@
 // tests/support/waits.hpp: what tests wait for, always a message (never a sleep or a poll).
 #pragma once
 
+#include <chrono>
+
 #include <beam/beam.hpp>
 
 namespace beam::testing {
@@ -20,5 +22,27 @@ inline task<term> down_reason(reference ref) {
 // Waits until `p` has ended (at once if it has already) and returns its exit reason (`noproc` if it had ended
 // before the call).
 inline task<term> wait_for_exit(pid p) { co_return co_await down_reason(monitor(p)); }
+
+// The next {tag, x} message, as x.
+inline task<term> next(atom tag) {
+  co_return co_await receive(on(tuple(tag, _term), [](term x) { return x; }));
+}
+
+// Whatever message is first in the mailbox now, or :empty.
+inline task<term> poll() {
+  co_return co_await receive(on(_term, [](term t) { return t; }),
+                             after(std::chrono::milliseconds(0), [] { return term(atom("empty")); }));
+}
+
+// The reason of the beam::error that awaiting `t` raises, or nil when it raises none.
+template <class T>
+task<term> error_of(task<T> t) {
+  try {
+    co_await t;
+  } catch (const error& e) {
+    co_return e.reason();
+  }
+  co_return term();
+}
 
 }  // namespace beam::testing
