@@ -4,20 +4,20 @@
 //
 //   namespace dyn = beam::dynamic_supervisor;
 //   beam::pid clients = co_await dyn::start_link({.max_children = 1000});
-//   std::optional<beam::pid> c = co_await dyn::start_child(clients, beam::supervisor::worker("client"_a, session, socket));
-//   co_await dyn::terminate_child(clients, *c);
+//   std::optional<beam::pid> c = co_await dyn::start_child(clients, beam::supervisor::worker("client"_a,
+//   session, socket)); co_await dyn::terminate_child(clients, *c);
 //
-// The child specs are beam::supervisor::child_spec (see <beam/supervisor.hpp> for start, restart and shutdown); the
-// id is not used (which_children lists `undefined`, as Elixir). Restarts, the intensity give-up (reason
-// `shutdown`, after a reached_max_restart_intensity report), the parent's exit and the reports work as in
-// beam::supervisor. When it ends, the dynamic supervisor stops all its children at once and waits for each (their
-// order is not defined, as Elixir's).
+// The child specs are beam::supervisor::child_spec (see <beam/supervisor.hpp> for start, restart and
+// shutdown); the id is not used (which_children lists `undefined`, as Elixir). Restarts, the intensity
+// give-up (reason `shutdown`, after a reached_max_restart_intensity report), the parent's exit and the
+// reports work as in beam::supervisor. When it ends, the dynamic supervisor stops all its children at once
+// and waits for each (their order is not defined, as Elixir's).
 //
 // Errors (beam::error with Elixir's reasons): start_link: {supervisor_data, {invalid_intensity, N}},
-// {supervisor_data, {invalid_period, Ms}}, {supervisor_data, {invalid_max_children, N}}, {already_started, Pid};
-// start_child: max_children (that many children already), a bad spec's reason ({invalid_shutdown, Ms}, ...), or the
-// reason its start threw; terminate_child: not_found (not a child). A restart ignores max_children, as Elixir's.
-// All calls are process-only: outside a process they throw std::logic_error.
+// {supervisor_data, {invalid_period, Ms}}, {supervisor_data, {invalid_max_children, N}}, {already_started,
+// Pid}; start_child: max_children (that many children already), a bad spec's reason ({invalid_shutdown, Ms},
+// ...), or the reason its start threw; terminate_child: not_found (not a child). A restart ignores
+// max_children, as Elixir's. All calls are process-only: outside a process they throw std::logic_error.
 #pragma once
 
 #include <chrono>
@@ -41,7 +41,7 @@ using supervisor::supervisor_ref;
 struct options {
   std::int64_t max_restarts = 3;  // Elixir's defaults: 3 restarts in 5 s
   std::chrono::milliseconds period = std::chrono::seconds(5);
-  std::optional<std::int64_t> max_children;  // nullopt: no limit (:infinity); else >= 0
+  std::optional<std::int64_t> max_children{};  // nullopt: no limit (:infinity); else >= 0
 };
 
 // Spawns a linked dynamic supervisor (registered as `name` when given) and returns its pid.

@@ -6,48 +6,55 @@
 //       {.strategy = sup::restart_strategy::one_for_one, .intensity = 3, .period = std::chrono::seconds(5)},
 //       {sup::worker("cache"_a, cache_loop),                              // spawn_link(cache_loop)
 //        sup::worker("db"_a, db_loop, "localhost").with_restart(sup::restart_type::transient),
-//        {.id = "jobs"_a, .start = [] { return sup::start_link(...); }, .type = sup::child_type::supervisor}});
+//        {.id = "jobs"_a, .start = [] { return sup::start_link(...); }, .type =
+//        sup::child_type::supervisor}});
 //   auto children = co_await sup::which_children(tree);
 //
 // A child spec names the child (`id`, any term, unique in the supervisor) and how to start it: `start` is a
 // coroutine run inside the supervisor process that returns the pid of a new child *linked to the supervisor*
-// (spawn_link, or another behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error, R}.
-// `restart`: permanent (always restarted), transient (restarted only after an abnormal exit: not `normal`,
-// `shutdown` nor {shutdown, _}), temporary (never restarted, and forgotten when it ends). `shutdown`: how the child
-// is stopped: sup::brutal_kill (exit(child, kill)), a timeout (exit(child, shutdown), then kill when it has not
-// ended in time) or beam::infinity; by default 5000 ms for a worker and infinity for a supervisor, as OTP.
+// (spawn_link, or another behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error,
+// R}. `restart`: permanent (always restarted), transient (restarted only after an abnormal exit: not
+// `normal`, `shutdown` nor {shutdown, _}), temporary (never restarted, and forgotten when it ends).
+// `shutdown`: how the child is stopped: sup::brutal_kill (exit(child, kill)), a timeout (exit(child,
+// shutdown), then kill when it has not ended in time) or beam::infinity; by default 5000 ms for a worker and
+// infinity for a supervisor, as OTP.
 //
 // The supervisor traps exits. It starts the children in order and stops them in reverse order (each: monitor,
-// unlink, exit signal, wait for the DOWN). When a child ends, the strategy decides: one_for_one restarts that child;
-// one_for_all stops all the others and restarts them all in order; rest_for_one stops and restarts the children
-// started after it. More than `intensity` restarts within `period` make the supervisor stop every child and exit with
-// reason `shutdown` (a report says reached_max_restart_intensity), so its own supervisor decides. An exit signal
-// from the process that started it (its parent) makes it stop its children and exit with that reason. A restart
-// whose start fails is retried (the child reads as `restarting` meanwhile), each try counting as a restart.
+// unlink, exit signal, wait for the DOWN). When a child ends, the strategy decides: one_for_one restarts that
+// child; one_for_all stops all the others and restarts them all in order; rest_for_one stops and restarts the
+// children started after it. More than `intensity` restarts within `period` make the supervisor stop every
+// child and exit with reason `shutdown` (a report says reached_max_restart_intensity), so its own supervisor
+// decides. An exit signal from the process that started it (its parent) makes it stop its children and exit
+// with that reason. A restart whose start fails is retried (the child reads as `restarting` meanwhile), each
+// try counting as a restart.
 //
 // Reports, one line each through beam::log (see <beam/logger.hpp>), as OTP's SASL supervisor reports:
 //   SUPERVISOR REPORT context=child_terminated supervisor=#PID<0.80.0> name=:kv_sup child=:worker
 //     pid=#PID<0.85.0> reason=:boom restart=permanent restarts=1          (one line; wrapped here)
-// `context` is child_terminated (a child ended and its restart type makes that an error), start_error (a start
-// failed), child_restarted (info level: the new pid), shutdown (reason reached_max_restart_intensity: the
-// supervisor gives up) or shutdown_error (a child stopped with another reason than the one it was sent); `restarts`
-// counts the restarts within the current period, the figure compared with `intensity`.
+// `context` is child_terminated (a child ended and its restart type makes that an error), start_error (a
+// start failed), child_restarted (info level: the new pid), shutdown (reason reached_max_restart_intensity:
+// the supervisor gives up) or shutdown_error (a child stopped with another reason than the one it was sent);
+// `restarts` counts the restarts within the current period, the figure compared with `intensity`.
 //
 // Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
-// - start_link: a bad flag is {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy, Value}}; a
+// - start_link: a bad flag is {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
+// Value}}; a
 //   bad child spec is {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
-//   {start_spec, {invalid_mfa, Id}} (an empty start function), {start_spec, {invalid_restart_type | invalid_child_type,
-//   N}}; these are thrown before any process exists. A child that fails to start makes the supervisor stop the
-//   children already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
-//   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies with it).
-//   A name already registered: {already_started, Pid}.
+//   {start_spec, {invalid_mfa, Id}} (an empty start function), {start_spec, {invalid_restart_type |
+//   invalid_child_type, N}}; these are thrown before any process exists. A child that fails to start makes
+//   the supervisor stop the children already started and exit with {shutdown, {failed_to_start_child, Id,
+//   Reason}}, which start_link throws; as in OTP 25 that exit also reaches the caller through the link (a
+//   caller that does not trap exits dies with it). A name already registered: {already_started, Pid}.
 // - start_child: already_present (a stopped child with that id), {already_started, Pid}, a bad spec's reason
-//   (unwrapped), or {Reason, Id} when the start fails (OTP gives {Reason, ChildSpec}: a C++ spec is not a term).
-// - terminate_child / delete_child / restart_child: not_found; delete_child and restart_child: running, restarting.
-// - every call: noproc when the supervisor does not exist, timeout, or the supervisor's exit reason (beam::call).
-// Where C++ differs from OTP: period is any positive duration (OTP: whole seconds); the flags and specs are checked
-// in the caller before the supervisor is spawned; there are no `modules` nor `significant` fields; a dynamic
-// supervisor (simple_one_for_one's successor) is beam::dynamic_supervisor, a separate type.
+//   (unwrapped), or {Reason, Id} when the start fails (OTP gives {Reason, ChildSpec}: a C++ spec is not a
+//   term).
+// - terminate_child / delete_child / restart_child: not_found; delete_child and restart_child: running,
+// restarting.
+// - every call: noproc when the supervisor does not exist, timeout, or the supervisor's exit reason
+// (beam::call). Where C++ differs from OTP: period is any positive duration (OTP: whole seconds); the flags
+// and specs are checked in the caller before the supervisor is spawned; there are no `modules` nor
+// `significant` fields; a dynamic supervisor (simple_one_for_one's successor) is beam::dynamic_supervisor, a
+// separate type.
 //
 // All calls are process-only: outside a process they throw std::logic_error.
 #pragma once
@@ -73,7 +80,8 @@ enum class restart_strategy { one_for_one, one_for_all, rest_for_one };
 enum class restart_type { permanent, transient, temporary };
 enum class child_type { worker, supervisor };
 
-// How a child is stopped: brutal_kill, or exit(child, shutdown) and a kill after `timeout` (beam::infinity: never).
+// How a child is stopped: brutal_kill, or exit(child, shutdown) and a kill after `timeout` (beam::infinity:
+// never).
 class shutdown_spec {
  public:
   template <class Rep, class Period>
@@ -82,7 +90,9 @@ class shutdown_spec {
   [[nodiscard]] static constexpr shutdown_spec brutal_kill() noexcept { return shutdown_spec(); }
 
   [[nodiscard]] constexpr bool is_brutal_kill() const noexcept { return brutal_kill_; }
-  [[nodiscard]] constexpr bool is_infinity() const noexcept { return !brutal_kill_ && timeout_ == beam::infinity; }
+  [[nodiscard]] constexpr bool is_infinity() const noexcept {
+    return !brutal_kill_ && timeout_ == beam::infinity;
+  }
   [[nodiscard]] constexpr std::chrono::milliseconds timeout() const noexcept { return timeout_; }
 
  private:
@@ -99,10 +109,10 @@ inline constexpr std::nullopt_t ignore = std::nullopt;
 using start_function = std::function<task<start_result>()>;
 
 struct child_spec {
-  term id;
-  start_function start;
+  term id{};
+  start_function start{};
   restart_type restart = restart_type::permanent;
-  std::optional<shutdown_spec> shutdown;  // nullopt: 5000 ms for a worker, infinity for a supervisor
+  std::optional<shutdown_spec> shutdown{};  // nullopt: 5000 ms for a worker, infinity for a supervisor
   child_type type = child_type::worker;
 
   [[nodiscard]] child_spec with_restart(restart_type r) && {
@@ -117,8 +127,8 @@ struct child_spec {
 
 // The common case: a child that is a plain process body, started with spawn_link(body, args...).
 template <class F, class... Args>
-  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
-[[nodiscard]] child_spec worker(term id, F body, Args... args) {
+requires std::is_invocable_r_v < process, std::decay_t<F>
+&, std::decay_t<Args>&... > [[nodiscard]] child_spec worker(term id, F body, Args... args) {
   return {.id = std::move(id),
           .start = [body = std::move(body), ... args = std::move(args)]() -> task<start_result> {
             co_return spawn_link(body, args...);
@@ -127,28 +137,40 @@ template <class F, class... Args>
 
 // A start function that returns task<pid> (a behaviour's start_link), as a start_function.
 template <class F>
-  requires std::is_invocable_r_v<task<pid>, F&>
-[[nodiscard]] start_function from_start_link(F start) {
+requires std::is_invocable_r_v<task<pid>, F&> [[nodiscard]] start_function from_start_link(F start) {
   return [start = std::move(start)]() mutable -> task<start_result> { co_return co_await start(); };
 }
 
 struct flags {
   restart_strategy strategy = restart_strategy::one_for_one;
-  std::int64_t intensity = 1;  // restarts allowed within `period` (>= 0)
+  std::int64_t intensity = 1;                                  // restarts allowed within `period` (>= 0)
   std::chrono::milliseconds period = std::chrono::seconds(5);  // > 0
 };
+
+// The vector of specs, from specs: `sup::child_specs(a, b)`. Within a co_await expression, GCC 12 miscompiles
+// a braced list of specs (`co_await start_link({}, {a, b})` fails with "array used as initializer"); this
+// does not.
+template <class... Specs>
+requires(std::is_convertible_v<Specs, child_spec>&&...)
+    [[nodiscard]] std::vector<child_spec> child_specs(Specs&&... specs) {
+  std::vector<child_spec> all;
+  all.reserve(sizeof...(Specs));
+  (all.push_back(std::forward<Specs>(specs)), ...);
+  return all;
+}
 
 // A supervisor, by pid or by registered name.
 using supervisor_ref = std::variant<pid, atom>;
 
-// Spawns a linked supervisor, starts `children` in order and returns its pid once they all started. With `name`,
-// the supervisor registers itself under it first. Errors: see the top of this header.
+// Spawns a linked supervisor, starts `children` in order and returns its pid once they all started. With
+// `name`, the supervisor registers itself under it first. Errors: see the top of this header.
 [[nodiscard]] task<pid> start_link(flags options, std::vector<child_spec> children);
 [[nodiscard]] task<pid> start_link(atom name, flags options, std::vector<child_spec> children);
 
 struct child_info {
-  term id;
-  term child;  // the pid, or the atom `undefined` (stopped) or `restarting` (a restart failed; retried), as OTP
+  term id{};
+  term child;  // the pid, or the atom `undefined` (stopped) or `restarting` (a restart failed; retried), as
+               // OTP
   child_type type;
 };
 // The children, newest first (as OTP lists them).

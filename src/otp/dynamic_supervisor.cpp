@@ -1,8 +1,8 @@
-// otp/dynamic_supervisor.cpp: the dynamic supervisor (beam/dynamic_supervisor.hpp), a process loop on the public
-// API like the static one (otp/supervisor.cpp), with its children in hash maps since it may hold many.
+// otp/dynamic_supervisor.cpp: the dynamic supervisor (beam/dynamic_supervisor.hpp), a process loop on the
+// public API like the static one (otp/supervisor.cpp), with its children in hash maps since it may hold many.
 //
-// State, owned by the supervisor process alone: `children_` by a key that never changes (a child keeps its key
-// across restarts; a restart whose start failed leaves it without a pid, `restarting`, and queues
+// State, owned by the supervisor process alone: `children_` by a key that never changes (a child keeps its
+// key across restarts; a restart whose start failed leaves it without a pid, `restarting`, and queues
 // {'$dynamic_supervisor_try_again', Key}), and `by_pid_` from each running child's pid to its key.
 #include <beam/dynamic_supervisor.hpp>
 
@@ -140,7 +140,8 @@ class dynamic_sup {
 
   [[nodiscard]] term count_children() const {
     std::int64_t supervisors = 0;
-    for (const auto& [key, c] : children_) supervisors += c.spec.type == supervisor::child_type::supervisor ? 1 : 0;
+    for (const auto& [key, c] : children_)
+      supervisors += c.spec.type == supervisor::child_type::supervisor ? 1 : 0;
     const auto specs = static_cast<std::int64_t>(children_.size());
     return tuple(specs, static_cast<std::int64_t>(by_pid_.size()), supervisors, specs - supervisors);
   }
@@ -211,8 +212,12 @@ task<pid> start(std::optional<atom> name, options opts) {
 
 }  // namespace
 
-task<pid> start_link(options opts) { return start(std::nullopt, opts); }
-task<pid> start_link(atom name, options opts) { return start(name, opts); }
+task<pid> start_link(options opts) {
+  return start(std::nullopt, opts);
+}
+task<pid> start_link(atom name, options opts) {
+  return start(name, opts);
+}
 
 task<start_result> start_child(supervisor_ref sup, child_spec spec) {
   return otp::request_start_child(sup, std::move(spec));
@@ -222,8 +227,12 @@ task<> terminate_child(supervisor_ref sup, pid child) {
   co_await otp::request(sup, tuple("terminate_child"_a, child), "terminate_child");
 }
 
-task<std::vector<child_info>> which_children(supervisor_ref sup) { return otp::request_which_children(sup); }
+task<std::vector<child_info>> which_children(supervisor_ref sup) {
+  return otp::request_which_children(sup);
+}
 
-task<child_counts> count_children(supervisor_ref sup) { return otp::request_count_children(sup); }
+task<child_counts> count_children(supervisor_ref sup) {
+  return otp::request_count_children(sup);
+}
 
 }  // namespace beam::dynamic_supervisor

@@ -1,13 +1,14 @@
 // otp/supervisor.cpp: the static supervisor (beam/supervisor.hpp), a process loop on the public API.
 //
-// The supervisor is one process that traps exits; its state (the children in start order, the restart times) is
-// a local of its body, so nothing here is shared between threads. It answers API requests as a gen_server does
-// (beam::call's {:"$gen_call", From, Request}, answered {ok, V} or {error, R}), and handles {'EXIT', Pid, R} from its
-// children and from its parent. A restart whose start fails leaves the child `restarting` and queues
-// {'$supervisor_try_again', Id} to itself, so requests and exits are served between tries (OTP's try_again_restart).
-// Rejected: one process per child watching it (a watcher could miss the order of exits, and OTP has none), and
-// a std::map of ids (static supervisors have few children; the vector keeps the start order that every strategy
-// and the shutdown need).
+// The supervisor is one process that traps exits; its state (the children in start order, the restart times)
+// is a local of its body, so nothing here is shared between threads. It answers API requests as a gen_server
+// does (beam::call's {:"$gen_call", From, Request}, answered {ok, V} or {error, R}), and handles {'EXIT',
+// Pid, R} from its children and from its parent. A restart whose start fails leaves the child `restarting`
+// and queues
+// {'$supervisor_try_again', Id} to itself, so requests and exits are served between tries (OTP's
+// try_again_restart). Rejected: one process per child watching it (a watcher could miss the order of exits,
+// and OTP has none), and a std::map of ids (static supervisors have few children; the vector keeps the start
+// order that every strategy and the shutdown need).
 #include <beam/supervisor.hpp>
 
 #include <algorithm>
@@ -45,7 +46,8 @@ class static_supervisor {
   static_supervisor(const flags& options, otp::supervisor_identity who, pid parent)
       : options_(options), who_(who), parent_(parent), restarts_(options.intensity, options.period) {}
 
-  // Starts `specs` in order. On a failure: stops those started and returns {failed_to_start_child, Id, Reason}.
+  // Starts `specs` in order. On a failure: stops those started and returns {failed_to_start_child, Id,
+  // Reason}.
   task<std::optional<term>> start_all(std::vector<child_spec> specs) {
     for (child_spec& spec : specs) children_.push_back({std::move(spec), std::nullopt});
     co_return co_await start_from(0);
@@ -59,7 +61,8 @@ class static_supervisor {
         co_await exit_arrived(message.as_tuple()[1].as_pid(), message.as_tuple()[2]);
       } else if (is_call(message)) {
         co_await handle_call(message.as_tuple()[1], message.as_tuple()[2]);
-      } else if (message.is_tuple() && message.as_tuple().size() == 2 && message.as_tuple()[0] == term(try_again())) {
+      } else if (message.is_tuple() && message.as_tuple().size() == 2 &&
+                 message.as_tuple()[0] == term(try_again())) {
         co_await try_again_arrived(message.as_tuple()[1]);
       } else {
         beam::log(log_level::error, fmt::format("Supervisor {} received unexpected message: {}",
@@ -79,7 +82,8 @@ class static_supervisor {
   static atom try_again() { return "$supervisor_try_again"_a; }
 
   static bool is_exit(const term& m) {
-    return m.is_tuple() && m.as_tuple().size() == 3 && m.as_tuple()[0] == term("EXIT"_a) && m.as_tuple()[1].is_pid();
+    return m.is_tuple() && m.as_tuple().size() == 3 && m.as_tuple()[0] == term("EXIT"_a) &&
+           m.as_tuple()[1].is_pid();
   }
   static bool is_call(const term& m) {
     return m.is_tuple() && m.as_tuple().size() == 3 && m.as_tuple()[0] == term("$gen_call"_a);
@@ -99,7 +103,8 @@ class static_supervisor {
         c.restarting = false;
       } catch (const beam::error& e) {
         c.running.reset();
-        report(log_level::error, who_, {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, 0});
+        report(log_level::error, who_,
+               {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, 0});
         co_return tuple("failed_to_start_child"_a, c.spec.id, e.reason());
       }
     }
@@ -110,8 +115,9 @@ class static_supervisor {
   task<> stop_range(std::size_t first) {
     for (std::size_t i = children_.size(); i-- > first;) co_await stop_child(children_[i]);
     const auto temporary = [](const child& c) { return c.spec.restart == restart_type::temporary; };
-    children_.erase(std::remove_if(children_.begin() + static_cast<std::ptrdiff_t>(first), children_.end(), temporary),
-                    children_.end());
+    children_.erase(
+        std::remove_if(children_.begin() + static_cast<std::ptrdiff_t>(first), children_.end(), temporary),
+        children_.end());
   }
 
   task<> stop_child(child& c) {
@@ -125,13 +131,15 @@ class static_supervisor {
 
   task<> exit_arrived(pid from, term reason) {
     if (from == parent_) co_await stop(std::move(reason));
-    auto it = std::find_if(children_.begin(), children_.end(), [&](const child& c) { return c.running == from; });
+    auto it =
+        std::find_if(children_.begin(), children_.end(), [&](const child& c) { return c.running == from; });
     if (it == children_.end()) co_return;  // a process that is no longer a child
     it->running.reset();
     const restart_type restart = it->spec.restart;
     const bool clean = otp::is_clean_exit(reason);
     if (!(clean && restart != restart_type::permanent)) {
-      report(log_level::error, who_, {"child_terminated", it->spec.id, from, reason, restart, restarts_.count()});
+      report(log_level::error, who_,
+             {"child_terminated", it->spec.id, from, reason, restart, restarts_.count()});
     }
     if (!otp::should_restart(restart, reason)) {
       if (restart == restart_type::temporary) children_.erase(it);
@@ -145,13 +153,15 @@ class static_supervisor {
     if (!restarts_.add()) {
       const child& c = children_[index];
       report(log_level::error, who_,
-             {"shutdown", c.spec.id, c.state(), "reached_max_restart_intensity"_a, c.spec.restart, restarts_.count()});
+             {"shutdown", c.spec.id, c.state(), "reached_max_restart_intensity"_a, c.spec.restart,
+              restarts_.count()});
       co_await stop("shutdown"_a);
     }
     std::size_t first = index;
     if (options_.strategy == restart_strategy::one_for_all) first = 0;
     if (options_.strategy != restart_strategy::one_for_one) co_await stop_range(first);
-    const std::size_t last = options_.strategy == restart_strategy::one_for_one ? index + 1 : children_.size();
+    const std::size_t last =
+        options_.strategy == restart_strategy::one_for_one ? index + 1 : children_.size();
     for (std::size_t i = first; i < last; ++i) {
       if (!co_await restart_one(children_[i])) {
         children_[i].restarting = true;
@@ -171,8 +181,8 @@ class static_supervisor {
               c.spec.restart, restarts_.count()});
       co_return true;
     } catch (const beam::error& e) {
-      report(log_level::error, who_, {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart,
-                                      restarts_.count()});
+      report(log_level::error, who_,
+             {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, restarts_.count()});
     }
     co_return false;
   }
@@ -224,11 +234,13 @@ class static_supervisor {
     std::optional<child_spec> spec = otp::parked_spec::take(key);
     if (!spec) co_return otp::error_reply("badarg"_a);  // the caller gave up before we got here
     if (auto it = find_id(spec->id); it != children_.end()) {
-      co_return otp::error_reply(it->running ? tuple("already_started"_a, *it->running) : term("already_present"_a));
+      co_return otp::error_reply(it->running ? tuple("already_started"_a, *it->running)
+                                             : term("already_present"_a));
     }
     try {
       std::optional<pid> started = co_await otp::start_child_process(*spec);
-      if (started || spec->restart != restart_type::temporary) children_.push_back({std::move(*spec), started});
+      if (started || spec->restart != restart_type::temporary)
+        children_.push_back({std::move(*spec), started});
       co_return otp::ok(started ? term(*started) : term("undefined"_a));
     } catch (const beam::error& e) {
       co_return otp::error_reply(tuple(e.reason(), spec->id));
@@ -332,9 +344,13 @@ task<pid> start_link(atom name, flags options, std::vector<child_spec> children)
   return start(name, options, std::move(children));
 }
 
-task<std::vector<child_info>> which_children(supervisor_ref sup) { return otp::request_which_children(sup); }
+task<std::vector<child_info>> which_children(supervisor_ref sup) {
+  return otp::request_which_children(sup);
+}
 
-task<child_counts> count_children(supervisor_ref sup) { return otp::request_count_children(sup); }
+task<child_counts> count_children(supervisor_ref sup) {
+  return otp::request_count_children(sup);
+}
 
 task<start_result> start_child(supervisor_ref sup, child_spec spec) {
   return otp::request_start_child(sup, std::move(spec));

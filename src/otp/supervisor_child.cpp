@@ -1,10 +1,12 @@
-// otp/supervisor_child.cpp: the parts of a supervisor that the static and the dynamic one share (see the header).
+// otp/supervisor_child.cpp: the parts of a supervisor that the static and the dynamic one share (see the
+// header).
 //
-// Stopping a child follows OTP's shutdown protocol: monitor it, unlink it (so its end reaches the supervisor as
-// the DOWN only), and if an {'EXIT', Child, R} is already queued the child has ended by itself with R; otherwise
-// send it `shutdown` (or `kill` for brutal_kill) and wait for the DOWN, killing it when its shutdown time passes.
-// Children are stopped together and waited for in any order: the static supervisor passes one at a time (reverse
-// start order), the dynamic supervisor all of them at once, as Elixir's DynamicSupervisor does.
+// Stopping a child follows OTP's shutdown protocol: monitor it, unlink it (so its end reaches the supervisor
+// as the DOWN only), and if an {'EXIT', Child, R} is already queued the child has ended by itself with R;
+// otherwise send it `shutdown` (or `kill` for brutal_kill) and wait for the DOWN, killing it when its
+// shutdown time passes. Children are stopped together and waited for in any order: the static supervisor
+// passes one at a time (reverse start order), the dynamic supervisor all of them at once, as Elixir's
+// DynamicSupervisor does.
 #include "otp/supervisor_child.hpp"
 
 #include <algorithm>
@@ -37,9 +39,12 @@ constexpr std::chrono::milliseconds default_worker_shutdown{5000};
 
 std::string_view restart_name(restart_type r) {
   switch (r) {
-    case restart_type::permanent: return "permanent";
-    case restart_type::transient: return "transient";
-    case restart_type::temporary: return "temporary";
+    case restart_type::permanent:
+      return "permanent";
+    case restart_type::transient:
+      return "transient";
+    case restart_type::temporary:
+      return "temporary";
   }
   return "?";
 }
@@ -62,7 +67,8 @@ void check_spec(child_spec& spec) {
     fail(tuple("invalid_child_type"_a, type), "unknown child type");
   }
   if (!spec.shutdown) {
-    spec.shutdown = spec.type == child_type::worker ? shutdown_spec(default_worker_shutdown) : shutdown_spec(infinity);
+    spec.shutdown =
+        spec.type == child_type::worker ? shutdown_spec(default_worker_shutdown) : shutdown_spec(infinity);
   }
   if (!spec.shutdown->is_brutal_kill() && spec.shutdown->timeout().count() < 0) {
     fail(tuple("invalid_shutdown"_a, spec.shutdown->timeout().count()), "a shutdown timeout must be >= 0");
@@ -80,18 +86,21 @@ bool is_clean_exit(const term& reason) {
 
 bool should_restart(restart_type restart, const term& reason) {
   switch (restart) {
-    case restart_type::permanent: return true;
-    case restart_type::transient: return !is_clean_exit(reason);
-    case restart_type::temporary: return false;
+    case restart_type::permanent:
+      return true;
+    case restart_type::transient:
+      return !is_clean_exit(reason);
+    case restart_type::temporary:
+      return false;
   }
   return false;
 }
 
 task<supervisor::start_result> start_child_process(const child_spec& spec) {
-  const supervisor::start_function start = spec.start;  // the frame keeps its own copy while the start runs
   std::optional<term> failure;
   try {
-    co_return co_await start();
+    co_return co_await spec
+        .start();  // in place: a start function may keep state (the spec outlives the start)
   } catch (const beam::error&) {
     throw;
   } catch (const std::exception& e) {
@@ -159,16 +168,18 @@ task<> stop_children(std::vector<stopping> children, const supervisor_identity& 
   }
   for (std::size_t left = pending.size(); left > 0;) {
     const auto next = std::min_element(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
-      return (a.down ? clock::time_point::max() : a.deadline) < (b.down ? clock::time_point::max() : b.deadline);
+      return (a.down ? clock::time_point::max() : a.deadline) <
+             (b.down ? clock::time_point::max() : b.deadline);
     });
-    const auto wait = next->deadline == clock::time_point::max()
-                          ? infinity
-                          : std::max(std::chrono::milliseconds(0),
-                                     std::chrono::ceil<std::chrono::milliseconds>(next->deadline - clock::now()));
+    const auto wait =
+        next->deadline == clock::time_point::max()
+            ? infinity
+            : std::max(std::chrono::milliseconds(0),
+                       std::chrono::ceil<std::chrono::milliseconds>(next->deadline - clock::now()));
     std::optional<std::pair<reference, term>> down = co_await receive(
-        on(tuple("DOWN"_a, _ref, "process"_a, _, _term),
-           when([&](const reference& ref, const term&) {
-             return std::any_of(pending.begin(), pending.end(), [&](const auto& s) { return s.monitor_ref == ref; });
+        on(tuple("DOWN"_a, _ref, "process"_a, _, _term), when([&](const reference& ref, const term&) {
+             return std::any_of(pending.begin(), pending.end(),
+                                [&](const auto& s) { return s.monitor_ref == ref; });
            }),
            [](reference ref, term reason) { return std::optional(std::pair(ref, std::move(reason))); }),
         after(wait, [] { return std::optional<std::pair<reference, term>>(); }));
@@ -178,13 +189,13 @@ task<> stop_children(std::vector<stopping> children, const supervisor_identity& 
       next->deadline = clock::time_point::max();
       continue;
     }
-    auto s = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.monitor_ref == down->first; });
+    auto s = std::find_if(pending.begin(), pending.end(),
+                          [&](const auto& p) { return p.monitor_ref == down->first; });
     s->down = down->second == term("noproc"_a) && s->early_exit ? *s->early_exit : std::move(down->second);
     s->deadline = clock::time_point::max();
     (void)co_await take_exit(s->who.child);  // an EXIT sent before the unlink took effect
     if (!stopped_as_expected(*s, *s->down)) {
-      report(log_level::error, who,
-             {"shutdown_error", s->who.id, s->who.child, *s->down, s->who.restart, 0});
+      report(log_level::error, who, {"shutdown_error", s->who.id, s->who.child, *s->down, s->who.restart, 0});
     }
     --left;
   }
@@ -206,12 +217,15 @@ void report(log_level level, const supervisor_identity& who, const child_report&
                                restart_name(what.restart), what.restarts));
 }
 
-void ack_start(const pid& starter, const reference& tag, term result) { send(starter, tuple(tag, std::move(result))); }
+void ack_start(const pid& starter, const reference& tag, term result) {
+  send(starter, tuple(tag, std::move(result)));
+}
 
 task<pid> await_start(pid sup, reference tag, reference monitor_ref) {
   std::optional<term> result, down;
-  co_await receive(on(tuple(tag, _term), [&](term r) { result = std::move(r); }),
-                   on(tuple("DOWN"_a, monitor_ref, "process"_a, _, _term), [&](term r) { down = std::move(r); }));
+  co_await receive(
+      on(tuple(tag, _term), [&](term r) { result = std::move(r); }),
+      on(tuple("DOWN"_a, monitor_ref, "process"_a, _, _term), [&](term r) { down = std::move(r); }));
   demonitor(monitor_ref, demonitor_option::flush);
   if (down) fail(*down, "the supervisor ended while starting");
   const auto fields = result->as_tuple();
@@ -228,12 +242,20 @@ void register_or_exit(const std::optional<atom>& name, const pid& starter, const
   register_name(*name, self());
 }
 
-term ok(term value) { return tuple("ok"_a, std::move(value)); }
-term error_reply(term reason) { return tuple("error"_a, std::move(reason)); }
+term ok(term value) {
+  return tuple("ok"_a, std::move(value));
+}
+term error_reply(term reason) {
+  return tuple("error"_a, std::move(reason));
+}
 
 task<term> request(supervisor_ref sup, term message, std::string_view operation) {
-  const term reply = std::holds_alternative<pid>(sup) ? co_await call(std::get<pid>(sup), message, infinity)
-                                                      : co_await call(std::get<atom>(sup), message, infinity);
+  term reply;  // (no co_await inside ?: : GCC 12 mishandles its temporaries)
+  if (const pid* by_pid = std::get_if<pid>(&sup)) {
+    reply = co_await call(*by_pid, std::move(message), infinity);
+  } else {
+    reply = co_await call(std::get<atom>(sup), std::move(message), infinity);
+  }
   const auto fields = reply.as_tuple();
   if (fields[0] == term("ok"_a)) co_return fields[1];
   throw beam::error(fields[1], fmt::format("supervisor: {} failed: {}", operation, inspect(fields[1])));
@@ -264,7 +286,9 @@ std::optional<child_spec> parked_spec::take(const term& key) {
   return spec;
 }
 
-term type_atom(child_type type) { return type == child_type::worker ? term("worker"_a) : term("supervisor"_a); }
+term type_atom(child_type type) {
+  return type == child_type::worker ? term("worker"_a) : term("supervisor"_a);
+}
 
 task<supervisor::start_result> request_start_child(supervisor_ref sup, child_spec spec) {
   check_spec(spec);  // its reason unwrapped, as OTP's start_child returns it

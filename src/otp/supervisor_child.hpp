@@ -1,8 +1,9 @@
-// otp/supervisor_child.hpp: what the static and the dynamic supervisor share: checking specs and flags, starting
-// and stopping children, restart intensity, reports, the start_link handshake and the client side of requests.
+// otp/supervisor_child.hpp: what the static and the dynamic supervisor share: checking specs and flags,
+// starting and stopping children, restart intensity, reports, the start_link handshake and the client side of
+// requests.
 //
-// Concurrency: a supervisor's state lives in its own process and is touched by that process only; the one shared
-// structure is the table of parked child specs (parked_spec), behind a mutex.
+// Concurrency: a supervisor's state lives in its own process and is touched by that process only; the one
+// shared structure is the table of parked child specs (parked_spec), behind a mutex.
 #pragma once
 
 #include <chrono>
@@ -49,8 +50,8 @@ void check_spec(child_spec& spec);
 
 // --- starting and stopping (supervisor process only) ---
 
-// Runs the spec's start function. Returns the child or nullopt (ignore); throws beam::error(Reason) for a failed
-// start (another exception becomes the reason {'EXIT', What}).
+// Runs the spec's start function. Returns the child or nullopt (ignore); throws beam::error(Reason) for a
+// failed start (another exception becomes the reason {'EXIT', What}).
 task<supervisor::start_result> start_child_process(const child_spec& spec);
 
 // A child being stopped.
@@ -69,7 +70,8 @@ task<> stop_children(std::vector<stopping> children, const supervisor_identity& 
 // The restarts within the last `period`; more than `intensity` of them: give up. Supervisor process only.
 class restart_intensity {
  public:
-  restart_intensity(std::int64_t intensity, std::chrono::milliseconds period) : intensity_(intensity), period_(period) {}
+  restart_intensity(std::int64_t intensity, std::chrono::milliseconds period)
+      : intensity_(intensity), period_(period) {}
   // Counts a restart now; false when that is one too many.
   [[nodiscard]] bool add();
   [[nodiscard]] std::int64_t count() const noexcept { return static_cast<std::int64_t>(times_.size()); }
@@ -96,7 +98,8 @@ void report(log_level level, const supervisor_identity& who, const child_report&
 
 // Spawned supervisor side: tells the starter how the start went ({ok, self} or {error, Reason}).
 void ack_start(const pid& starter, const reference& tag, term result);
-// Starter side: waits for the ack of `sup` (monitored under `monitor_ref`); returns its pid or throws the reason.
+// Starter side: waits for the ack of `sup` (monitored under `monitor_ref`); returns its pid or throws the
+// reason.
 task<pid> await_start(pid sup, reference tag, reference monitor_ref);
 // Supervisor side, before anything else: registers `name` or acks {already_started, Pid} and exits normally.
 void register_or_exit(const std::optional<atom>& name, const pid& starter, const reference& tag);
@@ -110,8 +113,8 @@ task<term> request(supervisor_ref sup, term message, std::string_view operation)
 [[nodiscard]] term ok(term value);
 [[nodiscard]] term error_reply(term reason);
 
-// Parks a child spec for a start_child request (a spec holds a C++ function, so it cannot travel in a term): the
-// request carries the key, the supervisor takes the spec out. The destructor forgets a spec nobody took.
+// Parks a child spec for a start_child request (a spec holds a C++ function, so it cannot travel in a term):
+// the request carries the key, the supervisor takes the spec out. The destructor forgets a spec nobody took.
 class parked_spec {
  public:
   explicit parked_spec(child_spec spec);
