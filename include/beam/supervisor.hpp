@@ -41,10 +41,11 @@
 // Value}}; a
 //   bad child spec is {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
 //   {start_spec, {invalid_mfa, Id}} (an empty start function), {start_spec, {invalid_restart_type |
-//   invalid_child_type, N}}; these are thrown before any process exists. A child that fails to start makes
-//   the supervisor stop the children already started and exit with {shutdown, {failed_to_start_child, Id,
-//   Reason}}, which start_link throws; as in OTP 25 that exit also reaches the caller through the link (a
-//   caller that does not trap exits dies with it). A name already registered: {already_started, Pid}.
+//   invalid_child_type, N}}; these are checked in the caller, before any process exists. A child that fails
+//   to start makes the supervisor stop the children already started and exit with {shutdown,
+//   {failed_to_start_child, Id, Reason}}, which start_link throws; as in OTP 25 that exit also reaches the
+//   caller through the link (a caller that does not trap exits dies with it). A name already registered:
+//   {already_started, Pid}.
 // - start_child: already_present (a stopped child with that id), {already_started, Pid}, a bad spec's reason
 //   (unwrapped), or {Reason, Id} when the start fails (OTP gives {Reason, ChildSpec}: a C++ spec is not a
 //   term).

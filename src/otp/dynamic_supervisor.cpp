@@ -195,7 +195,8 @@ process dynamic_body(options opts, std::optional<atom> name, pid starter, refere
   co_await sup.loop();
 }
 
-task<pid> start(std::optional<atom> name, options opts) {
+// Lazy: the checks throw when the start is awaited, as every other outcome of start_link.
+task<pid> start(pid parent, std::optional<atom> name, options opts) {
   try {
     otp::check_intensity(opts.max_restarts, opts.period);
     if (opts.max_children && *opts.max_children < 0) {
@@ -206,17 +207,17 @@ task<pid> start(std::optional<atom> name, options opts) {
     otp::rethrow_wrapped("supervisor_data"_a, e);
   }
   const reference tag = reference::make();
-  const pid sup = spawn_link(dynamic_body, opts, name, self(), tag);
-  return otp::await_start(sup, tag, monitor(sup));
+  const pid sup = spawn_link(dynamic_body, opts, name, parent, tag);
+  co_return co_await otp::await_start(sup, tag, monitor(sup));
 }
 
 }  // namespace
 
 task<pid> start_link(options opts) {
-  return start(std::nullopt, opts);
-}
+  return start(self(), std::nullopt, opts);
+}  // self(): throws outside a process
 task<pid> start_link(atom name, options opts) {
-  return start(name, opts);
+  return start(self(), name, opts);
 }
 
 task<start_result> start_child(supervisor_ref sup, child_spec spec) {

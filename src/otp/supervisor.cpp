@@ -327,21 +327,22 @@ void check_start(const flags& options, std::vector<child_spec>& specs) {
   }
 }
 
-task<pid> start(std::optional<atom> name, flags options, std::vector<child_spec> children) {
+// Lazy: the checks throw when the start is awaited, as every other outcome of start_link.
+task<pid> start(pid parent, std::optional<atom> name, flags options, std::vector<child_spec> children) {
   check_start(options, children);
   const reference tag = reference::make();
-  const pid sup = spawn_link(supervisor_body, options, std::move(children), name, self(), tag);
-  return otp::await_start(sup, tag, monitor(sup));
+  const pid sup = spawn_link(supervisor_body, options, std::move(children), name, parent, tag);
+  co_return co_await otp::await_start(sup, tag, monitor(sup));
 }
 
 }  // namespace
 
 task<pid> start_link(flags options, std::vector<child_spec> children) {
-  return start(std::nullopt, options, std::move(children));
+  return start(self(), std::nullopt, options, std::move(children));  // self(): throws outside a process
 }
 
 task<pid> start_link(atom name, flags options, std::vector<child_spec> children) {
-  return start(name, options, std::move(children));
+  return start(self(), name, options, std::move(children));
 }
 
 task<std::vector<child_info>> which_children(supervisor_ref sup) {
