@@ -23,6 +23,7 @@ defaults(w4_skynet) -> #{leaves => 1000000};
 defaults(w5_fan_in) -> #{senders => 4, per_sender => 2500000};
 defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000};
 defaults(w7_link_chain) -> #{procs => 100000};
+defaults(w9_supervisor_restart) -> #{restarts => 100000};
 defaults(w10_monitor_down) -> #{monitors => 1000000}.
 
 parse(Args) ->
@@ -99,6 +100,8 @@ run(w7_link_chain, #{procs := P}) ->
     Head ! go,
     receive {'EXIT', _, boom} -> ok end,
     [{total_ms, (now_ns() - T0) / 1.0e6}];
+run(w9_supervisor_restart, #{restarts := R}) ->
+    w9_sup:run(R);
 run(w10_monitor_down, #{monitors := M}) ->
     [{ns_per_monitor, monitor_batches(M, 0) / M}].
 
