@@ -4,8 +4,9 @@
 //
 //   namespace dyn = beam::dynamic_supervisor;
 //   beam::pid clients = co_await dyn::start_link({.max_children = 1000});
-//   std::optional<beam::pid> c = co_await dyn::start_child(clients, beam::supervisor::worker("client"_a,
-//   session, socket)); co_await dyn::terminate_child(clients, *c);
+//   std::optional<beam::pid> c =
+//       co_await dyn::start_child(clients, beam::supervisor::worker("client"_a, session, socket));
+//   co_await dyn::terminate_child(clients, *c);
 //
 // The child specs are beam::supervisor::child_spec (see <beam/supervisor.hpp> for start, restart and
 // shutdown); the id is not used (which_children lists `undefined`, as Elixir). Restarts, the intensity

@@ -1,61 +1,64 @@
-// beam/supervisor.hpp: supervisors (OTP 25's supervisor module), a process that starts, watches and restarts
-// children after a restart strategy, so a crash is repaired without the rest of the program knowing.
+// beam/supervisor.hpp: supervisors (OTP 25's supervisor module): a process that starts children, watches them
+// and restarts them after a strategy, so a crash is repaired without the rest of the program knowing.
 //
 //   namespace sup = beam::supervisor;
 //   beam::pid tree = co_await sup::start_link(
 //       {.strategy = sup::restart_strategy::one_for_one, .intensity = 3, .period = std::chrono::seconds(5)},
-//       {sup::worker("cache"_a, cache_loop),                              // spawn_link(cache_loop)
-//        sup::worker("db"_a, db_loop, "localhost").with_restart(sup::restart_type::transient),
-//        {.id = "jobs"_a, .start = [] { return sup::start_link(...); }, .type =
-//        sup::child_type::supervisor}});
-//   auto children = co_await sup::which_children(tree);
+//       sup::child_specs(
+//           sup::worker("cache"_a, cache_loop),                        // start: spawn_link(cache_loop)
+//           sup::worker("db"_a, db_loop, "localhost").with_restart(sup::restart_type::transient),
+//           sup::child_spec{.id = "jobs"_a,
+//                           .start = sup::from_start_link([] { return sup::start_link({}, {}); }),
+//                           .type = sup::child_type::supervisor}));
+//   std::vector<sup::child_info> children = co_await sup::which_children(tree);
 //
-// A child spec names the child (`id`, any term, unique in the supervisor) and how to start it: `start` is a
+// A child spec names the child (`id`, any term, unique in its supervisor) and how to start it: `start` is a
 // coroutine run inside the supervisor process that returns the pid of a new child *linked to the supervisor*
-// (spawn_link, or another behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error,
-// R}. `restart`: permanent (always restarted), transient (restarted only after an abnormal exit: not
-// `normal`, `shutdown` nor {shutdown, _}), temporary (never restarted, and forgotten when it ends).
-// `shutdown`: how the child is stopped: sup::brutal_kill (exit(child, kill)), a timeout (exit(child,
-// shutdown), then kill when it has not ended in time) or beam::infinity; by default 5000 ms for a worker and
-// infinity for a supervisor, as OTP.
+// (spawn_link, or a behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error, R}.
+// It is called in place, so it may keep state between starts (a counter, a seed). `restart`: permanent
+// (always restarted), transient (restarted only after an abnormal exit: not `normal`, `shutdown` nor
+// {shutdown, _}), temporary (never restarted, and forgotten when it ends). `shutdown`: how the child is
+// stopped: sup::brutal_kill (exit(child, kill)), a timeout (exit(child, shutdown), then kill if it has not
+// ended in time) or beam::infinity; by default 5000 ms for a worker and infinity for a supervisor, as in OTP.
 //
-// The supervisor traps exits. It starts the children in order and stops them in reverse order (each: monitor,
-// unlink, exit signal, wait for the DOWN). When a child ends, the strategy decides: one_for_one restarts that
-// child; one_for_all stops all the others and restarts them all in order; rest_for_one stops and restarts the
-// children started after it. More than `intensity` restarts within `period` make the supervisor stop every
-// child and exit with reason `shutdown` (a report says reached_max_restart_intensity), so its own supervisor
-// decides. An exit signal from the process that started it (its parent) makes it stop its children and exit
-// with that reason. A restart whose start fails is retried (the child reads as `restarting` meanwhile), each
-// try counting as a restart.
+// The supervisor traps exits. It starts the children in order, each start waiting for the previous one, and
+// stops them in reverse order (each: monitor, unlink, exit signal, wait for the DOWN). When a child ends, the
+// strategy decides: one_for_one restarts that child; one_for_all stops all the others (last started first)
+// and restarts them all in order; rest_for_one does so with the children started after it. More than
+// `intensity` restarts within `period` make the supervisor stop every child and exit with reason `shutdown`
+// (after a reached_max_restart_intensity report), so that its own supervisor decides. An exit signal from the
+// process that started it (its parent) makes it stop its children and exit with that reason. A restart whose
+// start fails is tried again (the child reads `restarting` meanwhile), each try counting as a restart.
 //
-// Reports, one line each through beam::log (see <beam/logger.hpp>), as OTP's SASL supervisor reports:
+// Reports: one line each through beam::log (see <beam/logger.hpp>), after OTP's SASL supervisor reports, e.g.
 //   SUPERVISOR REPORT context=child_terminated supervisor=#PID<0.80.0> name=:kv_sup child=:worker
-//     pid=#PID<0.85.0> reason=:boom restart=permanent restarts=1          (one line; wrapped here)
-// `context` is child_terminated (a child ended and its restart type makes that an error), start_error (a
-// start failed), child_restarted (info level: the new pid), shutdown (reason reached_max_restart_intensity:
-// the supervisor gives up) or shutdown_error (a child stopped with another reason than the one it was sent);
-// `restarts` counts the restarts within the current period, the figure compared with `intensity`.
+//   pid=#PID<0.85.0> reason=:boom restart=permanent restarts=1              (one line, wrapped here)
+// `context`: child_terminated (a child ended and its restart type makes that an error), start_error (a start
+// failed), child_restarted (info level; `pid` is the new child, `reason` why it was restarted), shutdown
+// (reason reached_max_restart_intensity: the supervisor gives up) or shutdown_error (a child that was stopped
+// ended with another reason than the one it was sent). `restarts`: the restarts within the current period,
+// the figure that is compared with `intensity`.
 //
 // Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
-// - start_link: a bad flag is {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
-// Value}}; a
-//   bad child spec is {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
-//   {start_spec, {invalid_mfa, Id}} (an empty start function), {start_spec, {invalid_restart_type |
-//   invalid_child_type, N}}; these are checked in the caller, before any process exists. A child that fails
-//   to start makes the supervisor stop the children already started and exit with {shutdown,
-//   {failed_to_start_child, Id, Reason}}, which start_link throws; as in OTP 25 that exit also reaches the
-//   caller through the link (a caller that does not trap exits dies with it). A name already registered:
-//   {already_started, Pid}.
-// - start_child: already_present (a stopped child with that id), {already_started, Pid}, a bad spec's reason
-//   (unwrapped), or {Reason, Id} when the start fails (OTP gives {Reason, ChildSpec}: a C++ spec is not a
-//   term).
-// - terminate_child / delete_child / restart_child: not_found; delete_child and restart_child: running,
-// restarting.
-// - every call: noproc when the supervisor does not exist, timeout, or the supervisor's exit reason
-// (beam::call). Where C++ differs from OTP: period is any positive duration (OTP: whole seconds); the flags
-// and specs are checked in the caller before the supervisor is spawned; there are no `modules` nor
-// `significant` fields; a dynamic supervisor (simple_one_for_one's successor) is beam::dynamic_supervisor, a
-// separate type.
+// - start_link: a bad flag gives {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
+//   V}}; a bad child spec {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
+//   {start_spec, {invalid_mfa, Id}} (no start function), {start_spec, {invalid_restart_type, N}} or
+//   {start_spec, {invalid_child_type, N}}. A child that fails to start makes the supervisor stop the children
+//   already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
+//   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies
+//   with it). A name already taken: {already_started, Pid}.
+// - start_child: already_present (a stopped child has that id), {already_started, Pid}, a bad spec's reason
+//   (without the start_spec wrapper), or {Reason, Id} when the start fails.
+// - terminate_child, restart_child, delete_child: not_found; restart_child and delete_child: running,
+//   restarting.
+// - every call: noproc when the supervisor does not exist, or its exit reason if it ends first (beam::call).
+//
+// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); the flags and specs are
+// checked in the caller, before the supervisor is spawned (the error still comes from the co_await); a failed
+// start_child gives {Reason, Id} where OTP gives {Reason, ChildSpec} (a C++ spec is not a term); there are no
+// `modules` nor `significant` fields and no auto_shutdown; the dynamic supervisor (simple_one_for_one's
+// successor, Elixir's DynamicSupervisor) is a separate type, beam::dynamic_supervisor. With GCC 12, pass the
+// specs through sup::child_specs(...): a braced list inside a co_await expression trips a GCC 12 bug.
 //
 // All calls are process-only: outside a process they throw std::logic_error.
 #pragma once

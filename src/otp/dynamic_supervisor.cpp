@@ -28,6 +28,7 @@ using otp::report;
 struct child {
   child_spec spec;
   std::optional<pid> running;  // nullopt: restarting
+  term last_error{};           // why its last start failed, while it is restarting
 };
 
 class dynamic_sup {
@@ -44,7 +45,7 @@ class dynamic_sup {
       } else if (f.size() == 3 && f[0] == term("$gen_call"_a)) {
         co_await handle_call(f[1], f[2]);
       } else if (f.size() == 2 && f[0] == term(try_again()) && f[1].is_small_integer()) {
-        co_await restart(static_cast<std::uint64_t>(f[1].as_int()));
+        co_await retry(static_cast<std::uint64_t>(f[1].as_int()));
       } else {
         beam::log(log_level::error, fmt::format("DynamicSupervisor {} received unexpected message: {}",
                                                 inspect(term(who_.self)), inspect(message)));
@@ -83,14 +84,18 @@ class dynamic_sup {
       children_.erase(key);
       co_return;
     }
-    co_await restart(key);
+    co_await restart(key, c, reason);
   }
 
-  // Restarts the child `key` (counted against the intensity); a failed start is tried again later.
-  task<> restart(std::uint64_t key) {
+  task<> retry(std::uint64_t key) {
     auto it = children_.find(key);
     if (it == children_.end() || it->second.running) co_return;  // terminated meanwhile
-    child& c = it->second;
+    co_await restart(key, it->second, it->second.last_error);
+  }
+
+  // Restarts the child `key` (counted against the intensity); a failed start is tried again later. `cause`:
+  // why (its exit, or the error of its last start), for the reports.
+  task<> restart(std::uint64_t key, child& c, term cause) {
     if (!restarts_.add()) {
       report(log_level::error, who_,
              {"shutdown", "undefined"_a, "restarting"_a, "reached_max_restart_intensity"_a, c.spec.restart,
@@ -100,6 +105,7 @@ class dynamic_sup {
     try {
       c.running = co_await otp::start_child_process(c.spec);
     } catch (const beam::error& e) {
+      c.last_error = e.reason();
       report(log_level::error, who_,
              {"start_error", "undefined"_a, "undefined"_a, e.reason(), c.spec.restart, restarts_.count()});
       send(who_.self, tuple(try_again(), static_cast<std::int64_t>(key)));
@@ -111,7 +117,7 @@ class dynamic_sup {
     }
     by_pid_.emplace(*c.running, key);
     report(log_level::info, who_,
-           {"child_restarted", "undefined"_a, *c.running, "restarted"_a, c.spec.restart, restarts_.count()});
+           {"child_restarted", "undefined"_a, *c.running, cause, c.spec.restart, restarts_.count()});
   }
 
   task<> handle_call(const term& from, const term& request) {

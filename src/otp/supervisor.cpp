@@ -4,8 +4,7 @@
 // is a local of its body, so nothing here is shared between threads. It answers API requests as a gen_server
 // does (beam::call's {:"$gen_call", From, Request}, answered {ok, V} or {error, R}), and handles {'EXIT',
 // Pid, R} from its children and from its parent. A restart whose start fails leaves the child `restarting`
-// and queues
-// {'$supervisor_try_again', Id} to itself, so requests and exits are served between tries (OTP's
+// and queues {'$supervisor_try_again', Id} to itself, so requests and exits are served between tries (OTP's
 // try_again_restart). Rejected: one process per child watching it (a watcher could miss the order of exits,
 // and OTP has none), and a std::map of ids (static supervisors have few children; the vector keeps the start
 // order that every strategy and the shutdown need).
@@ -34,6 +33,7 @@ struct child {
   child_spec spec;
   std::optional<pid> running;
   bool restarting = false;
+  term last_error{};  // why its last start failed, while it is restarting
 
   [[nodiscard]] term state() const {
     if (running) return *running;
@@ -145,11 +145,12 @@ class static_supervisor {
       if (restart == restart_type::temporary) children_.erase(it);
       co_return;
     }
-    co_await restart_by_strategy(static_cast<std::size_t>(it - children_.begin()));
+    co_await restart_by_strategy(static_cast<std::size_t>(it - children_.begin()), reason);
   }
 
-  // Restarts children_[index] after the strategy, counting the restart against the intensity.
-  task<> restart_by_strategy(std::size_t index) {
+  // Restarts children_[index] after the strategy, counting the restart against the intensity. `cause`: why
+  // (the exit of the child, or the error of its last start), for the reports.
+  task<> restart_by_strategy(std::size_t index, term cause) {
     if (!restarts_.add()) {
       const child& c = children_[index];
       report(log_level::error, who_,
@@ -163,7 +164,7 @@ class static_supervisor {
     const std::size_t last =
         options_.strategy == restart_strategy::one_for_one ? index + 1 : children_.size();
     for (std::size_t i = first; i < last; ++i) {
-      if (!co_await restart_one(children_[i])) {
+      if (!co_await restart_one(children_[i], cause)) {
         children_[i].restarting = true;
         send(who_.self, tuple(try_again(), children_[i].spec.id));
         co_return;
@@ -172,15 +173,16 @@ class static_supervisor {
   }
 
   // One start of a restart, with its report; false when it failed.
-  task<bool> restart_one(child& c) {
+  task<bool> restart_one(child& c, const term& cause) {
     try {
       c.running = co_await otp::start_child_process(c.spec);
       c.restarting = false;
       report(log_level::info, who_,
-             {"child_restarted", c.spec.id, c.running ? term(*c.running) : term("undefined"_a), "restarted"_a,
+             {"child_restarted", c.spec.id, c.running ? term(*c.running) : term("undefined"_a), cause,
               c.spec.restart, restarts_.count()});
       co_return true;
     } catch (const beam::error& e) {
+      c.last_error = e.reason();
       report(log_level::error, who_,
              {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, restarts_.count()});
     }
@@ -190,7 +192,7 @@ class static_supervisor {
   task<> try_again_arrived(const term& id) {
     auto it = find_id(id);
     if (it == children_.end() || !it->restarting) co_return;  // terminated or deleted meanwhile
-    co_await restart_by_strategy(static_cast<std::size_t>(it - children_.begin()));
+    co_await restart_by_strategy(static_cast<std::size_t>(it - children_.begin()), it->last_error);
   }
 
   task<> handle_call(const term& from, const term& request) {
