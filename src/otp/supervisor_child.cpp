@@ -235,11 +235,14 @@ task<pid> await_start(pid sup, reference tag, reference monitor_ref) {
 
 void register_or_exit(const std::optional<atom>& name, const pid& starter, const reference& tag) {
   if (!name) return;
-  if (std::optional<pid> holder = whereis(*name)) {
-    ack_start(starter, tag, error_reply(tuple("already_started"_a, *holder)));
+  try {
+    register_name(*name, self());
+  } catch (const beam::error&) {  // taken (register_name's badarg)
+    const std::optional<pid> holder = whereis(*name);
+    ack_start(starter, tag,
+              error_reply(tuple("already_started"_a, holder ? term(*holder) : term("undefined"_a))));
     beam::exit("normal"_a);
   }
-  register_name(*name, self());
 }
 
 term ok(term value) {
