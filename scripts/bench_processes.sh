@@ -9,14 +9,14 @@ runs=${1:-3}
 shift || true
 workloads=("$@")
 [[ ${#workloads[@]} -gt 0 ]] || workloads=(w1_spawn_exit w2_idle_memory w3_ring w3_pingpong w4_skynet w5_fan_in w6_fairness
-                                           w7_link_chain w8_gen_server_call w10_monitor_down)
+                                           w7_link_chain w8_gen_server_call w9_supervisor_restart w10_monitor_down)
 
 scripts/setup.sh test >&2
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)" --target beampp >&2
 ebin=build/release/bench-erlang
 mkdir -p "$ebin"
-erlc -o "$ebin" bench/erlang/workloads.erl bench/erlang/w8_server.erl
+erlc -o "$ebin" bench/erlang/workloads.erl bench/erlang/w8_server.erl bench/erlang/w9_sup.erl
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -40,6 +40,7 @@ awk '
     metrics["w6_fairness"] = "max_us round_trips p50_us p99_us"
     metrics["w7_link_chain"] = "total_ms"
     metrics["w8_gen_server_call"] = "ns_per_call"
+    metrics["w9_supervisor_restart"] = "p50_us p99_us"
     metrics["w10_monitor_down"] = "ns_per_monitor"
   }
   function higher_is_better(key) { return key == "msgs_per_sec" || key == "round_trips" }

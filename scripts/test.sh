@@ -20,7 +20,7 @@ done
 
 echo "== tsan: the concurrency tests (terms, atoms, scheduler, processes, messages, signals, servers, tasks) over 1, 2 and 4 schedulers"
 concurrent=(term_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
-            crash_test gen_server_test async_test)
+            crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do

@@ -238,6 +238,8 @@ const std::vector<workload>& workloads() {
       {"w6_fairness", "a ping-pong pair beside spinning hogs", {{"hogs", 2}, {"window_ms", 5000}}, w6_fairness},
       {"w7_link_chain", "an exit travelling down a chain of linked processes", {{"procs", 100'000}}, w7_link_chain},
       {"w8_gen_server_call", "one client calling one gen_server", {{"calls", 1'000'000}}, w8_gen_server_call},
+      {"w9_supervisor_restart", "a one_for_one supervisor restarting a child that crashes at once",
+       {{"restarts", 100'000}}, w9_supervisor_restart},
       {"w10_monitor_down", "monitor + DOWN for processes that exit", {{"monitors", 1'000'000}}, w10_monitor_down},
   };
   return all;

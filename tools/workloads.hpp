@@ -36,6 +36,9 @@ results w10_monitor_down(const parameters& p, std::uint32_t schedulers);
 // The workloads of OTP behaviours (workloads_otp.cpp).
 results w8_gen_server_call(const parameters& p, std::uint32_t schedulers);
 
+// The workload of supervisors (workloads_supervisor.cpp).
+results w9_supervisor_restart(const parameters& p, std::uint32_t schedulers);
+
 // The RESULT line of one run.
 [[nodiscard]] std::string result_line(const workload& w, std::uint32_t schedulers, const parameters& params,
                                       const results& measured);

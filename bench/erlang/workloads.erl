@@ -24,6 +24,7 @@ defaults(w5_fan_in) -> #{senders => 4, per_sender => 2500000};
 defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000};
 defaults(w7_link_chain) -> #{procs => 100000};
 defaults(w8_gen_server_call) -> #{calls => 1000000};
+defaults(w9_supervisor_restart) -> #{restarts => 100000};
 defaults(w10_monitor_down) -> #{monitors => 1000000}.
 
 parse(Args) ->
@@ -107,6 +108,8 @@ run(w8_gen_server_call, #{calls := C}) ->
     Ns = now_ns() - T0,
     gen_server:stop(Server),
     [{ns_per_call, Ns / C}];
+run(w9_supervisor_restart, #{restarts := R}) ->
+    w9_sup:run(R);
 run(w10_monitor_down, #{monitors := M}) ->
     [{ns_per_monitor, monitor_batches(M, 0) / M}].
 

@@ -5,6 +5,7 @@
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
+#include <beam/dynamic_supervisor.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>
 #include <beam/gen_server.hpp>
@@ -21,5 +22,6 @@
 #include <beam/reference.hpp>
 #include <beam/registry.hpp>
 #include <beam/runtime.hpp>
+#include <beam/supervisor.hpp>
 #include <beam/term.hpp>
 #include <beam/timer.hpp>

@@ -1,0 +1,201 @@
+// beam/supervisor.hpp: supervisors (OTP 25's supervisor module): a process that starts children, watches them
+// and restarts them after a strategy, so a crash is repaired without the rest of the program knowing.
+//
+//   namespace sup = beam::supervisor;
+//   beam::pid tree = co_await sup::start_link(
+//       {.strategy = sup::restart_strategy::one_for_one, .intensity = 3, .period = std::chrono::seconds(5)},
+//       sup::child_specs(
+//           sup::worker("cache"_a, cache_loop),                        // start: spawn_link(cache_loop)
+//           sup::worker("db"_a, db_loop, "localhost").with_restart(sup::restart_type::transient),
+//           sup::child_spec{.id = "jobs"_a,
+//                           .start = sup::from_start_link([] { return sup::start_link({}, {}); }),
+//                           .type = sup::child_type::supervisor}));
+//   std::vector<sup::child_info> children = co_await sup::which_children(tree);
+//
+// A child spec names the child (`id`, any term, unique in its supervisor) and how to start it: `start` is a
+// coroutine run inside the supervisor process that returns the pid of a new child *linked to the supervisor*
+// (spawn_link, or a behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error, R}.
+// It is called in place, so it may keep state between starts (a counter, a seed). `restart`: permanent
+// (always restarted), transient (restarted only after an abnormal exit: not `normal`, `shutdown` nor
+// {shutdown, _}), temporary (never restarted, and forgotten when it ends). `shutdown`: how the child is
+// stopped: sup::brutal_kill (exit(child, kill)), a timeout (exit(child, shutdown), then kill if it has not
+// ended in time) or beam::infinity; by default 5000 ms for a worker and infinity for a supervisor, as in OTP.
+//
+// The supervisor traps exits. It starts the children in order, each start waiting for the previous one, and
+// stops them in reverse order (each: monitor, unlink, exit signal, wait for the DOWN). When a child ends, the
+// strategy decides: one_for_one restarts that child; one_for_all stops all the others (last started first)
+// and restarts them all in order; rest_for_one does so with the children started after it. More than
+// `intensity` restarts within `period` make the supervisor stop every child and exit with reason `shutdown`
+// (after a reached_max_restart_intensity report), so that its own supervisor decides. An exit signal from the
+// process that started it (its parent) makes it stop its children and exit with that reason. A restart whose
+// start fails is tried again (the child reads `restarting` meanwhile), each try counting as a restart.
+//
+// Reports: one line each through beam::log (see <beam/logger.hpp>), after OTP's SASL supervisor reports, e.g.
+//   SUPERVISOR REPORT context=child_terminated supervisor=#PID<0.80.0> name=:kv_sup child=:worker
+//   pid=#PID<0.85.0> reason=:boom restart=permanent restarts=1              (one line, wrapped here)
+// `context`: child_terminated (a child ended and its restart type makes that an error), start_error (a start
+// failed), child_restarted (info level; `pid` is the new child, `reason` why it was restarted), shutdown
+// (reason reached_max_restart_intensity: the supervisor gives up) or shutdown_error (a child that was stopped
+// ended with another reason than the one it was sent). `restarts`: the restarts within the current period,
+// the figure that is compared with `intensity`.
+//
+// Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
+// - start_link: a bad flag gives {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
+//   V}}; a bad child spec {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
+//   {start_spec, {invalid_mfa, Id}} (no start function), {start_spec, {invalid_restart_type, N}} or
+//   {start_spec, {invalid_child_type, N}}. A child that fails to start makes the supervisor stop the children
+//   already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
+//   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies
+//   with it). A name already taken: {already_started, Pid}.
+// - start_child: already_present (a stopped child has that id), {already_started, Pid}, a bad spec's reason
+//   (without the start_spec wrapper), or {Reason, Id} when the start fails.
+// - terminate_child, restart_child, delete_child: not_found; restart_child and delete_child: running,
+//   restarting.
+// - every call: noproc when the supervisor does not exist, or its exit reason if it ends first (beam::call).
+//
+// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); the flags and specs are
+// checked in the caller, before the supervisor is spawned (the error still comes from the co_await); a failed
+// start_child gives {Reason, Id} where OTP gives {Reason, ChildSpec} (a C++ spec is not a term); there are no
+// `modules` nor `significant` fields and no auto_shutdown; the dynamic supervisor (simple_one_for_one's
+// successor, Elixir's DynamicSupervisor) is a separate type, beam::dynamic_supervisor. With GCC 12, pass the
+// specs through sup::child_specs(...): a braced list inside a co_await expression trips a GCC 12 bug.
+//
+// All calls are process-only: outside a process they throw std::logic_error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <beam/atom.hpp>
+#include <beam/call.hpp>
+#include <beam/link.hpp>
+#include <beam/pid.hpp>
+#include <beam/process.hpp>
+#include <beam/term.hpp>
+
+namespace beam::supervisor {
+
+enum class restart_strategy { one_for_one, one_for_all, rest_for_one };
+enum class restart_type { permanent, transient, temporary };
+enum class child_type { worker, supervisor };
+
+// How a child is stopped: brutal_kill, or exit(child, shutdown) and a kill after `timeout` (beam::infinity:
+// never).
+class shutdown_spec {
+ public:
+  template <class Rep, class Period>
+  constexpr shutdown_spec(std::chrono::duration<Rep, Period> timeout) noexcept  // NOLINT: implicit, `= 500ms`
+      : timeout_(std::chrono::duration_cast<std::chrono::milliseconds>(timeout)) {}
+  [[nodiscard]] static constexpr shutdown_spec brutal_kill() noexcept { return shutdown_spec(); }
+
+  [[nodiscard]] constexpr bool is_brutal_kill() const noexcept { return brutal_kill_; }
+  [[nodiscard]] constexpr bool is_infinity() const noexcept {
+    return !brutal_kill_ && timeout_ == beam::infinity;
+  }
+  [[nodiscard]] constexpr std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+
+ private:
+  constexpr shutdown_spec() noexcept : timeout_(0), brutal_kill_(true) {}
+  std::chrono::milliseconds timeout_;
+  bool brutal_kill_ = false;
+};
+inline constexpr shutdown_spec brutal_kill = shutdown_spec::brutal_kill();
+
+// What a start function gives: the new child, or nullopt for OTP's `ignore` (nothing started; a non-temporary
+// spec is kept, as a stopped child).
+using start_result = std::optional<pid>;
+inline constexpr std::nullopt_t ignore = std::nullopt;
+using start_function = std::function<task<start_result>()>;
+
+struct child_spec {
+  term id{};
+  start_function start{};
+  restart_type restart = restart_type::permanent;
+  std::optional<shutdown_spec> shutdown{};  // nullopt: 5000 ms for a worker, infinity for a supervisor
+  child_type type = child_type::worker;
+
+  [[nodiscard]] child_spec with_restart(restart_type r) && {
+    restart = r;
+    return std::move(*this);
+  }
+  [[nodiscard]] child_spec with_shutdown(shutdown_spec s) && {
+    shutdown = s;
+    return std::move(*this);
+  }
+};
+
+// The common case: a child that is a plain process body, started with spawn_link(body, args...).
+template <class F, class... Args>
+requires std::is_invocable_r_v < process, std::decay_t<F>
+&, std::decay_t<Args>&... > [[nodiscard]] child_spec worker(term id, F body, Args... args) {
+  return {.id = std::move(id),
+          .start = [body = std::move(body), ... args = std::move(args)]() -> task<start_result> {
+            co_return spawn_link(body, args...);
+          }};
+}
+
+// A start function that returns task<pid> (a behaviour's start_link), as a start_function.
+template <class F>
+requires std::is_invocable_r_v<task<pid>, F&> [[nodiscard]] start_function from_start_link(F start) {
+  return [start = std::move(start)]() mutable -> task<start_result> { co_return co_await start(); };
+}
+
+struct flags {
+  restart_strategy strategy = restart_strategy::one_for_one;
+  std::int64_t intensity = 1;                                  // restarts allowed within `period` (>= 0)
+  std::chrono::milliseconds period = std::chrono::seconds(5);  // > 0
+};
+
+// The vector of specs, from specs: `sup::child_specs(a, b)`. Within a co_await expression, GCC 12 miscompiles
+// a braced list of specs (`co_await start_link({}, {a, b})` fails with "array used as initializer"); this
+// does not.
+template <class... Specs>
+requires(std::is_convertible_v<Specs, child_spec>&&...)
+    [[nodiscard]] std::vector<child_spec> child_specs(Specs&&... specs) {
+  std::vector<child_spec> all;
+  all.reserve(sizeof...(Specs));
+  (all.push_back(std::forward<Specs>(specs)), ...);
+  return all;
+}
+
+// A supervisor, by pid or by registered name.
+using supervisor_ref = std::variant<pid, atom>;
+
+// Spawns a linked supervisor, starts `children` in order and returns its pid once they all started. With
+// `name`, the supervisor registers itself under it first. Errors: see the top of this header.
+[[nodiscard]] task<pid> start_link(flags options, std::vector<child_spec> children);
+[[nodiscard]] task<pid> start_link(atom name, flags options, std::vector<child_spec> children);
+
+struct child_info {
+  term id{};
+  term child;  // the pid, or the atom `undefined` (stopped) or `restarting` (a restart failed; retried), as
+               // OTP
+  child_type type;
+};
+// The children, newest first (as OTP lists them).
+[[nodiscard]] task<std::vector<child_info>> which_children(supervisor_ref sup);
+
+struct child_counts {
+  std::int64_t specs;        // every child spec, running or not
+  std::int64_t active;       // children running
+  std::int64_t supervisors;  // specs of type supervisor
+  std::int64_t workers;      // specs of type worker
+  friend bool operator==(const child_counts&, const child_counts&) = default;
+};
+[[nodiscard]] task<child_counts> count_children(supervisor_ref sup);
+
+// Adds and starts a child (last in the start order). Returns its pid, or nullopt when its start said ignore.
+[[nodiscard]] task<start_result> start_child(supervisor_ref sup, child_spec spec);
+// Stops the child `id` (its spec stays, but a temporary child's is forgotten). Throws not_found.
+[[nodiscard]] task<> terminate_child(supervisor_ref sup, term id);
+// Starts a stopped child again. Returns its pid or nullopt (ignore). Throws running, restarting, not_found.
+[[nodiscard]] task<start_result> restart_child(supervisor_ref sup, term id);
+// Forgets a stopped child's spec. Throws running, restarting, not_found.
+[[nodiscard]] task<> delete_child(supervisor_ref sup, term id);
+
+}  // namespace beam::supervisor
