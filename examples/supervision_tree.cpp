@@ -1,5 +1,5 @@
-// examples/supervision_tree.cpp: let it crash. A supervisor keeps a registered key-value server and three
-// workers alive; the workers count their work in the server and crash at random (seeded, so runs are alike);
+// examples/supervision_tree.cpp: let it crash. A supervisor keeps a registered key-value server (a gen_server)
+// and three workers alive; the workers count their work in the server and crash at random (seeded, so runs are alike);
 // each crash is one report line, the supervisor restarts the worker, and the tree (with the server's state)
 // stays up. The run ends when the workers have done 300 operations, or after 5 s, and prints the reports and
 // the final state.
@@ -23,42 +23,37 @@ namespace {
 
 constexpr std::int64_t target_ops = 300;
 
-// The key-value server, registered as `kv` (by its start function, so the name exists once it started): a
-// plain receive loop answering beam::call with beam::reply; its map lives in the process. Requests: {put, K,
-// V} -> ok, {get, K} -> V or nil, {incr, K} -> the new count, dump -> map.
-beam::process kv_server() {
+// The key-value server, a gen_server registered as `kv`; its map is the server object's member, private to the
+// server process. Requests: {put, K, V} -> ok, {get, K} -> V or nil, {incr, K} -> the new count, dump -> map.
+struct kv_server {
   std::map<term, term> store;
-  for (;;) {
-    const term message =
-        co_await beam::receive(beam::on(beam::tuple("$gen_call"_a, beam::_term, beam::_term),
-                                        [](term from, term request) { return beam::tuple(from, request); }));
-    const term from = message.as_tuple()[0], request = message.as_tuple()[1];
+
+  beam::gen_server::call_result handle_call(const term& request, const term& /*from*/) {
     const auto f = request.is_tuple() ? request.as_tuple() : std::span<const term>();
     if (f.size() == 3 && f[0] == term("put"_a)) {
       store[f[1]] = f[2];
-      beam::reply(from, "ok"_a);
-    } else if (f.size() == 2 && f[0] == term("get"_a)) {
+      return beam::gen_server::reply("ok"_a);
+    }
+    if (f.size() == 2 && f[0] == term("get"_a)) {
       const auto it = store.find(f[1]);
-      beam::reply(from, it == store.end() ? term("nil"_a) : it->second);
-    } else if (f.size() == 2 && f[0] == term("incr"_a)) {
+      return beam::gen_server::reply(it == store.end() ? term("nil"_a) : it->second);
+    }
+    if (f.size() == 2 && f[0] == term("incr"_a)) {
       term& count = store[f[1]];
       count = (count.is_small_integer() ? count.as_int() : 0) + 1;
-      beam::reply(from, count);
-    } else if (request == term("dump"_a)) {
-      std::vector<beam::map_entry> entries(store.begin(), store.end());
-      beam::reply(from, beam::make_map(std::move(entries)));
-    } else {
-      beam::reply(from, beam::tuple("error"_a, "unknown_request"_a));
+      return beam::gen_server::reply(count);
     }
+    if (request == term("dump"_a)) {
+      return beam::gen_server::reply(beam::make_map(std::vector<beam::map_entry>(store.begin(), store.end())));
+    }
+    return beam::gen_server::reply(beam::tuple("error"_a, "unknown_request"_a));
   }
-}
+};
 
 sup::child_spec kv_spec() {
-  return {.id = "kv"_a, .start = []() -> beam::task<sup::start_result> {
-            const beam::pid kv = beam::spawn_link(kv_server);
-            beam::register_name("kv"_a, kv);
-            co_return kv;
-          }};
+  return {.id = "kv"_a, .start = sup::from_start_link([] {
+            return beam::gen_server::start_link<kv_server>({.name = "kv"_a});
+          })};
 }
 
 // A worker: counts each unit of work in the server; one unit in eight it crashes instead.

@@ -11,13 +11,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
-
-namespace beam {
-// gtest prints terms as Elixir does.
-void PrintTo(const term& t, std::ostream* os) {
-  *os << inspect(t);
-}
-}  // namespace beam
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -26,6 +20,9 @@ namespace sup = beam::supervisor;
 namespace dyn = beam::dynamic_supervisor;
 
 namespace {
+
+using beam::testing::down_reason;
+using beam::testing::error_of;
 
 class DynamicSupervisorTest : public beam::testing::RuntimeTest {};
 
@@ -56,21 +53,6 @@ sup::child_spec client_spec(sup::restart_type restart = sup::restart_type::perma
 beam::task<beam::pid> next_start() {
   co_return co_await beam::receive(
       beam::on(beam::tuple("started"_a, beam::_pid), [](beam::pid p) { return p; }));
-}
-
-template <class T>
-beam::task<term> error_of(beam::task<T> t) {
-  try {
-    co_await t;
-  } catch (const beam::error& e) {
-    co_return e.reason();
-  }
-  co_return term();
-}
-
-beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
-                                            [](term reason) { return reason; }));
 }
 
 TEST_P(DynamicSupervisorTest, StartChildAddsChildrenUpToMaxChildren) {

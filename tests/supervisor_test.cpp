@@ -12,13 +12,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
-
-namespace beam {
-// gtest prints terms as Elixir does.
-void PrintTo(const term& t, std::ostream* os) {
-  *os << inspect(t);
-}
-}  // namespace beam
+#include "support/waits.hpp"
 
 using namespace beam::literals;
 using namespace std::chrono_literals;
@@ -26,6 +20,10 @@ using beam::term;
 namespace sup = beam::supervisor;
 
 namespace {
+
+using beam::testing::down_reason;
+using beam::testing::error_of;
+using beam::testing::next;
 
 class SupervisorTest : public beam::testing::RuntimeTest {};
 
@@ -82,22 +80,6 @@ beam::task<std::vector<term>> next_events(int n) {
   std::vector<term> events;
   for (int i = 0; i < n; ++i) events.push_back(co_await next_event());
   co_return events;
-}
-
-// The reason of the beam::error that `t` raises, or nil.
-template <class T>
-beam::task<term> error_of(beam::task<T> t) {
-  try {
-    co_await t;
-  } catch (const beam::error& e) {
-    co_return e.reason();
-  }
-  co_return term();
-}
-
-beam::task<term> down_reason(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
-                                            [](term reason) { return reason; }));
 }
 
 // The child `id` as which_children shows it.
@@ -565,6 +547,65 @@ TEST_P(SupervisorTest, ReportsAreOneLineEachWithTheSupervisorTheChildAndTheReaso
   EXPECT_EQ(terminated[0], "SUPERVISOR REPORT context=child_terminated supervisor=" + sup_pid +
                                " name=:reporting child=:w pid=" + child_pid +
                                " reason=:boom restart=permanent restarts=0");
+}
+
+// A gen_server child: tells `observer` {started, pid} from init and {terminated, reason} from terminate;
+// `crash` stops it with `boom`. It traps exits, so the supervisor's shutdown reaches terminate.
+struct observed_server {
+  beam::pid observer;
+  explicit observed_server(beam::pid o) : observer(o) {}
+  beam::gen_server::init_result init() {
+    beam::trap_exit(true);
+    beam::send(observer, beam::tuple("started"_a, beam::self()));
+    return beam::gen_server::ok();
+  }
+  beam::gen_server::call_result handle_call(const term& request, const term&) {
+    if (request == term("crash"_a)) return beam::gen_server::stop("boom"_a);
+    return beam::gen_server::reply(request);
+  }
+  void terminate(const term& reason) { beam::send(observer, beam::tuple("terminated"_a, reason)); }
+};
+
+// A gen_server whose init returns ignore().
+struct ignoring_server {
+  beam::gen_server::init_result init() { return beam::gen_server::ignore(); }
+};
+
+TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTreeStops) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term ignored, crash_terminate, echo, shutdown_terminate, first, second;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    const beam::pid s = co_await sup::start_link(
+        {.intensity = 5},
+        sup::child_specs(
+            sup::child_spec{.id = "ignored"_a, .start = sup::from_start_link([] {
+                              return beam::gen_server::start_link<ignoring_server>();
+                            })},
+            sup::child_spec{.id = "server"_a, .start = sup::from_start_link([self] {
+                              return beam::gen_server::start_link<observed_server>({.name = "observed"_a}, self);
+                            })}));
+    first = co_await next("started"_a);
+    ignored = co_await child_of(s, "ignored"_a);
+    try {
+      (void)co_await beam::call("observed"_a, "crash"_a);
+    } catch (const beam::error&) {
+    }
+    crash_terminate = co_await next("terminated"_a);
+    second = co_await next("started"_a);  // restarted, under its name again
+    echo = co_await beam::call("observed"_a, "echo"_a);
+    const beam::reference ref = beam::monitor(s);
+    beam::exit(s, "shutdown"_a);  // from its parent: the tree stops
+    shutdown_terminate = co_await next("terminated"_a);
+    (void)co_await down_reason(ref);
+  });
+  EXPECT_EQ(ignored, term("undefined"_a));
+  EXPECT_EQ(crash_terminate, term("boom"_a));
+  EXPECT_NE(first, second);
+  EXPECT_EQ(echo, term("echo"_a));
+  EXPECT_EQ(shutdown_terminate, term("shutdown"_a));
+  EXPECT_TRUE(log.contains("context=child_terminated")) << ::testing::PrintToString(log.lines());
 }
 
 TEST_P(SupervisorTest, CallsOutsideAProcessAreALogicError) {

@@ -73,6 +73,7 @@
 
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
+#include <beam/error.hpp>
 #include <beam/link.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
@@ -139,10 +140,18 @@ requires std::is_invocable_r_v < process, std::decay_t<F>
           }};
 }
 
-// A start function that returns task<pid> (a behaviour's start_link), as a start_function.
+// A start function that returns task<pid> (a behaviour's start_link, e.g. gen_server::start_link), as a
+// start_function. Its beam::error(ignore) (a gen_server whose init returned ignore()) is OTP's `ignore`.
 template <class F>
 requires std::is_invocable_r_v<task<pid>, F&> [[nodiscard]] start_function from_start_link(F start) {
-  return [start = std::move(start)]() mutable -> task<start_result> { co_return co_await start(); };
+  return [start = std::move(start)]() mutable -> task<start_result> {
+    try {
+      co_return co_await start();
+    } catch (const beam::error& e) {
+      if (!e.reason().is_atom(atom("ignore"))) throw;
+    }
+    co_return ignore;
+  };
 }
 
 struct flags {

@@ -2,6 +2,10 @@
 
 #include <mutex>
 
+namespace beam {
+void PrintTo(const term& t, std::ostream* os) { *os << inspect(t); }
+}  // namespace beam
+
 namespace beam::testing {
 
 struct captured_log::state {

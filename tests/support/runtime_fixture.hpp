@@ -1,12 +1,18 @@
 // tests/support/runtime_fixture.hpp: runs each test body on runtimes of 1, 2 and 4 schedulers.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include <beam/beam.hpp>
+
+namespace beam {
+// GoogleTest prints terms as Elixir does.
+void PrintTo(const term& t, std::ostream* os);
+}  // namespace beam
 
 namespace beam::testing {
 
