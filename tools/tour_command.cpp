@@ -4,7 +4,9 @@
 //   2. the process limit: a clean system_limit error at a lowered limit, and recovery;
 //   3. the send/flush transcript of the lesson;
 //   4. a crash ends only its own process: a thousand neighbours keep answering;
-//   5. a hog on every scheduler does not starve a ping-pong pair.
+//   5. let it crash: a crash spreads along links only, and a process that traps exits restarts its worker;
+//   6. a supervisor restarts a crashing gen_server under its name, and gives up past its restart intensity;
+//   7. a hog on every scheduler does not starve a ping-pong pair.
 #include "tour_command.hpp"
 
 #include <unistd.h>
@@ -13,7 +15,9 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -164,9 +168,53 @@ void step_links(std::ostream& out) {
                      beam::inspect(partner_reason), restarts);
 }
 
+// A gen_server that answers `ping` and crashes on `crash`.
+struct fragile_server {
+  beam::gen_server::call_result handle_call(const beam::term& request, const beam::term& /*from*/) {
+    if (request == beam::term("crash"_a)) throw beam::error("boom"_a);
+    return beam::gen_server::reply("pong"_a);
+  }
+};
+
+// Calls the server registered as `fragile`: its reply, or the reason it crashed with.
+beam::task<beam::term> call_fragile(beam::term request) {
+  try {
+    co_return co_await beam::call("fragile"_a, request);
+  } catch (const beam::error& e) {
+    co_return e.reason();
+  }
+}
+
+void step_supervisor(std::ostream& out) {
+  namespace sup = beam::supervisor;
+  out << "6. A supervisor (one_for_one, at most 3 restarts in 5 s) keeps a registered gen_server up...\n";
+  std::vector<std::string> pids;
+  beam::term gave_up;
+  on_fresh_runtime({}, [&]() -> beam::process {
+    beam::trap_exit(true);
+    const beam::pid tree = co_await sup::start_link(
+        {.intensity = 3, .period = std::chrono::seconds(5)},
+        sup::child_specs(sup::child_spec{.id = "fragile"_a, .start = sup::from_start_link([] {
+                                           return beam::gen_server::start_link<fragile_server>({.name = "fragile"_a});
+                                         })}));
+    const beam::reference ref = beam::monitor(tree);
+    for (int crash = 0; crash < 4; ++crash) {
+      while (!(co_await call_fragile("ping"_a)).is_atom("pong"_a)) co_await beam::yield();  // restarted yet?
+      if (std::optional<beam::pid> server = beam::whereis("fragile"_a)) pids.push_back(beam::format("{}", *server));
+      (void)co_await call_fragile("crash"_a);
+    }
+    gave_up = co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
+  });
+  out << fmt::format("   `fragile` answered as {}:\n"
+                     "   after each crash the supervisor started a new one under the same name; the 4th crash\n"
+                     "   in 5 s was one too many: the supervisor stopped with {}, for its own supervisor to decide\n\n",
+                     fmt::join(pids, ", "), beam::inspect(gave_up));
+}
+
 void step_hog(std::ostream& out) {
   const std::uint32_t schedulers = beam::default_schedulers();
-  out << fmt::format("6. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
+  out << fmt::format("7. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
   std::size_t trips = 0;
   double max_ms = 0;
   on_fresh_runtime({}, [&]() -> beam::process {
@@ -212,6 +260,7 @@ void add_tour_command(CLI::App& app, command_action& action) {
       step_flush(io.out);
       step_crash(io.out);
       step_links(io.out);
+      step_supervisor(io.out);
       step_hog(io.out);
     };
   });
