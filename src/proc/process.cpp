@@ -3,7 +3,8 @@
 // A process is a PCB (process_control.hpp) plus the coroutine frame of its body. The scheduler runs the PCB's task
 // node; run_slice resumes the innermost suspended coroutine of the process and, when the coroutine gives control
 // back, acts on the reason it recorded (note_suspend): requeue it (yield), park it in `waiting` (receive), or tear
-// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue.
+// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue (its runnext
+// slot when the waker is a running process: see scheduler.cpp).
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -200,7 +201,13 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
 void wake(process_control& p) {
   process_state expected = process_state::waiting;
   // seq_cst: pairs with park's store and re-check (the wake-up protocol in process_control.hpp).
-  if (p.state.compare_exchange_strong(expected, process_state::queued)) make_runnable(p);
+  if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;
+  // Woken by the running process (a send): it runs next on this worker, where the message is still in cache.
+  if (running != nullptr) {
+    p.rt.sched->submit_next(&p);
+  } else {
+    make_runnable(p);
+  }
 }
 
 // --- the detail interface of <beam/detail/process_base.hpp> ---

@@ -18,9 +18,23 @@
 // operations are sequentially consistent, so at least one of the two sees the other: no wake-up is lost.
 // A parked worker sleeps until unparked or until the deadline its hooks return (the next timer).
 //
+// runnext (Go's). A task woken by the running task (a process receiving a message from the running one) goes to
+// the worker's `runnext_` slot, not to the queue: it runs as soon as the current task suspends, on the core that
+// holds the message in cache, and no parked worker is woken for it (a futex wake-up costs more than a message, and
+// the woken worker would find nothing to steal). A task it displaces from the slot goes to the queue, and that push
+// wakes a worker as any push does. Fairness: a chain of hand-offs shares one turn (Go lets the runnext task inherit
+// the time slice): after `max_runnext_streak` tasks in a row from runnext, the worker runs its queue's head before
+// the next hand-off, so two processes ping-ponging cannot starve the queue. Thieves leave a worker's runnext alone
+// unless the monitor has found that worker's slice stuck; then a thief (the spare) takes it, the monitor wakes a
+// worker for it at each look, and a parker's re-check counts it as visible work (stuck_seq_ is stored seq_cst
+// before the monitor reads idle_count_, and the parker reads it after its seq_cst increment).
+//
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
 // push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
-// come back at once and contend on the victim's head).
+// come back at once and contend on the victim's head); runnext stealable at any time (a thief spinning beside a
+// ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us before stealing it, which
+// we avoid by letting only the stuck case through); waking a worker for every hand-off (Go's wakep: on 2 cores the
+// woken worker mostly finds nothing and parks again).
 #include "sched/scheduler.hpp"
 
 #include <pthread.h>
@@ -34,6 +48,9 @@ namespace {
 thread_local worker* current_worker = nullptr;
 constexpr std::uint32_t global_check_interval = 61;
 constexpr int steal_rounds = 2;
+// A chain of runnext hand-offs shares one turn: after this many tasks taken from runnext in a row, the worker takes
+// the head of its queue before the next hand-off (Go's inherited time slice, counted in tasks).
+constexpr std::uint32_t max_runnext_streak = 64;
 
 std::chrono::nanoseconds thread_cpu_time(clockid_t clock) noexcept {
   timespec ts{};
@@ -71,9 +88,41 @@ task* worker::find_work() {
   if (++ticks_ % global_check_interval == 0) {
     if (task* t = owner_.pop_global(*this)) return t;
   }
+  if (runnext_streak_ < max_runnext_streak) {
+    if (task* t = take_runnext()) {
+      ++runnext_streak_;
+      return t;
+    }
+  }
+  runnext_streak_ = 0;
   if (task* t = queue_.pop()) return t;
+  if (task* t = take_runnext()) return t;  // the streak is spent but nothing else is queued here
   if (task* t = owner_.pop_global(*this)) return t;
   return steal();
+}
+
+bool worker::push_next(task* t) {
+  BEAM_ASSERT(current_worker == this, "worker::push_next is for the owner thread");
+  if (task* displaced = runnext_.exchange(t)) {  // seq_cst: the parking protocol
+    push(displaced);
+    return true;
+  }
+  return stuck();  // a stuck slice will not reach find_work soon: a thief must take it
+}
+
+task* worker::take_runnext() noexcept {
+  if (runnext_.load(std::memory_order_relaxed) == nullptr) return nullptr;  // only we fill it
+  return runnext_.exchange(nullptr);  // vs a thief's CAS
+}
+
+bool worker::stuck() const noexcept { return slice_seq_.load() == stuck_seq_.load(); }
+
+task* worker::steal_runnext_of(worker& victim) noexcept {
+  if (!victim.stuck()) return nullptr;  // its owner runs it as soon as the current task suspends
+  task* t = victim.runnext_.load();
+  while (t != nullptr && !victim.runnext_.compare_exchange_weak(t, nullptr)) {
+  }
+  return t;
 }
 
 task* worker::steal() {
@@ -85,6 +134,7 @@ task* worker::steal() {
       worker& victim = *owner_.workers_[(start + i) % n];
       if (&victim == this) continue;
       if (task* t = victim.queue_.steal_into(queue_)) return t;
+      if (task* t = steal_runnext_of(victim)) return t;
     }
   }
   return nullptr;
@@ -129,7 +179,10 @@ void worker::run_task(task* t) {
 
 // A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
 bool worker::retire_if_unneeded() {
-  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty()) return false;
+  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty() ||
+      runnext_.load(std::memory_order_relaxed) != nullptr) {
+    return false;
+  }
   active_.store(false, std::memory_order_relaxed);
   return true;
 }
@@ -234,9 +287,11 @@ void scheduler::monitor_loop() {
       ++stuck;
       if (!w->reported_) {
         w->reported_ = true;
+        w->stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
         if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
         start_spare();
       }
+      if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
     }
     stuck_.store(stuck, std::memory_order_relaxed);
@@ -253,6 +308,15 @@ void scheduler::submit(task* t) {
     push_global(t, t, 1);
   }
   wake_one_if_needed();
+}
+
+void scheduler::submit_next(task* t) {
+  worker* w = worker::current();
+  if (w == nullptr || &w->owner_ != this) {
+    submit(t);
+    return;
+  }
+  if (w->push_next(t)) wake_one_if_needed();
 }
 
 void scheduler::push_global(task* first, task* last, std::uint32_t n) {
@@ -293,6 +357,7 @@ bool scheduler::any_work_visible() const noexcept {
   if (global_size_.load() != 0) return true;  // seq_cst: the parking protocol
   for (const auto& w : workers_) {
     if (!w->queue_.empty()) return true;
+    if (w->runnext_.load() != nullptr && w->stuck()) return true;  // seq_cst: see the monitor's store of stuck_seq_
   }
   return false;
 }

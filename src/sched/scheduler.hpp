@@ -54,6 +54,9 @@ class worker {
 
   // Owner only: makes `t` runnable on this worker (overflowing half the local queue to the global queue).
   void push(task* t);
+  // Owner only, from inside a running task: `t` runs next on this worker, after the current task (Go's runnext).
+  // A task it displaces from the slot goes to the local queue. Returns whether a thief should be woken.
+  bool push_next(task* t);
   // A spare: a worker the monitor starts only while others are stuck in long slices.
   [[nodiscard]] bool is_spare() const noexcept;
 
@@ -64,7 +67,11 @@ class worker {
   friend class scheduler;
   void run_loop();
   task* find_work();
+  task* take_runnext() noexcept;
   task* steal();
+  task* steal_runnext_of(worker& victim) noexcept;
+  // Any thread: whether the monitor found the current slice stuck (a long slice).
+  [[nodiscard]] bool stuck() const noexcept;
   bool park_until_work();
   void run_task(task* t);
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
@@ -74,6 +81,11 @@ class worker {
   scheduler& owner_;
   const std::uint32_t index_;
   run_queue queue_;  // owner pushes and pops; others steal
+  // The task woken by the running task, to run next here (runnext). The owner exchanges it in (push_next) and out
+  // (find_work); a thief takes it with a CAS, and only from a worker whose slice the monitor found stuck, so it never
+  // snatches a hand-off the owner is about to run. All seq_cst: part of the parking protocol (scheduler.cpp).
+  std::atomic<task*> runnext_{nullptr};
+  std::uint32_t runnext_streak_ = 0;  // tasks taken from runnext since the last one taken from a queue
   parker parker_;
   std::uint64_t rng_;
   std::uint32_t ticks_ = 0;
@@ -86,6 +98,9 @@ class worker {
   std::atomic<std::uint64_t> slice_seq_{0};
   std::atomic<std::uint64_t> slice_tag_{0};
   clockid_t cpu_clock_{};                                       // set when the thread starts, before the monitor reads it
+  // The odd slice_seq_ value of the slice the monitor found stuck (written by the monitor, read by anyone; seq_cst,
+  // see the parking protocol). Starts odd and unreachable, so no slice matches it before a report.
+  std::atomic<std::uint64_t> stuck_seq_{~std::uint64_t{0}};
   std::uint64_t seen_seq_ = 0;                                  // monitor thread only
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
   bool reported_ = false;                                       // monitor thread only: this slice was reported
@@ -102,6 +117,10 @@ class scheduler {
 
   // Any thread: makes `t` runnable. On a worker thread it goes to that worker's queue, elsewhere to the global one.
   void submit(task* t);
+  // Any thread: makes `t` runnable, to run next after the calling task when called from a task this scheduler runs
+  // (a process woken by a message from the running one); elsewhere as submit. Wakes no parked worker unless the
+  // hand-off displaced another task into the queue or this worker's slice is stuck.
+  void submit_next(task* t);
   // Any thread: the workers finish the task they run and exit their loops; queued tasks are left where they are.
   void stop();
   // Any thread but a worker: waits for the workers to exit their loops (after stop()).
@@ -154,6 +173,7 @@ class scheduler {
 template <class F>
 void scheduler::drain(F&& each) {
   for (auto& w : workers_) {
+    if (task* t = w->runnext_.exchange(nullptr)) each(t);
     while (task* t = w->queue_.pop()) each(t);
   }
   std::lock_guard lock(global_mutex_);
