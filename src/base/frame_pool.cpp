@@ -58,17 +58,17 @@ class thread_frames {
       lists_[c] = b->next;
       return b;
     }
-    depot& d = shared_depot();
-    {
-      std::lock_guard lock(d.mutex);
-      lists_[c] = std::exchange(d.lists[c], nullptr);
-    }
-    if (free_block* b = lists_[c]) {
-      lists_[c] = b->next;
-      return b;
-    }
     const std::size_t bytes = c * granule;
-    if (carve_left_ < bytes) {
+    if (carve_left_ < bytes) {  // the depot is looked at only when the chunk is used up: a lock per chunk at most
+      depot& d = shared_depot();
+      {
+        std::lock_guard lock(d.mutex);
+        lists_[c] = std::exchange(d.lists[c], nullptr);
+      }
+      if (free_block* b = lists_[c]) {
+        lists_[c] = b->next;
+        return b;
+      }
       carve_ = d.chunks.allocate_chunk();
       carve_left_ = chunk_store::chunk_size;
     }
