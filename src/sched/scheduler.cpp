@@ -29,17 +29,30 @@
 // worker for it at each look, and a parker's re-check counts it as visible work (stuck_seq_ is stored seq_cst
 // before the monitor reads idle_count_, and the parker reads it after its seq_cst increment).
 //
+// Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
+// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable, a spare worker starts and steals its
+// queue, and the stuck thread is put in SCHED_IDLE until the slice ends (the owner restores SCHED_OTHER itself
+// after the slice; demote_mutex_ orders the two), so on a shared core the spare runs whenever it has work instead
+// of taking turns with the hog under CFS. Only where the process may leave SCHED_IDLE again (root or CAP_SYS_NICE,
+// tried once on a probe thread); elsewhere the spare shares the core fairly. A slice that has used `long_slice`
+// (10 ms) of CPU is reported once.
+//
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
 // push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
 // come back at once and contend on the victim's head); runnext stealable at any time (a thief spinning beside a
 // ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us before stealing it, which
 // we avoid by letting only the stuck case through); waking a worker for every hand-off (Go's wakep: on 2 cores the
-// woken worker mostly finds nothing and parks again).
+// woken worker mostly finds nothing and parks again); demoting a hog with a nice value (an unprivileged thread may
+// raise its nice value but never lower it again, so the worker would stay slow after the hog); handing off only at
+// the report threshold (the processes behind the hog wait 10 ms of its CPU time, more on a loaded machine).
 #include "sched/scheduler.hpp"
 
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "base/assert.hpp"
 
@@ -174,7 +187,16 @@ void worker::run_task(task* t) {
   slice_tag_.store(t->tag, std::memory_order_relaxed);
   slice_seq_.store(seq + 1, std::memory_order_release);  // odd: in a slice (the monitor reads tag after seq)
   t->run(t, *this);
-  slice_seq_.store(seq + 2, std::memory_order_relaxed);
+  slice_seq_.store(seq + 2);  // seq_cst: before reading demoted_ (see demote_mutex_)
+  if (demoted_.load()) end_demotion();
+}
+
+void worker::end_demotion() noexcept {
+  std::lock_guard lock(demote_mutex_);
+  if (!demoted_.load()) return;  // the monitor saw the slice end and did not demote
+  sched_param normal{};
+  sched_setscheduler(0, SCHED_OTHER, &normal);  // possible: the monitor checked that this process may do it
+  demoted_.store(false);
 }
 
 // A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
@@ -189,6 +211,7 @@ bool worker::retire_if_unneeded() {
 
 void worker::run_loop() {
   current_worker = this;
+  tid_.store(gettid(), std::memory_order_relaxed);  // published to the monitor by the first slice's release
   while (!owner_.stopping_.load(std::memory_order_acquire)) {  // pairs with stop()'s release
     if (!active_.load(std::memory_order_acquire)) {  // an idle spare: pairs with start_spare's release
       parker_.park();
@@ -251,6 +274,42 @@ void scheduler::stop() {
   for (auto& w : workers_) w->parker_.unpark();
 }
 
+// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, a spare starts to
+// run its queue, and its thread gives way to the others' (the spare's) on a shared core.
+void scheduler::hand_off(worker& w, std::uint64_t seq) {
+  w.stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
+  demote(w, seq);
+  start_spare();
+}
+
+namespace {
+// Whether a thread of this process may switch from SCHED_IDLE back to SCHED_OTHER (root or CAP_SYS_NICE; an
+// unprivileged thread may enter SCHED_IDLE but not leave it). Tried on a thread of its own.
+bool may_leave_sched_idle() {
+  bool ok = false;
+  std::thread probe([&ok] {
+    sched_param p{};
+    ok = sched_setscheduler(0, SCHED_IDLE, &p) == 0 && sched_setscheduler(0, SCHED_OTHER, &p) == 0;
+  });
+  probe.join();
+  return ok;
+}
+}  // namespace
+
+// The monitor thread. CFS shares a core fairly between a hog and the spare that runs the hog's queue, so the spare's
+// processes would wait for the hog's time slices; a hog's thread in SCHED_IDLE runs only when nothing else wants the
+// core. Not done where the thread could not be given its policy back.
+void scheduler::demote(worker& w, std::uint64_t seq) {
+  if (demotion_ == demotion::untested) demotion_ = may_leave_sched_idle() ? demotion::works : demotion::unavailable;
+  if (demotion_ != demotion::works) return;
+  std::lock_guard lock(w.demote_mutex_);
+  w.demoted_.store(true);  // seq_cst: before re-reading the slice (see demote_mutex_)
+  sched_param idle{};
+  if (w.slice_seq_.load() != seq || sched_setscheduler(w.tid_.load(std::memory_order_relaxed), SCHED_IDLE, &idle) != 0) {
+    w.demoted_.store(false);
+  }
+}
+
 // The monitor thread only (monitor_mutex_ held, so stop() cannot run in between).
 void scheduler::start_spare() {
   for (auto& w : workers_) {
@@ -263,39 +322,46 @@ void scheduler::start_spare() {
   }
 }
 
-// The monitor thread. Looks at every worker each millisecond while any is in a slice (every 5 ms otherwise): a
-// slice seen for longer than the threshold is reported once, and a spare is started to run the stuck worker's
-// queue (it steals from it, as any worker may) and to poll its timers.
+// The monitor thread. Looks at every worker each millisecond while any is busy (every 5 ms when all idle): a
+// slice seen for longer than hand_off_after is stuck: a spare is started to run the stuck worker's queue and
+// runnext (it steals from it, as any worker may), the monitor polls its timers, and its thread is demoted; a slice
+// that has used more than long_slice of CPU is reported once.
 void scheduler::monitor_loop() {
   std::unique_lock lock(monitor_mutex_);
   auto interval = std::chrono::milliseconds(5);
   while (!monitor_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
     std::uint32_t stuck = 0;
-    bool any_slice = false;
+    bool busy = false;  // a worker is in a slice or ran one since the last look
     for (auto& w : workers_) {
       const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
+      busy = busy || seq != std::exchange(w->looked_seq_, seq);
       if (seq % 2 == 0) continue;
-      any_slice = true;
+      busy = true;
       const std::chrono::nanoseconds cpu = thread_cpu_time(w->cpu_clock_);
+      const auto now = std::chrono::steady_clock::now();
       if (seq != w->seen_seq_) {
         w->seen_seq_ = seq;
         w->seen_cpu_ = cpu;
+        w->seen_at_ = now;
         w->reported_ = false;
+        w->handed_off_ = false;
         continue;
       }
-      if (cpu - w->seen_cpu_ < options_.long_slice) continue;
+      if (now - w->seen_at_ < options_.hand_off_after) continue;
       ++stuck;
-      if (!w->reported_) {
+      if (!w->handed_off_) {
+        w->handed_off_ = true;
+        hand_off(*w, seq);
+      }
+      if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
         w->reported_ = true;
-        w->stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
         if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
-        start_spare();
       }
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
     }
     stuck_.store(stuck, std::memory_order_relaxed);
-    interval = std::chrono::milliseconds(any_slice ? 1 : 5);
+    interval = std::chrono::milliseconds(busy ? 1 : 5);
   }
 }
 

@@ -2,6 +2,7 @@
 // The design note is at the top of scheduler.cpp.
 #pragma once
 
+#include <sys/types.h>
 #include <time.h>
 
 #include <atomic>
@@ -36,8 +37,12 @@ struct scheduler_options {
   std::uint32_t workers = 1;
   // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
   std::uint32_t spares = 0;
-  // A slice longer than this is reported and its worker's queue handed to a spare.
+  // A slice longer than this is reported (once).
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
+  // A slice seen for longer than this (wall-clock time: the processes behind it wait whether it runs or was
+  // preempted) is stuck: its worker's queue and runnext go to a spare, and its thread yields the CPU to the others
+  // (SCHED_IDLE, where the process may switch back) until the slice ends.
+  std::chrono::steady_clock::duration hand_off_after = std::chrono::milliseconds(4);
 };
 
 // One scheduler thread with its run queue. Fields without a note are touched by the owner thread only.
@@ -77,6 +82,8 @@ class worker {
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
   void start_thread();
   bool retire_if_unneeded();
+  // Owner, after a slice: gives the thread its normal scheduling policy back if the monitor demoted it.
+  void end_demotion() noexcept;
 
   scheduler& owner_;
   const std::uint32_t index_;
@@ -101,9 +108,19 @@ class worker {
   // The odd slice_seq_ value of the slice the monitor found stuck (written by the monitor, read by anyone; seq_cst,
   // see the parking protocol). Starts odd and unreachable, so no slice matches it before a report.
   std::atomic<std::uint64_t> stuck_seq_{~std::uint64_t{0}};
-  std::uint64_t seen_seq_ = 0;                                  // monitor thread only
+  std::uint64_t seen_seq_ = 0;                                  // monitor thread only: the odd seq it times
+  std::uint64_t looked_seq_ = 0;                                // monitor thread only: seq at its last look
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
+  std::chrono::steady_clock::time_point seen_at_{};            // monitor thread only
   bool reported_ = false;                                       // monitor thread only: this slice was reported
+  bool handed_off_ = false;                                     // monitor thread only: this slice was found stuck
+  // Demotion of a stuck slice's thread. The monitor, under demote_mutex_, stores demoted_ (seq_cst) and then
+  // re-reads slice_seq_, demoting the thread only if the slice is still the stuck one; the owner stores the end of
+  // the slice (seq_cst) and then reads demoted_, restoring under the mutex. One of the two sees the other, so a
+  // thread is never left demoted after its slice.
+  std::mutex demote_mutex_;
+  std::atomic<bool> demoted_{false};
+  std::atomic<pid_t> tid_{0};  // the thread's id, set when it starts (before its first slice)
   std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
 
@@ -142,6 +159,8 @@ class scheduler {
   bool any_work_visible() const noexcept;
   void monitor_loop();
   void start_spare();
+  void hand_off(worker& w, std::uint64_t seq);
+  void demote(worker& w, std::uint64_t seq);
 
   scheduler_options options_;
   worker_hooks hooks_;
@@ -165,6 +184,8 @@ class scheduler {
   // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the workers in a
   // long slice at its last look (spares read it to decide whether to stop).
   std::atomic<std::uint32_t> stuck_{0};
+  enum class demotion : std::uint8_t { untested, works, unavailable };
+  demotion demotion_ = demotion::untested;  // monitor thread only: whether a thread may leave SCHED_IDLE here
   std::mutex monitor_mutex_;
   std::condition_variable monitor_wake_;  // stop() wakes the monitor early
   std::thread monitor_;
