@@ -30,12 +30,14 @@
 // before the monitor reads idle_count_, and the parker reads it after its seq_cst increment).
 //
 // Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
-// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable, a spare worker starts and steals its
-// queue, and the stuck thread is put in SCHED_IDLE until the slice ends (the owner restores SCHED_OTHER itself
-// after the slice; demote_mutex_ orders the two), so on a shared core the spare runs whenever it has work instead
-// of taking turns with the hog under CFS. Only where the process may leave SCHED_IDLE again (root or CAP_SYS_NICE,
-// tried once on a probe thread); elsewhere the spare shares the core fairly. A slice that has used `long_slice`
-// (10 ms) of CPU is reported once.
+// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and steals its
+// queue. A slice that has used `long_slice` (10 ms) of CPU is a hog: it is reported once, and its thread is put in
+// SCHED_IDLE until the slice ends (the owner restores SCHED_OTHER itself after the slice; demote_mutex_ orders the
+// two), so on a shared core the spare runs whenever it has work instead of taking turns with the hog under CFS.
+// Only where the process may leave SCHED_IDLE again (root or CAP_SYS_NICE, tried once on a probe thread); elsewhere
+// the spare shares the core fairly. SCHED_IDLE yields to every thread of the machine, so it is kept for slices that
+// look like pure loops: not at the hand-off (a legitimate slice may take 4 ms on a loaded machine), and not for a
+// slice that has pushed tasks to its queue meanwhile (a process spawning in a long loop: its children's supply).
 //
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
 // push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
@@ -274,11 +276,10 @@ void scheduler::stop() {
   for (auto& w : workers_) w->parker_.unpark();
 }
 
-// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, a spare starts to
-// run its queue, and its thread gives way to the others' (the spare's) on a shared core.
+// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, and a spare starts to
+// run its queue.
 void scheduler::hand_off(worker& w, std::uint64_t seq) {
   w.stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
-  demote(w, seq);
   start_spare();
 }
 
@@ -296,9 +297,10 @@ bool may_leave_sched_idle() {
 }
 }  // namespace
 
-// The monitor thread. CFS shares a core fairly between a hog and the spare that runs the hog's queue, so the spare's
-// processes would wait for the hog's time slices; a hog's thread in SCHED_IDLE runs only when nothing else wants the
-// core. Not done where the thread could not be given its policy back.
+// The monitor thread, for a slice that has used long_slice of CPU (a hog). CFS shares a core fairly between a hog
+// and the spare that runs the hog's queue, so the spare's processes would wait for the hog's time slices; a hog's
+// thread in SCHED_IDLE runs only when nothing else wants the core. Not done where the thread could not be given its
+// policy back.
 void scheduler::demote(worker& w, std::uint64_t seq) {
   if (demotion_ == demotion::untested) demotion_ = may_leave_sched_idle() ? demotion::works : demotion::unavailable;
   if (demotion_ != demotion::works) return;
@@ -343,6 +345,7 @@ void scheduler::monitor_loop() {
         w->seen_seq_ = seq;
         w->seen_cpu_ = cpu;
         w->seen_at_ = now;
+        w->seen_pushed_ = w->queue_.pushed();
         w->reported_ = false;
         w->handed_off_ = false;
         continue;
@@ -355,6 +358,7 @@ void scheduler::monitor_loop() {
       }
       if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
         w->reported_ = true;
+        if (w->queue_.pushed() == w->seen_pushed_) demote(*w, seq);  // a slice that spawns feeds others: not it
         if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
       }
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice

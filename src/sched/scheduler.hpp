@@ -37,11 +37,11 @@ struct scheduler_options {
   std::uint32_t workers = 1;
   // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
   std::uint32_t spares = 0;
-  // A slice longer than this is reported (once).
+  // A slice that has used this much CPU is a hog: reported (once), and its thread yields the CPU to the others
+  // (SCHED_IDLE, where the process may switch back) until the slice ends.
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
   // A slice seen for longer than this (wall-clock time: the processes behind it wait whether it runs or was
-  // preempted) is stuck: its worker's queue and runnext go to a spare, and its thread yields the CPU to the others
-  // (SCHED_IDLE, where the process may switch back) until the slice ends.
+  // preempted) is stuck: its worker's queue and runnext go to a spare.
   std::chrono::steady_clock::duration hand_off_after = std::chrono::milliseconds(4);
 };
 
@@ -112,6 +112,7 @@ class worker {
   std::uint64_t looked_seq_ = 0;                                // monitor thread only: seq at its last look
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
   std::chrono::steady_clock::time_point seen_at_{};            // monitor thread only
+  std::uint32_t seen_pushed_ = 0;                               // monitor thread only: queue_.pushed() then
   bool reported_ = false;                                       // monitor thread only: this slice was reported
   bool handed_off_ = false;                                     // monitor thread only: this slice was found stuck
   // Demotion of a stuck slice's thread. The monitor, under demote_mutex_, stores demoted_ (seq_cst) and then
