@@ -3,8 +3,8 @@
 // Design
 // ------
 // N worker threads (one per core by default) each own a bounded local run queue (run_queue.hpp). A task made
-// runnable on a worker goes to that worker's queue: a process woken by a message runs next to its sender, which keeps
-// the message in cache. A full local queue moves half of itself to the global queue, which also takes the tasks
+// runnable on a worker goes to that worker's queue (or its runnext slot, below), near the task that made it
+// runnable and the data they share. A full local queue moves half of itself to the global queue, which also takes the tasks
 // submitted from outside the workers. A worker looks for work in this order: every 61st tick the global queue (so it
 // is never starved by busy local queues), its local queue, the global queue, then the other workers' queues,
 // stealing half of the first non-empty one (random start, so thieves spread out). Only then does it park.
