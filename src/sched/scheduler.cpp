@@ -201,12 +201,14 @@ void worker::end_demotion() noexcept {
   demoted_.store(false);
 }
 
-// A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
+// A spare with nothing to do stops when no worker is stuck any more; false: it stays active. Not while its hooks
+// have a deadline (timers in its wheel, which only its own thread polls once it is idle): it parks until then.
 bool worker::retire_if_unneeded() {
   if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty() ||
       runnext_.load(std::memory_order_relaxed) != nullptr) {
     return false;
   }
+  if (owner_.hooks_.poll && owner_.hooks_.poll(*this) != parker::clock::time_point::max()) return false;
   active_.store(false, std::memory_order_relaxed);
   return true;
 }
