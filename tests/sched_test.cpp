@@ -10,9 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include <sched.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "sched/scheduler.hpp"
@@ -204,35 +201,6 @@ TEST_P(SchedulerTest, AHandOffLeftBehindAStuckTaskIsRunByAnotherWorker) {
     ASSERT_TRUE(b_ran.wait_for(std::chrono::seconds(20)));
   }
   EXPECT_TRUE(ran_while_stuck) << "the hand-off waited for the stuck task to end";
-}
-
-TEST_P(SchedulerTest, AStuckSliceGivesWayOnItsCoreAndGetsItsPolicyBackWhenItEnds) {
-  std::atomic<int> policy_while_stuck{-1};
-  std::atomic<int> policy_after{-1};
-  std::atomic<pid_t> hog_thread{0};
-  done_flag checked;
-  fn_task after([&](worker&) {  // on the hog's thread or a spare: it looks at the hog's thread either way
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (sched_getscheduler(hog_thread) == SCHED_IDLE && std::chrono::steady_clock::now() < give_up) {
-    }
-    policy_after = sched_getscheduler(hog_thread);
-    checked.set();
-  });
-  fn_task hog([&](worker& on) {
-    hog_thread = gettid();
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (sched_getscheduler(0) != SCHED_IDLE && std::chrono::steady_clock::now() < give_up) {
-    }
-    policy_while_stuck = sched_getscheduler(0);
-    on.push(&after);
-  });
-  {
-    scheduler sched({.workers = GetParam()}, {});
-    sched.submit(&hog);
-    ASSERT_TRUE(checked.wait_for(std::chrono::seconds(20)));
-  }
-  if (policy_while_stuck != SCHED_IDLE) GTEST_SKIP() << "this process may not leave SCHED_IDLE (no CAP_SYS_NICE)";
-  EXPECT_EQ(policy_after, SCHED_OTHER) << "the thread stayed demoted after the stuck slice";
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, SchedulerTest, ::testing::Values(1u, 2u, 4u));

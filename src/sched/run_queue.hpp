@@ -89,8 +89,6 @@ class run_queue {
     }
   }
 
-  // Any thread, a statistic: how many tasks were ever pushed by the owner (it wraps).
-  [[nodiscard]] std::uint32_t pushed() const noexcept { return tail_.load(std::memory_order_relaxed); }
   // Any thread; a hint only. seq_cst: a parker's re-check (the parking protocol in scheduler.cpp).
   [[nodiscard]] bool empty() const noexcept { return head_.load() == tail_.load(); }
   [[nodiscard]] std::uint32_t size() const noexcept {

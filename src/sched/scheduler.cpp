@@ -31,27 +31,22 @@
 //
 // Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
 // `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and steals its
-// queue. A slice that has used `long_slice` (10 ms) of CPU is a hog: it is reported once, and its thread is put in
-// SCHED_IDLE until the slice ends (the owner restores SCHED_OTHER itself after the slice; demote_mutex_ orders the
-// two), so on a shared core the spare runs whenever it has work instead of taking turns with the hog under CFS.
-// Only where the process may leave SCHED_IDLE again (root or CAP_SYS_NICE, tried once on a probe thread); elsewhere
-// the spare shares the core fairly. SCHED_IDLE yields to every thread of the machine, so it is kept for slices that
-// look like pure loops: not at the hand-off (a legitimate slice may take 4 ms on a loaded machine), and not for a
-// slice that has pushed tasks to its queue meanwhile (a process spawning in a long loop: its children's supply).
+// queue. A slice that has used `long_slice` (10 ms) of CPU is reported once. On a shared core the spare takes turns
+// with the hog under CFS.
 //
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
 // push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
 // come back at once and contend on the victim's head); runnext stealable at any time (a thief spinning beside a
 // ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us before stealing it, which
 // we avoid by letting only the stuck case through); waking a worker for every hand-off (Go's wakep: on 2 cores the
-// woken worker mostly finds nothing and parks again); demoting a hog with a nice value (an unprivileged thread may
-// raise its nice value but never lower it again, so the worker would stay slow after the hog); handing off only at
-// the report threshold (the processes behind the hog wait 10 ms of its CPU time, more on a loaded machine).
+// woken worker mostly finds nothing and parks again); handing off only at the report threshold (the processes behind
+// the hog wait 10 ms of its CPU time, more on a loaded machine); demoting a hog's thread (SCHED_IDLE while its
+// slice lasts, restored after; tried: an unprivileged thread cannot leave SCHED_IDLE or lower its nice value again,
+// and a demoted thread yields to every thread of the machine, so a long legitimate slice, such as a receiver
+// draining a flood or a spawn loop, crawled on a loaded machine: W5 fell from 5.3M to 0.3-1.6M messages/s).
 #include "sched/scheduler.hpp"
 
 #include <pthread.h>
-#include <sched.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -189,16 +184,7 @@ void worker::run_task(task* t) {
   slice_tag_.store(t->tag, std::memory_order_relaxed);
   slice_seq_.store(seq + 1, std::memory_order_release);  // odd: in a slice (the monitor reads tag after seq)
   t->run(t, *this);
-  slice_seq_.store(seq + 2);  // seq_cst: before reading demoted_ (see demote_mutex_)
-  if (demoted_.load()) end_demotion();
-}
-
-void worker::end_demotion() noexcept {
-  std::lock_guard lock(demote_mutex_);
-  if (!demoted_.load()) return;  // the monitor saw the slice end and did not demote
-  sched_param normal{};
-  sched_setscheduler(0, SCHED_OTHER, &normal);  // possible: the monitor checked that this process may do it
-  demoted_.store(false);
+  slice_seq_.store(seq + 2, std::memory_order_relaxed);
 }
 
 // A spare with nothing to do stops when no worker is stuck any more; false: it stays active. Not while its hooks
@@ -215,7 +201,6 @@ bool worker::retire_if_unneeded() {
 
 void worker::run_loop() {
   current_worker = this;
-  tid_.store(gettid(), std::memory_order_relaxed);  // published to the monitor by the first slice's release
   while (!owner_.stopping_.load(std::memory_order_acquire)) {  // pairs with stop()'s release
     if (!active_.load(std::memory_order_acquire)) {  // an idle spare: pairs with start_spare's release
       parker_.park();
@@ -285,35 +270,6 @@ void scheduler::hand_off(worker& w, std::uint64_t seq) {
   start_spare();
 }
 
-namespace {
-// Whether a thread of this process may switch from SCHED_IDLE back to SCHED_OTHER (root or CAP_SYS_NICE; an
-// unprivileged thread may enter SCHED_IDLE but not leave it). Tried on a thread of its own.
-bool may_leave_sched_idle() {
-  bool ok = false;
-  std::thread probe([&ok] {
-    sched_param p{};
-    ok = sched_setscheduler(0, SCHED_IDLE, &p) == 0 && sched_setscheduler(0, SCHED_OTHER, &p) == 0;
-  });
-  probe.join();
-  return ok;
-}
-}  // namespace
-
-// The monitor thread, for a slice that has used long_slice of CPU (a hog). CFS shares a core fairly between a hog
-// and the spare that runs the hog's queue, so the spare's processes would wait for the hog's time slices; a hog's
-// thread in SCHED_IDLE runs only when nothing else wants the core. Not done where the thread could not be given its
-// policy back.
-void scheduler::demote(worker& w, std::uint64_t seq) {
-  if (demotion_ == demotion::untested) demotion_ = may_leave_sched_idle() ? demotion::works : demotion::unavailable;
-  if (demotion_ != demotion::works) return;
-  std::lock_guard lock(w.demote_mutex_);
-  w.demoted_.store(true);  // seq_cst: before re-reading the slice (see demote_mutex_)
-  sched_param idle{};
-  if (w.slice_seq_.load() != seq || sched_setscheduler(w.tid_.load(std::memory_order_relaxed), SCHED_IDLE, &idle) != 0) {
-    w.demoted_.store(false);
-  }
-}
-
 // The monitor thread only (monitor_mutex_ held, so stop() cannot run in between).
 void scheduler::start_spare() {
   for (auto& w : workers_) {
@@ -328,8 +284,8 @@ void scheduler::start_spare() {
 
 // The monitor thread. Looks at every worker each millisecond while any is busy (every 5 ms when all idle): a
 // slice seen for longer than hand_off_after is stuck: a spare is started to run the stuck worker's queue and
-// runnext (it steals from it, as any worker may), the monitor polls its timers, and its thread is demoted; a slice
-// that has used more than long_slice of CPU is reported once.
+// runnext (it steals from it, as any worker may) and the monitor polls its timers; a slice that has used more than
+// long_slice of CPU is reported once.
 void scheduler::monitor_loop() {
   std::unique_lock lock(monitor_mutex_);
   auto interval = std::chrono::milliseconds(5);
@@ -347,7 +303,6 @@ void scheduler::monitor_loop() {
         w->seen_seq_ = seq;
         w->seen_cpu_ = cpu;
         w->seen_at_ = now;
-        w->seen_pushed_ = w->queue_.pushed();
         w->reported_ = false;
         w->handed_off_ = false;
         continue;
@@ -360,7 +315,6 @@ void scheduler::monitor_loop() {
       }
       if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
         w->reported_ = true;
-        if (w->queue_.pushed() == w->seen_pushed_) demote(*w, seq);  // a slice that spawns feeds others: not it
         if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
       }
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice

@@ -2,7 +2,6 @@
 // The design note is at the top of scheduler.cpp.
 #pragma once
 
-#include <sys/types.h>
 #include <time.h>
 
 #include <atomic>
@@ -37,8 +36,7 @@ struct scheduler_options {
   std::uint32_t workers = 1;
   // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
   std::uint32_t spares = 0;
-  // A slice that has used this much CPU is a hog: reported (once), and its thread yields the CPU to the others
-  // (SCHED_IDLE, where the process may switch back) until the slice ends.
+  // A slice that has used this much CPU is reported (once).
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
   // A slice seen for longer than this (wall-clock time: the processes behind it wait whether it runs or was
   // preempted) is stuck: its worker's queue and runnext go to a spare.
@@ -82,8 +80,6 @@ class worker {
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
   void start_thread();
   bool retire_if_unneeded();
-  // Owner, after a slice: gives the thread its normal scheduling policy back if the monitor demoted it.
-  void end_demotion() noexcept;
 
   scheduler& owner_;
   const std::uint32_t index_;
@@ -112,16 +108,8 @@ class worker {
   std::uint64_t looked_seq_ = 0;                                // monitor thread only: seq at its last look
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
   std::chrono::steady_clock::time_point seen_at_{};            // monitor thread only
-  std::uint32_t seen_pushed_ = 0;                               // monitor thread only: queue_.pushed() then
   bool reported_ = false;                                       // monitor thread only: this slice was reported
   bool handed_off_ = false;                                     // monitor thread only: this slice was found stuck
-  // Demotion of a stuck slice's thread. The monitor, under demote_mutex_, stores demoted_ (seq_cst) and then
-  // re-reads slice_seq_, demoting the thread only if the slice is still the stuck one; the owner stores the end of
-  // the slice (seq_cst) and then reads demoted_, restoring under the mutex. One of the two sees the other, so a
-  // thread is never left demoted after its slice.
-  std::mutex demote_mutex_;
-  std::atomic<bool> demoted_{false};
-  std::atomic<pid_t> tid_{0};  // the thread's id, set when it starts (before its first slice)
   std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
 
@@ -161,7 +149,6 @@ class scheduler {
   void monitor_loop();
   void start_spare();
   void hand_off(worker& w, std::uint64_t seq);
-  void demote(worker& w, std::uint64_t seq);
 
   scheduler_options options_;
   worker_hooks hooks_;
@@ -185,8 +172,6 @@ class scheduler {
   // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the workers in a
   // long slice at its last look (spares read it to decide whether to stop).
   std::atomic<std::uint32_t> stuck_{0};
-  enum class demotion : std::uint8_t { untested, works, unavailable };
-  demotion demotion_ = demotion::untested;  // monitor thread only: whether a thread may leave SCHED_IDLE here
   std::mutex monitor_mutex_;
   std::condition_variable monitor_wake_;  // stop() wakes the monitor early
   std::thread monitor_;
