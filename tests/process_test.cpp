@@ -1,6 +1,7 @@
 // Processes: the runtime's options, spawn/1 and spawn/3, self, exit reasons, crashes, pids and the process limit.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <set>
@@ -140,7 +141,17 @@ TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
     for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
   });
   EXPECT_EQ(answered, 1000);
-  EXPECT_EQ(log.lines().size(), 100u);
+  // One crash report per crasher, and nothing else but long_schedule warnings (this body's loops without a
+  // suspension point can pass 10 ms under the sanitizers).
+  const std::vector<std::string> lines = log.lines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.find("raised an exception") != std::string::npos; }),
+            100)
+      << ::testing::PrintToString(lines);
+  for (const std::string& l : lines) {
+    EXPECT_TRUE(l.find("raised an exception") != std::string::npos || l.find("long_schedule") != std::string::npos)
+        << l;
+  }
 }
 
 TEST_P(ProcessTest, AHundredThousandProcessesSpawnedByOneProcessAllFinish) {
@@ -294,7 +305,7 @@ namespace {
 class HogTest : public beam::testing::RuntimeTest {};
 
 // As many hogs as schedulers spin without ever calling the runtime; a ping-pong pair must still run to the end
-// while they spin (the monitor hands the stuck schedulers' queues to spares), and each hog is reported once.
+// while they spin (the monitor hands the stuck schedulers' queues to spares), and the hogs are reported.
 TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
   captured_log log;
   beam::runtime rt(options());
@@ -326,10 +337,39 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
       co_await beam::receive(beam::on("pong"_a, [] {}));
     }
     pair_done_while_hogs_spun = hogs_spinning.load() > 0 && !release_hogs.load();
+    // The pair may finish before a hog has used the CPU time that gets it reported (spares take a stuck queue over
+    // sooner than that): keep them spinning, without competing with them for a core, until one is reported.
+    while (!log.contains("long_schedule") && std::chrono::steady_clock::now() < deadline) {
+      co_await beam::sleep(std::chrono::milliseconds(1));
+    }
     release_hogs = true;
   });
   EXPECT_TRUE(pair_done_while_hogs_spun);
   EXPECT_TRUE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
+}
+
+// A spare that takes over a hog's queue runs the waiting processes it took; their receive timeouts sit in its timer
+// wheel and must still fire after the hog has ended and the spare has nothing else to do.
+TEST_P(HogTest, AReceiveTimeoutStartedOnASpareFiresAfterTheHogEnds) {
+  beam::runtime rt(options());
+  bool child_timed_out = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    beam::spawn([me]() -> beam::process {
+      co_await beam::receive(beam::on("never"_a, [] {}),
+                             beam::after(std::chrono::milliseconds(100), [me] { beam::send(me, "timed_out"_a); }));
+    });
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
+    while (std::chrono::steady_clock::now() < until) {  // a hog: the child goes to a spare (or another scheduler)
+    }
+    co_await beam::sleep(std::chrono::milliseconds(5));  // the monitor sees that nothing is stuck any more
+    for (int i = 0; i < 200; ++i) {  // work that wakes the idle spare, which then finds nothing more to do
+      beam::spawn([]() -> beam::process { co_return; });
+    }
+    co_await beam::receive(beam::on("timed_out"_a, [&] { child_timed_out = true; }),
+                           beam::after(std::chrono::seconds(5), [] {}));
+  });
+  EXPECT_TRUE(child_timed_out) << "the child's timeout never fired";
 }
 
 BEAM_SCHEDULER_COUNTS(HogTest);

@@ -1,8 +1,13 @@
 // The scheduler alone: every submitted task runs exactly once, from inside and outside the workers, with stealing,
 // over 1, 2 and 4 workers.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -80,6 +85,122 @@ TEST_P(SchedulerTest, TasksSubmittedFromOutsideAllRun) {
     s.done.wait(lock, [&] { return s.pending.load() == 0; });
   }
   EXPECT_EQ(s.runs.load(), 20000u);
+}
+
+// A task that runs a function; the test owns it (it may be submitted again after it ran).
+struct fn_task : task {
+  explicit fn_task(std::function<void(worker&)> f) : task(&fn_task::run_it), body(std::move(f)) {}
+  static void run_it(task* self, worker& on) { static_cast<fn_task*>(self)->body(on); }
+  std::function<void(worker&)> body;
+};
+
+// Set once by any thread; waited for with a bound.
+class done_flag {
+ public:
+  void set() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool wait_for(std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, limit, [&] { return done_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+TEST_P(SchedulerTest, AHandOffRunsNextOnTheWorkerThatMadeIt) {
+  std::mutex mutex;
+  std::vector<std::vector<std::string>> ran(8);  // per worker, in order
+  auto note = [&](worker& on, const char* name) {
+    std::lock_guard lock(mutex);
+    ran[on.index()].push_back(name);
+  };
+  done_flag b_ran;
+  std::uint32_t a_worker = 0;
+  std::vector<fn_task> queued(3, fn_task([&](worker& on) { note(on, "queued"); }));
+  fn_task b([&](worker& on) {
+    note(on, "b");
+    b_ran.set();
+  });
+  fn_task a([&](worker& on) {
+    note(on, "a");
+    a_worker = on.index();
+    for (fn_task& q : queued) on.owner().submit(&q);  // older than the hand-off
+    on.owner().submit_next(&b);
+  });
+  {
+    scheduler sched({.workers = GetParam()}, {});
+    sched.submit(&a);
+    ASSERT_TRUE(b_ran.wait_for(std::chrono::seconds(10)));
+  }
+  std::lock_guard lock(mutex);
+  const auto& mine = ran[a_worker];
+  auto at = std::find(mine.begin(), mine.end(), "a");
+  ASSERT_NE(at, mine.end());
+  ASSERT_NE(at + 1, mine.end());
+  EXPECT_EQ(*(at + 1), "b") << "the worker ran a queued task before the hand-off";
+}
+
+TEST_P(SchedulerTest, AChainOfHandOffsDoesNotStarveAQueuedTask) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> hand_offs{0};
+  std::uint64_t hand_offs_before_queued = 0;
+  done_flag queued_ran;
+  fn_task queued([&](worker&) {
+    hand_offs_before_queued = hand_offs.load();
+    stop = true;
+    queued_ran.set();
+  });
+  fn_task ping([](worker&) {});
+  fn_task pong([&](worker& on) {
+    hand_offs.fetch_add(1);
+    if (!stop) on.owner().submit_next(&ping);
+  });
+  bool first = true;
+  ping.body = [&](worker& on) {
+    if (std::exchange(first, false)) on.owner().submit(&queued);
+    hand_offs.fetch_add(1);
+    if (!stop) on.owner().submit_next(&pong);
+  };
+  {
+    scheduler sched({.workers = GetParam()}, {});
+    sched.submit(&ping);
+    ASSERT_TRUE(queued_ran.wait_for(std::chrono::seconds(10))) << "two tasks handing off to each other starved it";
+  }
+  // One worker: the queued task gets its turn after a bounded streak of hand-offs.
+  if (GetParam() == 1) {
+    EXPECT_LT(hand_offs_before_queued, 1000u);
+  }
+}
+
+TEST_P(SchedulerTest, AHandOffLeftBehindAStuckTaskIsRunByAnotherWorker) {
+  done_flag b_ran;
+  std::atomic<bool> b_done{false};
+  fn_task b([&](worker&) {
+    b_done = true;
+    b_ran.set();
+  });
+  std::atomic<bool> ran_while_stuck{false};
+  fn_task a([&](worker& on) {
+    on.owner().submit_next(&b);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!b_done && std::chrono::steady_clock::now() < give_up) {  // a hog: never returns to the worker
+    }
+    ran_while_stuck = b_done.load();
+  });
+  {
+    scheduler sched({.workers = GetParam()}, {});
+    sched.submit(&a);
+    ASSERT_TRUE(b_ran.wait_for(std::chrono::seconds(20)));
+  }
+  EXPECT_TRUE(ran_while_stuck) << "the hand-off waited for the stuck task to end";
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, SchedulerTest, ::testing::Values(1u, 2u, 4u));

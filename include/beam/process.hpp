@@ -160,6 +160,7 @@ namespace detail {
 // captures and by-reference parameters stay valid across every suspension.
 struct closure_base {
   virtual process start() = 0;
+  [[nodiscard]] virtual const char* body_name() const noexcept = 0;  // the body's C++ type, for crash reports
   virtual ~closure_base() = default;
 };
 template <class F, class... Args>
@@ -167,6 +168,7 @@ struct closure final : closure_base {
   template <class G, class... As>
   explicit closure(G&& g, As&&... as) : fn(std::forward<G>(g)), args(std::forward<As>(as)...) {}
   process start() override { return std::apply(fn, args); }
+  [[nodiscard]] const char* body_name() const noexcept override { return typeid(F).name(); }
   F fn;
   std::tuple<Args...> args;
 };
@@ -188,7 +190,6 @@ struct spawn_request {
   std::size_t closure_size;
   closure_base* (*construct)(void* storage, void* context);  // builds the closure in `storage`
   void* context;
-  const char* body_name;  // the body's C++ type, for crash reports
   const spawn_options* options;
   const export_fun* mfa;  // spawn/3's {Module, Function, Arity}, for process_info's initial_call
   const reference* monitor;  // spawn_monitor: the caller monitors the child under this reference
@@ -209,7 +210,7 @@ pid spawn_with(const spawn_options* options, const export_fun* mfa, const refere
   static_assert(alignof(closure_type) <= alignof(std::max_align_t));
   return spawn_process({sizeof(closure_type),
                         [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
-                        &make, typeid(std::decay_t<F>).name(), options, mfa, monitor});
+                        &make, options, mfa, monitor});
 }
 }  // namespace detail
 

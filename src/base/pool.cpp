@@ -22,7 +22,7 @@ std::size_t chunk_store::chunk_bytes() const noexcept {
 }
 
 void* pool_set::allocate(std::size_t size) {
-  live_bytes_.fetch_add(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+  count_live(static_cast<std::int64_t>(size));
   if (size > max_pooled) return ::operator new(size);
   const std::size_t c = class_of(size);
   if (free_block* b = free_[c]) {
@@ -41,7 +41,7 @@ void* pool_set::allocate(std::size_t size) {
 }
 
 void pool_set::free(void* block, std::size_t size) noexcept {
-  live_bytes_.fetch_sub(static_cast<std::int64_t>(size), std::memory_order_relaxed);
+  count_live(-static_cast<std::int64_t>(size));
   if (size > max_pooled) {
     ::operator delete(block);
     return;

@@ -50,6 +50,10 @@ class pool_set {
     free_block* next;
   };
   static std::size_t class_of(std::size_t size) noexcept { return (size + granule - 1) / granule; }
+  // One writer at a time (the owner, or the holder of the shared set's lock): no read-modify-write needed.
+  void count_live(std::int64_t delta) noexcept {
+    live_bytes_.store(live_bytes_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
 
   chunk_store& store_;
   std::array<free_block*, max_pooled / granule + 1> free_{};

@@ -19,7 +19,10 @@ process_status status_of(detail::process_state s) {
 }
 
 term initial_call_of(const detail::process_control& p) {
-  if (p.initial_mfa) return tuple(p.initial_mfa->module, p.initial_mfa->function, p.initial_mfa->arity);
+  if (p.rare != nullptr && p.rare->initial_mfa) {
+    const export_fun& mfa = *p.rare->initial_mfa;
+    return tuple(mfa.module, mfa.function, mfa.arity);
+  }
   return tuple(atom("erlang"), atom("apply"), 2);  // what Erlang reports for spawn/1 of a fun
 }
 

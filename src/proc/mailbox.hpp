@@ -63,7 +63,7 @@ class mailbox {
 
   // Any thread; exact only when read by the owner.
   [[nodiscard]] std::size_t size() const noexcept {
-    return queued_.load(std::memory_order_relaxed) + pending_.load(std::memory_order_relaxed);
+    return std::size_t{queued_.load(std::memory_order_relaxed)} + pending_.load(std::memory_order_relaxed);
   }
 
   // --- owner only ---
@@ -84,7 +84,7 @@ class mailbox {
       tail_link_ = &n->next;
       ++kept;
     }
-    queued_.store(queued_.load(std::memory_order_relaxed) + kept, std::memory_order_relaxed);
+    queued_.store(queued_.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(kept), std::memory_order_relaxed);
     return true;
   }
   // The link that points at the first message of the private queue.
@@ -104,10 +104,10 @@ class mailbox {
   message_node* take_all() noexcept;
 
   std::atomic<message_node*> inbox_{nullptr};  // senders push, the owner takes all
-  std::atomic<std::uint32_t> pending_{0};      // messages in the inbox
   message_node* head_ = nullptr;               // owner: the private queue, oldest first
   message_node** tail_link_ = &head_;          // owner: the link to append at
-  std::atomic<std::size_t> queued_{0};         // written by the owner (relaxed), read by anyone: private queue
+  std::atomic<std::uint32_t> pending_{0};      // messages in the inbox
+  std::atomic<std::uint32_t> queued_{0};       // written by the owner (relaxed), read by anyone: private queue
 };
 
 }  // namespace beam::proc

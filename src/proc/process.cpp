@@ -3,7 +3,8 @@
 // A process is a PCB (process_control.hpp) plus the coroutine frame of its body. The scheduler runs the PCB's task
 // node; run_slice resumes the innermost suspended coroutine of the process and, when the coroutine gives control
 // back, acts on the reason it recorded (note_suspend): requeue it (yield), park it in `waiting` (receive), or tear
-// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue.
+// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue (its runnext
+// slot when the waker is a running process: see scheduler.cpp).
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
 
+#include "base/frame_pool.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
 #include "runtime/runtime_state.hpp"
@@ -62,40 +64,47 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
 }
 
 // --- PCB memory ---
-// A PCB and, when small, its closure share one pooled block.
-std::size_t pcb_block_size() { return sizeof(process_control) + inline_closure_bytes; }
+// A PCB and, when small, its closure share one pooled block sized for that closure. The PCB pools keep blocks
+// type-stable per size class: a PCB always starts a block of its class, whatever closure follows it.
+bool closure_inline(std::size_t closure_size) noexcept { return closure_size <= inline_closure_bytes; }
+std::size_t pcb_block_size(std::size_t closure_size) noexcept {
+  return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : 0);
+}
 
-process_control* new_pcb(runtime_state& rt) {
-  void* block = rt.allocate(pcb_block_size(), /*pcb=*/true);
-  return new (block) process_control(rt);
+process_control* new_pcb(runtime_state& rt, std::size_t closure_size) {
+  void* block = rt.allocate(pcb_block_size(closure_size), /*pcb=*/true);
+  auto* p = new (block) process_control(rt);
+  p->closure_size = static_cast<std::uint32_t>(closure_size);
+  return p;
 }
 
 void free_pcb(process_control* p) noexcept {
   runtime_state& rt = p->rt;
   const pid dead = p->self();
   p->mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, dead, n); });  // late senders' nodes
+  delete p->rare;
+  const std::size_t block = pcb_block_size(p->closure_size);
   p->~process_control();
-  rt.free(p, pcb_block_size(), /*pcb=*/true);
+  rt.free(p, block, /*pcb=*/true);
 }
 
-void* closure_storage(process_control& p, std::size_t size) {
-  if (size <= inline_closure_bytes) return reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
-  return p.rt.allocate(size);
+void* closure_storage(process_control& p) {
+  if (closure_inline(p.closure_size)) return reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
+  return p.rt.allocate(p.closure_size);
 }
 
 void destroy_closure(process_control& p) noexcept {
   if (p.closure == nullptr) return;
   void* storage = p.closure;
-  const bool inline_storage = storage == reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
   p.closure->~closure_base();
-  if (!inline_storage) p.rt.free(storage, p.closure_size);
+  if (!closure_inline(p.closure_size)) p.rt.free(storage, p.closure_size);
   p.closure = nullptr;
 }
 
 void report_crash(const process_control& p, const term& reason) {
   beam::log(log_level::error,
             fmt::format("Process {} raised an exception\n** (EXIT) {}\n    initial call: {}", inspect(term(p.self())),
-                        inspect(reason), demangle(p.body_name)));
+                        inspect(reason), demangle(p.closure->body_name())));
 }
 
 void make_runnable(process_control& p) { p.rt.sched->submit(&p); }
@@ -200,7 +209,13 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
 void wake(process_control& p) {
   process_state expected = process_state::waiting;
   // seq_cst: pairs with park's store and re-check (the wake-up protocol in process_control.hpp).
-  if (p.state.compare_exchange_strong(expected, process_state::queued)) make_runnable(p);
+  if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;
+  // Woken by the running process (a send): it runs next on this worker, where the message is still in cache.
+  if (running != nullptr) {
+    p.rt.sched->submit_next(&p);
+  } else {
+    make_runnable(p);
+  }
 }
 
 // --- the detail interface of <beam/detail/process_base.hpp> ---
@@ -211,22 +226,29 @@ process_control& current_process(const char* what) {
 }
 process_control* current_process_or_null() noexcept { return running; }
 
-// Frames come from the general allocator (glibc's per-thread caches): a frame may be made outside any runtime
-// (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made while a
-// process runs (or is being spawned) is counted in that process's memory.
+// Owner only (or the spawner, before the PCB is published): no read-modify-write needed.
+void add_frame_bytes(process_control& p, std::int64_t delta) noexcept {
+  const auto now = static_cast<std::int64_t>(p.frame_bytes.load(std::memory_order_relaxed)) + delta;
+  p.frame_bytes.store(static_cast<std::uint32_t>(now), std::memory_order_relaxed);
+}
+
+// Frames come from the program's frame pools (base/frame_pool.hpp): a frame may be made outside any runtime (a body
+// called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made while a process
+// runs (or is being spawned) is counted in that process's memory.
 void* allocate_frame(std::size_t size) {
   if (process_control* p = spawning != nullptr ? spawning : running) {
-    p->frame_bytes.fetch_add(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
+    add_frame_bytes(*p, static_cast<std::int64_t>(size));
   }
-  return ::operator new(size);
+  return base::allocate_frame(size);
 }
 void free_frame(void* frame, std::size_t size) noexcept {
-  if (running != nullptr) running->frame_bytes.fetch_sub(static_cast<std::uint32_t>(size), std::memory_order_relaxed);
-  ::operator delete(frame);
+  if (running != nullptr) add_frame_bytes(*running, -static_cast<std::int64_t>(size));
+  base::free_frame(frame, size);
 }
 
 std::size_t pcb_memory(const process_control& p) noexcept {
-  return pcb_block_size() + (p.closure_size > inline_closure_bytes ? p.closure_size : 0);
+  return pcb_block_size(p.closure_size) + (closure_inline(p.closure_size) ? 0 : p.closure_size) +
+         (p.rare != nullptr ? sizeof(process_rare) : 0);
 }
 
 void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason why) noexcept {
@@ -291,14 +313,13 @@ pid spawn_process(const spawn_request& request) {
   process_control* parent = link || request.monitor != nullptr
                                 ? &current_process(link ? "beam::spawn_link" : "beam::spawn_monitor")
                                 : running;
-  process_control* p = new_pcb(rt);
+  process_control* p = new_pcb(rt, request.closure_size);
   try {
-    void* storage = closure_storage(*p, request.closure_size);
-    p->closure = request.construct(storage, request.context);
-    p->closure_size = request.closure_size;
-    p->body_name = request.body_name;
-    if (request.options != nullptr) p->max_message_queue_len = request.options->max_message_queue_len;
-    if (request.mfa != nullptr) p->initial_mfa = *request.mfa;
+    p->closure = request.construct(closure_storage(*p), request.context);
+    const std::size_t limit = request.options != nullptr ? request.options->max_message_queue_len : 0;
+    if (limit != 0 || request.mfa != nullptr) {
+      p->rare = new process_rare{request.mfa != nullptr ? std::optional(*request.mfa) : std::nullopt, limit};
+    }
     spawning = p;
     p->body = p->closure->start().release();
     spawning = nullptr;
@@ -334,10 +355,11 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   proc::message_node* n = p.rt.new_message(message);  // O(1): the copy shares the term's nodes
   n->kind = kind;
   p.mailbox.push(n);
-  if (kind == proc::signal_kind::message && p.max_message_queue_len != 0 && p.mailbox.size() > p.max_message_queue_len &&
+  const std::size_t limit = p.max_message_queue_len();
+  if (kind == proc::signal_kind::message && limit != 0 && p.mailbox.size() > limit &&
       kill(p, term(atom("message_queue_limit")))) {
     beam::log(log_level::error, fmt::format("Process {} killed: its message queue passed the limit of {} messages",
-                                            inspect(term(p.self())), p.max_message_queue_len));
+                                            inspect(term(p.self())), limit));
   }
   wake(p);
   release(p);

@@ -66,6 +66,14 @@ void shut_down_process(process_control& p) noexcept;
 
 enum class process_state : std::uint32_t { queued, running, waiting, exited };
 
+// What few processes have (spawn_opt's limit, spawn/3's initial call): allocated at spawn only when needed, before the
+// PCB is published, and immutable from then on, so any thread may read it.
+struct process_rare {
+  std::optional<export_fun> initial_mfa;  // spawn/3's {Module, Function, Arity}
+  std::size_t max_message_queue_len = 0;  // 0: no limit
+};
+
+// Fields are ordered to leave no padding: a million idle processes pay for every byte (issue 4's W2).
 struct process_control : sched::task {  // the task base: the scheduler's handle, in one queue while `queued`
   explicit process_control(runtime_state& owner) noexcept : sched::task(&run_slice), rt(owner) {}
 
@@ -79,34 +87,36 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   std::coroutine_handle<> resume_point;           // the innermost suspended coroutine
   std::coroutine_handle<> body;                   // the process body's frame (destroyed at exit)
   closure_base* closure = nullptr;                // the body's callable, in the PCB's block when small
-  std::size_t closure_size = 0;
-  const char* body_name = "";                     // the initial call, for reports and process_info
-  suspend_reason reason = suspend_reason::yield;
   receive_waiter* waiter = nullptr;               // the receive in progress, if waiting in one
   std::exception_ptr crash;                       // what the body threw
-  std::uint32_t reductions_left = 0;
   std::atomic<std::uint64_t> reductions{0};       // written by the owner (relaxed), read by process_info
+  std::uint32_t closure_size = 0;                 // immutable after spawn
+  std::uint32_t reductions_left = 0;
   std::atomic<std::uint32_t> frame_bytes{0};      // coroutine frames of this process, for process_info's memory
   static constexpr std::uint32_t no_name = ~std::uint32_t{0};
   std::atomic<std::uint32_t> name{no_name};       // registered name's atom index; changed under the names lock
-  bool trap_exit = false;                         // process_flag(trap_exit)
   process_links* links = nullptr;                 // links and monitors, made at the first use (proc/signals.hpp)
-  std::optional<export_fun> initial_mfa;          // spawn/3's {Module, Function, Arity}; immutable after spawn
-  std::size_t max_message_queue_len = 0;          // immutable after spawn; 0: no limit
+  const process_rare* rare = nullptr;             // set at spawn when needed, immutable (any thread reads it)
 
   // A pending kill (the mailbox limit now; exit signals later): the first killer CASes `kill_state` from none to
   // writing, stores `kill_reason`, then stores ready (release; the owner reads it with acquire before each slice).
   enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
   std::atomic<std::uint32_t> kill_state{kill_none};
-  term kill_reason;
   std::uint32_t wait_generation = 0;              // bumped at each wait; timers name the wait they end
+  term kill_reason;
   std::atomic<std::uint32_t> timer_fired{0};      // the newest generation whose timeout fired (timers raise it)
-  timer::timer_entry* receive_timer = nullptr;    // the timeout of the wait in progress; we hold one reference
   std::uint32_t receive_timer_worker = 0;         // the worker whose wheel holds it
+  timer::timer_entry* receive_timer = nullptr;    // the timeout of the wait in progress; we hold one reference
   std::atomic<std::uint32_t> last_worker{0};      // for process_info; written by the owner, read by anyone
+  suspend_reason reason = suspend_reason::yield;
+  bool trap_exit = false;                         // process_flag(trap_exit)
 
   proc::mailbox mailbox;
 
+  // Immutable after spawn; any thread.
+  [[nodiscard]] std::size_t max_message_queue_len() const noexcept {
+    return rare != nullptr ? rare->max_message_queue_len : 0;
+  }
   [[nodiscard]] pid self() const noexcept { return pid(number, serial); }
   [[nodiscard]] bool try_retain() noexcept {
     std::uint32_t r = refs.load(std::memory_order_relaxed);

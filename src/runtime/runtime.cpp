@@ -73,8 +73,12 @@ runtime_state::runtime_state(const runtime_options& opts)
       .poll =
           [this](sched::worker& w) {
             worker_local& l = local(w);
-            std::lock_guard lock(l.timers_mutex);
-            const std::uint64_t next = l.timers.poll(now_ms());
+            std::uint64_t next = l.next_due_ms.load(std::memory_order_relaxed);
+            if (next != timer::timer_wheel::no_deadline && next <= now_ms()) {
+              std::lock_guard lock(l.timers_mutex);
+              next = l.timers.poll(now_ms());
+              l.next_due_ms.store(next, std::memory_order_relaxed);
+            }
             return next == timer::timer_wheel::no_deadline ? std::chrono::steady_clock::time_point::max()
                                                            : started + std::chrono::milliseconds(next);
           },
@@ -151,9 +155,7 @@ void runtime_state::start_receive_timer(process_control& p, std::chrono::steady_
   t->deadline_ms = to_ms(deadline);
   p.receive_timer = t;
   p.receive_timer_worker = w->index();
-  worker_local& l = local(*w);
-  std::lock_guard lock(l.timers_mutex);
-  l.timers.insert(t);
+  local(*w).insert_timer(t);
 }
 
 void runtime_state::end_receive_timer(process_control& p, sched::worker* on) noexcept {

@@ -35,6 +35,20 @@ struct worker_local {
   // The timers are the owner's, but the monitor thread polls them while the owner is stuck in a long slice.
   std::mutex timers_mutex;
   timer::timer_wheel timers;  // timers_mutex
+  // No timer of the wheel is due before this (no_deadline: the wheel is empty). Written under timers_mutex (lowered
+  // by each insert, set by each poll; never later than the true next deadline), read by the owner without the lock
+  // (relaxed: a stale value is earlier, which only costs a poll), so a worker with nothing due reads no clock and
+  // takes no lock between tasks.
+  std::atomic<std::uint64_t> next_due_ms{timer::timer_wheel::no_deadline};
+
+  // Owner only: adds `t` (its deadline set) to the wheel.
+  void insert_timer(timer::timer_entry* t) noexcept {
+    std::lock_guard lock(timers_mutex);
+    timers.insert(t);
+    if (t->deadline_ms < next_due_ms.load(std::memory_order_relaxed)) {
+      next_due_ms.store(t->deadline_ms, std::memory_order_relaxed);
+    }
+  }
 };
 
 class runtime_state {

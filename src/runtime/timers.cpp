@@ -45,9 +45,7 @@ reference start_send_timer(std::chrono::milliseconds delay, term dest, term mess
     std::lock_guard lock(rt.timers_mutex);
     rt.timers_by_ref.emplace(term(id), t);
   }
-  detail::worker_local& l = rt.local(*w);
-  std::lock_guard lock(l.timers_mutex);
-  l.timers.insert(t);
+  rt.local(*w).insert_timer(t);
   return id;
 }
 

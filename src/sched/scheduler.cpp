@@ -3,8 +3,8 @@
 // Design
 // ------
 // N worker threads (one per core by default) each own a bounded local run queue (run_queue.hpp). A task made
-// runnable on a worker goes to that worker's queue: a process woken by a message runs next to its sender, which keeps
-// the message in cache. A full local queue moves half of itself to the global queue, which also takes the tasks
+// runnable on a worker goes to that worker's queue (or its runnext slot, below), near the task that made it
+// runnable and the data they share. A full local queue moves half of itself to the global queue, which also takes the tasks
 // submitted from outside the workers. A worker looks for work in this order: every 61st tick the global queue (so it
 // is never starved by busy local queues), its local queue, the global queue, then the other workers' queues,
 // stealing half of the first non-empty one (random start, so thieves spread out). Only then does it park.
@@ -18,14 +18,38 @@
 // operations are sequentially consistent, so at least one of the two sees the other: no wake-up is lost.
 // A parked worker sleeps until unparked or until the deadline its hooks return (the next timer).
 //
+// runnext (Go's). A task woken by the running task (a process receiving a message from the running one) goes to
+// the worker's `runnext_` slot, not to the queue: it runs as soon as the current task suspends, on the core that
+// holds the message in cache, and no parked worker is woken for it (a futex wake-up costs more than a message, and
+// the woken worker would find nothing to steal). A task it displaces from the slot goes to the queue, and that push
+// wakes a worker as any push does. Fairness: a chain of hand-offs shares one turn (Go lets the runnext task inherit
+// the time slice): after `max_runnext_streak` tasks in a row from runnext, the worker runs its queue's head before
+// the next hand-off, so two processes ping-ponging cannot starve the queue. Thieves leave a worker's runnext alone
+// unless the monitor has found that worker's slice stuck; then a thief (the spare) takes it, the monitor wakes a
+// worker for it at each look, and a parker's re-check counts it as visible work (stuck_seq_ is stored seq_cst
+// before the monitor reads idle_count_, and the parker reads it after its seq_cst increment).
+//
+// Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
+// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and steals its
+// queue. A slice that has used `long_slice` (10 ms) of CPU is reported once. On a shared core the spare takes turns
+// with the hog under CFS.
+//
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
 // push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
-// come back at once and contend on the victim's head).
+// come back at once and contend on the victim's head); runnext stealable at any time (a thief spinning beside a
+// ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us before stealing it, which
+// we avoid by letting only the stuck case through); waking a worker for every hand-off (Go's wakep: on 2 cores the
+// woken worker mostly finds nothing and parks again); handing off only at the report threshold (the processes behind
+// the hog wait 10 ms of its CPU time, more on a loaded machine); demoting a hog's thread (SCHED_IDLE while its
+// slice lasts, restored after; tried: an unprivileged thread cannot leave SCHED_IDLE or lower its nice value again,
+// and a demoted thread yields to every thread of the machine, so a long legitimate slice, such as a receiver
+// draining a flood or a spawn loop, crawled on a loaded machine: W5 fell from 5.3M to 0.3-1.6M messages/s).
 #include "sched/scheduler.hpp"
 
 #include <pthread.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "base/assert.hpp"
 
@@ -34,6 +58,9 @@ namespace {
 thread_local worker* current_worker = nullptr;
 constexpr std::uint32_t global_check_interval = 61;
 constexpr int steal_rounds = 2;
+// A chain of runnext hand-offs shares one turn: after this many tasks taken from runnext in a row, the worker takes
+// the head of its queue before the next hand-off (Go's inherited time slice, counted in tasks).
+constexpr std::uint32_t max_runnext_streak = 64;
 
 std::chrono::nanoseconds thread_cpu_time(clockid_t clock) noexcept {
   timespec ts{};
@@ -71,9 +98,41 @@ task* worker::find_work() {
   if (++ticks_ % global_check_interval == 0) {
     if (task* t = owner_.pop_global(*this)) return t;
   }
+  if (runnext_streak_ < max_runnext_streak) {
+    if (task* t = take_runnext()) {
+      ++runnext_streak_;
+      return t;
+    }
+  }
+  runnext_streak_ = 0;
   if (task* t = queue_.pop()) return t;
+  if (task* t = take_runnext()) return t;  // the streak is spent but nothing else is queued here
   if (task* t = owner_.pop_global(*this)) return t;
   return steal();
+}
+
+bool worker::push_next(task* t) {
+  BEAM_ASSERT(current_worker == this, "worker::push_next is for the owner thread");
+  if (task* displaced = runnext_.exchange(t)) {  // seq_cst: the parking protocol
+    push(displaced);
+    return true;
+  }
+  return stuck();  // a stuck slice will not reach find_work soon: a thief must take it
+}
+
+task* worker::take_runnext() noexcept {
+  if (runnext_.load(std::memory_order_relaxed) == nullptr) return nullptr;  // only we fill it
+  return runnext_.exchange(nullptr);  // vs a thief's CAS
+}
+
+bool worker::stuck() const noexcept { return slice_seq_.load() == stuck_seq_.load(); }
+
+task* worker::steal_runnext_of(worker& victim) noexcept {
+  if (!victim.stuck()) return nullptr;  // its owner runs it as soon as the current task suspends
+  task* t = victim.runnext_.load();
+  while (t != nullptr && !victim.runnext_.compare_exchange_weak(t, nullptr)) {
+  }
+  return t;
 }
 
 task* worker::steal() {
@@ -85,6 +144,7 @@ task* worker::steal() {
       worker& victim = *owner_.workers_[(start + i) % n];
       if (&victim == this) continue;
       if (task* t = victim.queue_.steal_into(queue_)) return t;
+      if (task* t = steal_runnext_of(victim)) return t;
     }
   }
   return nullptr;
@@ -127,9 +187,14 @@ void worker::run_task(task* t) {
   slice_seq_.store(seq + 2, std::memory_order_relaxed);
 }
 
-// A spare with nothing to do stops when no worker is stuck any more; false: it stays active.
+// A spare with nothing to do stops when no worker is stuck any more; false: it stays active. Not while its hooks
+// have a deadline (timers in its wheel, which only its own thread polls once it is idle): it parks until then.
 bool worker::retire_if_unneeded() {
-  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty()) return false;
+  if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty() ||
+      runnext_.load(std::memory_order_relaxed) != nullptr) {
+    return false;
+  }
+  if (owner_.hooks_.poll && owner_.hooks_.poll(*this) != parker::clock::time_point::max()) return false;
   active_.store(false, std::memory_order_relaxed);
   return true;
 }
@@ -198,6 +263,13 @@ void scheduler::stop() {
   for (auto& w : workers_) w->parker_.unpark();
 }
 
+// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, and a spare starts to
+// run its queue.
+void scheduler::hand_off(worker& w, std::uint64_t seq) {
+  w.stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
+  start_spare();
+}
+
 // The monitor thread only (monitor_mutex_ held, so stop() cannot run in between).
 void scheduler::start_spare() {
   for (auto& w : workers_) {
@@ -210,37 +282,46 @@ void scheduler::start_spare() {
   }
 }
 
-// The monitor thread. Looks at every worker each millisecond while any is in a slice (every 5 ms otherwise): a
-// slice seen for longer than the threshold is reported once, and a spare is started to run the stuck worker's
-// queue (it steals from it, as any worker may) and to poll its timers.
+// The monitor thread. Looks at every worker each millisecond while any is busy (every 5 ms when all idle): a
+// slice seen for longer than hand_off_after is stuck: a spare is started to run the stuck worker's queue and
+// runnext (it steals from it, as any worker may) and the monitor polls its timers; a slice that has used more than
+// long_slice of CPU is reported once.
 void scheduler::monitor_loop() {
   std::unique_lock lock(monitor_mutex_);
   auto interval = std::chrono::milliseconds(5);
   while (!monitor_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
     std::uint32_t stuck = 0;
-    bool any_slice = false;
+    bool busy = false;  // a worker is in a slice or ran one since the last look
     for (auto& w : workers_) {
       const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
+      busy = busy || seq != std::exchange(w->looked_seq_, seq);
       if (seq % 2 == 0) continue;
-      any_slice = true;
+      busy = true;
       const std::chrono::nanoseconds cpu = thread_cpu_time(w->cpu_clock_);
+      const auto now = std::chrono::steady_clock::now();
       if (seq != w->seen_seq_) {
         w->seen_seq_ = seq;
         w->seen_cpu_ = cpu;
+        w->seen_at_ = now;
         w->reported_ = false;
+        w->handed_off_ = false;
         continue;
       }
-      if (cpu - w->seen_cpu_ < options_.long_slice) continue;
+      if (now - w->seen_at_ < options_.hand_off_after) continue;
       ++stuck;
-      if (!w->reported_) {
+      if (!w->handed_off_) {
+        w->handed_off_ = true;
+        hand_off(*w, seq);
+      }
+      if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
         w->reported_ = true;
         if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
-        start_spare();
       }
+      if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
     }
     stuck_.store(stuck, std::memory_order_relaxed);
-    interval = std::chrono::milliseconds(any_slice ? 1 : 5);
+    interval = std::chrono::milliseconds(busy ? 1 : 5);
   }
 }
 
@@ -253,6 +334,15 @@ void scheduler::submit(task* t) {
     push_global(t, t, 1);
   }
   wake_one_if_needed();
+}
+
+void scheduler::submit_next(task* t) {
+  worker* w = worker::current();
+  if (w == nullptr || &w->owner_ != this) {
+    submit(t);
+    return;
+  }
+  if (w->push_next(t)) wake_one_if_needed();
 }
 
 void scheduler::push_global(task* first, task* last, std::uint32_t n) {
@@ -293,6 +383,7 @@ bool scheduler::any_work_visible() const noexcept {
   if (global_size_.load() != 0) return true;  // seq_cst: the parking protocol
   for (const auto& w : workers_) {
     if (!w->queue_.empty()) return true;
+    if (w->runnext_.load() != nullptr && w->stuck()) return true;  // seq_cst: see the monitor's store of stuck_seq_
   }
   return false;
 }

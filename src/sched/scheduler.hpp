@@ -36,8 +36,11 @@ struct scheduler_options {
   std::uint32_t workers = 1;
   // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
   std::uint32_t spares = 0;
-  // A slice longer than this is reported and its worker's queue handed to a spare.
+  // A slice that has used this much CPU is reported (once).
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
+  // A slice seen for longer than this (wall-clock time: the processes behind it wait whether it runs or was
+  // preempted) is stuck: its worker's queue and runnext go to a spare.
+  std::chrono::steady_clock::duration hand_off_after = std::chrono::milliseconds(4);
 };
 
 // One scheduler thread with its run queue. Fields without a note are touched by the owner thread only.
@@ -54,6 +57,9 @@ class worker {
 
   // Owner only: makes `t` runnable on this worker (overflowing half the local queue to the global queue).
   void push(task* t);
+  // Owner only, from inside a running task: `t` runs next on this worker, after the current task (Go's runnext).
+  // A task it displaces from the slot goes to the local queue. Returns whether a thief should be woken.
+  bool push_next(task* t);
   // A spare: a worker the monitor starts only while others are stuck in long slices.
   [[nodiscard]] bool is_spare() const noexcept;
 
@@ -64,7 +70,11 @@ class worker {
   friend class scheduler;
   void run_loop();
   task* find_work();
+  task* take_runnext() noexcept;
   task* steal();
+  task* steal_runnext_of(worker& victim) noexcept;
+  // Any thread: whether the monitor found the current slice stuck (a long slice).
+  [[nodiscard]] bool stuck() const noexcept;
   bool park_until_work();
   void run_task(task* t);
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
@@ -74,6 +84,11 @@ class worker {
   scheduler& owner_;
   const std::uint32_t index_;
   run_queue queue_;  // owner pushes and pops; others steal
+  // The task woken by the running task, to run next here (runnext). The owner exchanges it in (push_next) and out
+  // (find_work); a thief takes it with a CAS, and only from a worker whose slice the monitor found stuck, so it never
+  // snatches a hand-off the owner is about to run. All seq_cst: part of the parking protocol (scheduler.cpp).
+  std::atomic<task*> runnext_{nullptr};
+  std::uint32_t runnext_streak_ = 0;  // tasks taken from runnext since the last one taken from a queue
   parker parker_;
   std::uint64_t rng_;
   std::uint32_t ticks_ = 0;
@@ -86,9 +101,15 @@ class worker {
   std::atomic<std::uint64_t> slice_seq_{0};
   std::atomic<std::uint64_t> slice_tag_{0};
   clockid_t cpu_clock_{};                                       // set when the thread starts, before the monitor reads it
-  std::uint64_t seen_seq_ = 0;                                  // monitor thread only
+  // The odd slice_seq_ value of the slice the monitor found stuck (written by the monitor, read by anyone; seq_cst,
+  // see the parking protocol). Starts odd and unreachable, so no slice matches it before a report.
+  std::atomic<std::uint64_t> stuck_seq_{~std::uint64_t{0}};
+  std::uint64_t seen_seq_ = 0;                                  // monitor thread only: the odd seq it times
+  std::uint64_t looked_seq_ = 0;                                // monitor thread only: seq at its last look
   std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
+  std::chrono::steady_clock::time_point seen_at_{};            // monitor thread only
   bool reported_ = false;                                       // monitor thread only: this slice was reported
+  bool handed_off_ = false;                                     // monitor thread only: this slice was found stuck
   std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
 
@@ -102,6 +123,10 @@ class scheduler {
 
   // Any thread: makes `t` runnable. On a worker thread it goes to that worker's queue, elsewhere to the global one.
   void submit(task* t);
+  // Any thread: makes `t` runnable, to run next after the calling task when called from a task this scheduler runs
+  // (a process woken by a message from the running one); elsewhere as submit. Wakes no parked worker unless the
+  // hand-off displaced another task into the queue or this worker's slice is stuck.
+  void submit_next(task* t);
   // Any thread: the workers finish the task they run and exit their loops; queued tasks are left where they are.
   void stop();
   // Any thread but a worker: waits for the workers to exit their loops (after stop()).
@@ -123,6 +148,7 @@ class scheduler {
   bool any_work_visible() const noexcept;
   void monitor_loop();
   void start_spare();
+  void hand_off(worker& w, std::uint64_t seq);
 
   scheduler_options options_;
   worker_hooks hooks_;
@@ -154,6 +180,7 @@ class scheduler {
 template <class F>
 void scheduler::drain(F&& each) {
   for (auto& w : workers_) {
+    if (task* t = w->runnext_.exchange(nullptr)) each(t);
     while (task* t = w->queue_.pop()) each(t);
   }
   std::lock_guard lock(global_mutex_);
