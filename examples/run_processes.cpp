@@ -16,12 +16,13 @@ int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 10;
   beam::runtime rt;
   return rt.run([n]() -> beam::process {
-           std::mt19937 rng(std::random_device{}());
-           for (int id = 1; id <= n; ++id) beam::spawn_monitor(worker, id, static_cast<int>(rng() % 100));
-           for (int ended = 0; ended < n; ++ended) {  // every worker's DOWN
-             co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::_, beam::_, beam::_, beam::_), [] {}));
-           }
-         }).is_normal()
+             std::mt19937 rng(std::random_device{}());
+             for (int id = 1; id <= n; ++id) beam::spawn_monitor(worker, id, static_cast<int>(rng() % 100));
+             for (int ended = 0; ended < n; ++ended) {  // every worker's DOWN
+               co_await beam::receive(
+                   beam::on(beam::tuple("DOWN"_a, beam::_, beam::_, beam::_, beam::_), [] {}));
+             }
+           }).is_normal()
              ? 0
              : 1;
 }

@@ -17,15 +17,15 @@ using namespace beam::literals;
 int main() {
   beam::runtime rt;
   return rt.run([]() -> beam::process {
-           beam::send(beam::self(), "hello1"_a);
-           beam::send(beam::self(), "hello2"_a);
-           beam::send(beam::self(), beam::tuple("hello3"_a, 42));
-           beam::send(beam::self(),
-                      beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a));
-           beam::term result = beam::flush();
-           beam::io::puts(beam::inspect(result));
-           co_return;
-         }).is_normal()
+             beam::send(beam::self(), "hello1"_a);
+             beam::send(beam::self(), "hello2"_a);
+             beam::send(beam::self(), beam::tuple("hello3"_a, 42));
+             beam::send(beam::self(),
+                        beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a));
+             beam::term result = beam::flush();
+             beam::io::puts(beam::inspect(result));
+             co_return;
+           }).is_normal()
              ? 0
              : 1;
 }

@@ -16,28 +16,30 @@ using namespace beam::literals;
 
 // Waits until `p` has ended (its monitor's DOWN), so the output below comes in the order iex shows it.
 beam::task<> wait_for(beam::pid p) {
-  co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::monitor(p), "process"_a, beam::_, beam::_), [] {}));
+  co_await beam::receive(
+      beam::on(beam::tuple("DOWN"_a, beam::monitor(p), "process"_a, beam::_, beam::_), [] {}));
 }
 
 int main() {
   beam::runtime rt;
   return rt.run([]() -> beam::process {
-           beam::pid p = beam::spawn([]() -> beam::process { co_return; });  // fn -> 42 end: the value is dropped
-           beam::io::puts(beam::format("{}", p));
+             beam::pid p =
+                 beam::spawn([]() -> beam::process { co_return; });  // fn -> 42 end: the value is dropped
+             beam::io::puts(beam::format("{}", p));
 
-           p = beam::spawn([]() -> beam::process {
-             beam::io::puts(beam::format("Hello from {}", beam::self()));
-             co_return;
-           });
-           co_await wait_for(p);
-           beam::io::puts(beam::format("{}", p));
+             p = beam::spawn([]() -> beam::process {
+               beam::io::puts(beam::format("Hello from {}", beam::self()));
+               co_return;
+             });
+             co_await wait_for(p);
+             beam::io::puts(beam::format("{}", p));
 
-           beam::io::puts(beam::format("{}", beam::self()));
+             beam::io::puts(beam::format("{}", beam::self()));
 
-           p = beam::spawn("IO"_a, "puts"_a, {"Hello"});
-           co_await wait_for(p);
-           beam::io::puts(beam::format("{}", p));
-         }).is_normal()
+             p = beam::spawn("IO"_a, "puts"_a, {"Hello"});
+             co_await wait_for(p);
+             beam::io::puts(beam::format("{}", p));
+           }).is_normal()
              ? 0
              : 1;
 }

@@ -1,8 +1,8 @@
-// examples/supervision_tree.cpp: let it crash. A supervisor keeps a registered key-value server (a gen_server)
-// and three workers alive; the workers count their work in the server and crash at random (seeded, so runs are alike);
-// each crash is one report line, the supervisor restarts the worker, and the tree (with the server's state)
-// stays up. The run ends when the workers have done 300 operations, or after 5 s, and prints the reports and
-// the final state.
+// examples/supervision_tree.cpp: let it crash. A supervisor keeps a registered key-value server (a
+// gen_server) and three workers alive; the workers count their work in the server and crash at random
+// (seeded, so runs are alike); each crash is one report line, the supervisor restarts the worker, and the
+// tree (with the server's state) stays up. The run ends when the workers have done 300 operations, or after 5
+// s, and prints the reports and the final state.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -23,8 +23,9 @@ namespace {
 
 constexpr std::int64_t target_ops = 300;
 
-// The key-value server, a gen_server registered as `kv`; its map is the server object's member, private to the
-// server process. Requests: {put, K, V} -> ok, {get, K} -> V or nil, {incr, K} -> the new count, dump -> map.
+// The key-value server, a gen_server registered as `kv`; its map is the server object's member, private to
+// the server process. Requests: {put, K, V} -> ok, {get, K} -> V or nil, {incr, K} -> the new count, dump ->
+// map.
 struct kv_server {
   std::map<term, term> store;
 
@@ -44,7 +45,8 @@ struct kv_server {
       return beam::gen_server::reply(count);
     }
     if (request == term("dump"_a)) {
-      return beam::gen_server::reply(beam::make_map(std::vector<beam::map_entry>(store.begin(), store.end())));
+      return beam::gen_server::reply(
+          beam::make_map(std::vector<beam::map_entry>(store.begin(), store.end())));
     }
     return beam::gen_server::reply(beam::tuple("error"_a, "unknown_request"_a));
   }
@@ -52,8 +54,8 @@ struct kv_server {
 
 sup::child_spec kv_spec() {
   return {.id = "kv"_a, .start = sup::from_start_link([] {
-            return beam::gen_server::start_link<kv_server>({.name = "kv"_a});
-          })};
+                          return beam::gen_server::start_link<kv_server>({.name = "kv"_a});
+                        })};
 }
 
 // A worker: counts each unit of work in the server; one unit in eight it crashes instead.

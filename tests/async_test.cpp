@@ -172,7 +172,8 @@ TEST_P(AsyncTest, ShutdownStopsARunningTaskWithoutHurtingTheOwner) {
     beam::async_task d = beam::task_async([] { return 3; });
     co_await down_reason(beam::monitor(d.pid()));
     finished = co_await d.shutdown();
-    co_await beam::receive(beam::on(beam::tuple("EXIT"_a, d.pid(), "normal"_a), [] {}));  // d ended while linked
+    co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, d.pid(), "normal"_a), [] {}));  // d ended while linked
     leftover = co_await poll();  // a, b and c were unlinked before the signal: no EXIT from them
   });
   EXPECT_FALSE(polite.has_value());

@@ -20,7 +20,8 @@ using beam::testing::error_of;
 
 class CallTest : public beam::testing::RuntimeTest {};
 
-// Answers each {:"$gen_call", from, n} with n + 1; {:"$gen_call", from, :crash} ends it with reason `crashed`;
+// Answers each {:"$gen_call", from, n} with n + 1; {:"$gen_call", from, :crash} ends it with reason
+// `crashed`;
 // {:"$gen_call", from, :late} is answered only after the next call arrives.
 beam::process adder() {
   term held;
@@ -117,7 +118,8 @@ TEST_P(CallTest, ManyClientsCallOneServerWithBothSchedulersBusy) {
     for (int c = 0; c < clients; ++c) {
       beam::spawn([server, self, c]() -> beam::process {
         int ok = 0;
-        for (int i = 0; i < calls; ++i) ok += (co_await beam::call(server, c * calls + i)) == term(c * calls + i + 1);
+        for (int i = 0; i < calls; ++i)
+          ok += (co_await beam::call(server, c * calls + i)) == term(c * calls + i + 1);
         beam::send(self, ok);
       });
     }

@@ -1,5 +1,5 @@
-// Reliability (issue 5): a million processes that each throw. The runtime stays up, a neighbour keeps answering,
-// and the process count and the live heap bytes come back to their baseline.
+// Reliability (issue 5): a million processes that each throw. The runtime stays up, a neighbour keeps
+// answering, and the process count and the live heap bytes come back to their baseline.
 #include <malloc.h>
 
 #include <atomic>
@@ -16,8 +16,8 @@
 using namespace beam::literals;
 using beam::term;
 
-// Every heap allocation of this test program is counted (live bytes, any thread). All the replaceable forms but
-// the aligned ones are replaced, so each allocation meets its own release.
+// Every heap allocation of this test program is counted (live bytes, any thread). All the replaceable forms
+// but the aligned ones are replaced, so each allocation meets its own release.
 namespace {
 std::atomic<std::int64_t> heap_live{0};
 
@@ -34,12 +34,24 @@ void counted_free(void* p) noexcept {
 }
 }  // namespace
 
-void* operator new(std::size_t size) { return counted_alloc(size); }
-void* operator new[](std::size_t size) { return counted_alloc(size); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+void* operator new(std::size_t size) {
+  return counted_alloc(size);
+}
+void* operator new[](std::size_t size) {
+  return counted_alloc(size);
+}
+void operator delete(void* p) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p) noexcept {
+  counted_free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  counted_free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  counted_free(p);
+}
 
 namespace {
 
@@ -55,7 +67,8 @@ class CrashTest : public beam::testing::RuntimeTest {};
 // Answers every {:ping, from} with :pong.
 beam::process neighbour() {
   for (;;) {
-    beam::pid from = co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid p) { return p; }));
+    beam::pid from =
+        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid p) { return p; }));
     beam::send(from, "pong"_a);
   }
 }
@@ -70,9 +83,10 @@ beam::task<bool> crash_batch(std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) beam::spawn_monitor(thrower);
   bool all_crashed = true;
   for (std::int64_t i = 0; i < n; ++i) {
-    co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, beam::_term), [&](term r) {
-      all_crashed = all_crashed && r.is_tuple() && r.as_tuple()[0] == term("exception"_a);
-    }));
+    co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, beam::_term), [&](term r) {
+          all_crashed = all_crashed && r.is_tuple() && r.as_tuple()[0] == term("exception"_a);
+        }));
   }
   co_return all_crashed;
 }
@@ -88,8 +102,9 @@ TEST_P(CrashTest, AMillionThrowingProcessesLeaveTheRuntimeAsItWas) {
   beam::log_sink previous = beam::set_logger([&](beam::log_level level, std::string_view text) {
     if (level == beam::log_level::error && text.find("let it crash") != std::string_view::npos) ++reports;
   });
-  // A limit just above a batch: the table hands out every fresh pid number before it reuses freed ones (so a stale
-  // pid stays stale longest), and its free list grows until then; warming up past the limit lets it settle.
+  // A limit just above a batch: the table hands out every fresh pid number before it reuses freed ones (so a
+  // stale pid stays stale longest), and its free list grows until then; warming up past the limit lets it
+  // settle.
   constexpr std::uint32_t limit = 16'384;
   beam::runtime rt(options(limit));
   bool all_crashed = true, answered = true;
@@ -97,7 +112,8 @@ TEST_P(CrashTest, AMillionThrowingProcessesLeaveTheRuntimeAsItWas) {
   std::size_t count_before = 0, count_after = 0;
   rt.run([&]() -> beam::process {
     const beam::pid n = beam::spawn(neighbour);
-    for (std::int64_t warm = 0; warm < 2 * limit; warm += batch) co_await crash_batch(batch);  // pools, caches, table
+    for (std::int64_t warm = 0; warm < 2 * limit; warm += batch)
+      co_await crash_batch(batch);  // pools, caches, table
     heap_before = heap_live.load();
     count_before = beam::process_count();
     for (std::int64_t done = 0; done < crashes; done += batch) {

@@ -1,5 +1,5 @@
-// gen_server (beam/gen_server.hpp, issue 5 point 7): start and init outcomes, call/cast results, termination paths,
-// stop, names, bad input, and many clients with both schedulers busy.
+// gen_server (beam/gen_server.hpp, issue 5 point 7): start and init outcomes, call/cast results, termination
+// paths, stop, names, bad input, and many clients with both schedulers busy.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -143,7 +143,8 @@ TEST_P(GenServerTest, InitOutcomesBecomeStartErrorsAndTheServerIsGone) {
   term stopped, thrown, in_constructor, ignored, timed_out, std_thrown;
   bool name_free_after_failure = false;
   rt.run([&]() -> beam::process {
-    stopped = co_await error_of(gs::start<chosen_init>({.name = "once"_a}, beam::tuple("stop"_a, "no_config"_a)));
+    stopped =
+        co_await error_of(gs::start<chosen_init>({.name = "once"_a}, beam::tuple("stop"_a, "no_config"_a)));
     name_free_after_failure = !beam::whereis("once"_a).has_value();
     thrown = co_await error_of(gs::start<chosen_init>("throw"_a));
     std_thrown = co_await error_of(gs::start<chosen_init>("std_throw"_a));
@@ -174,8 +175,8 @@ TEST_P(GenServerTest, AFailedStartLinkKillsACallerThatDoesNotTrapExitsAsInOtp25)
     caller_reason = co_await down_reason(ref);
     beam::trap_exit(true);
     seen_error = co_await error_of(gs::start_link<chosen_init>("throw"_a));
-    trapped_exit = co_await beam::receive(
-        beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid, term reason) { return reason; }));
+    trapped_exit = co_await beam::receive(beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term),
+                                                   [](beam::pid, term reason) { return reason; }));
     expected_exit = "init_failed"_a;
   });
   EXPECT_EQ(seen_error, term("init_failed"_a));
@@ -276,8 +277,8 @@ TEST_P(GenServerTest, AThrowingHandlerRunsTerminateReportsAndExitsWithItsReason)
   EXPECT_EQ(down, term("crashed"_a));
   EXPECT_EQ(std_raised.as_tuple()[0], term("exception"_a));
   EXPECT_EQ(exit_raised, term("exited"_a));
-  EXPECT_TRUE(log.contains("GenServer :crashy terminating\n** (stop) :crashed\nLast message (from " + server_text +
-                           "): :throw"));
+  EXPECT_TRUE(log.contains("GenServer :crashy terminating\n** (stop) :crashed\nLast message (from " +
+                           server_text + "): :throw"));
 }
 
 // Its terminate throws.
@@ -320,17 +321,19 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
   term from_other, terminated, supervisor_saw, expected;
   rt.run([&]() -> beam::process {
     const beam::pid self = beam::self();
-    // A supervisor-like parent: traps exits, starts the child with start_link as its start function ("a coroutine
-    // that returns the pid of a child linked to it"), then ends it with exit(child, shutdown).
+    // A supervisor-like parent: traps exits, starts the child with start_link as its start function ("a
+    // coroutine that returns the pid of a child linked to it"), then ends it with exit(child, shutdown).
     beam::pid supervisor = beam::spawn([self]() -> beam::process {
       beam::trap_exit(true);
-      auto start_child = [self]() -> beam::task<beam::pid> { co_return co_await gs::start_link<trapping_probe>(self); };
+      auto start_child = [self]() -> beam::task<beam::pid> {
+        co_return co_await gs::start_link<trapping_probe>(self);
+      };
       beam::pid child = co_await start_child();
       beam::send(self, beam::tuple("child"_a, child));
       co_await beam::receive(beam::on("shutdown_child"_a, [] {}));
       beam::exit(child, "shutdown"_a);
-      term reason =
-          co_await beam::receive(beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](term r) { return r; }));
+      term reason = co_await beam::receive(
+          beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](term r) { return r; }));
       beam::send(self, beam::tuple("supervisor_saw"_a, reason));
     });
     beam::pid child = (co_await next("child"_a)).as_pid();
@@ -359,9 +362,11 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
     beam::pid server = co_await gs::start<probe>(beam::self());
     co_await beam::stop(server, "bored"_a);
     stopped_with = co_await next("terminated"_a);
-    missing_pid = beam::tuple(co_await error_of(beam::stop(server)), co_await error_of(beam::call(server, "get"_a)));
+    missing_pid =
+        beam::tuple(co_await error_of(beam::stop(server)), co_await error_of(beam::call(server, "get"_a)));
     missing_name = co_await error_of(beam::stop("nobody"_a));
-    beam::pid plain = beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
+    beam::pid plain =
+        beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
     not_a_server = co_await error_of(beam::stop(plain, "normal"_a, 20ms));
     beam::exit(plain, "kill"_a);
     beam::pid bad = co_await gs::start<bad_terminate>();
@@ -380,7 +385,8 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
 }
 
 // A result of the wrong kind does not compile (OTP would exit with {:bad_return_value, v} at run time).
-static_assert(!std::is_convertible_v<gs::call_result, gs::handler_result>, "reply() from handle_cast/handle_info");
+static_assert(!std::is_convertible_v<gs::call_result, gs::handler_result>,
+              "reply() from handle_cast/handle_info");
 static_assert(!std::is_convertible_v<gs::call_result, gs::init_result>, "reply() from init");
 static_assert(!std::is_convertible_v<gs::handler_result, gs::init_result>, "noreply() from init");
 static_assert(std::is_convertible_v<gs::stop_request, gs::init_result> &&
@@ -451,8 +457,8 @@ TEST_P(GenServerTest, ACallThatTimesOutLeavesNoLateReplyInTheMailbox) {
   EXPECT_EQ(stray, term("empty"_a));
 }
 
-// A front server whose handle_call is a coroutine that calls a back server, and whose terminate is a coroutine
-// that waits for the back server's end.
+// A front server whose handle_call is a coroutine that calls a back server, and whose terminate is a
+// coroutine that waits for the back server's end.
 struct front {
   beam::pid back;
   explicit front(beam::pid b) : back(b) {}

@@ -26,9 +26,8 @@ using beam::testing::wait_forever;
 // The next {:EXIT, from, reason} in the mailbox, as {from, reason}.
 beam::task<term> next_exit() {
   co_return co_await beam::receive(
-      beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid from, term reason) {
-        return beam::tuple(from, reason);
-      }));
+      beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term),
+               [](beam::pid from, term reason) { return beam::tuple(from, reason); }));
 }
 
 TEST_P(LinkTest, ACrashOfALinkedProcessEndsTheOtherWithTheSameReason) {
@@ -291,7 +290,8 @@ TEST_P(LinkTest, AnExitTravelsDownAChainOfTenThousandLinkedProcesses) {
     beam::pid head = beam::spawn(&chain::node, beam::self(), 10'000);
     co_await expect("ready"_a);
     beam::exit(head, "boom"_a);
-    got = co_await beam::receive(beam::on(beam::tuple("EXIT"_a, beam::_, beam::_term), [](term r) { return r; }));
+    got = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, beam::_, beam::_term), [](term r) { return r; }));
   });
   EXPECT_EQ(got, term("boom"_a));
 }

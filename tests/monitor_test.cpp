@@ -21,15 +21,16 @@ class MonitorTest : public beam::testing::RuntimeTest {};
 
 // The whole DOWN message for `ref`.
 beam::task<term> down_for(beam::reference ref) {
-  co_return co_await beam::receive(
-      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_term, beam::_term),
-               [ref](term who, term reason) { return beam::tuple("DOWN"_a, ref, "process"_a, who, reason); }));
+  co_return co_await beam::receive(beam::on(
+      beam::tuple("DOWN"_a, ref, "process"_a, beam::_term, beam::_term),
+      [ref](term who, term reason) { return beam::tuple("DOWN"_a, ref, "process"_a, who, reason); }));
 }
 
 // Whether a DOWN for `ref` is in the mailbox now.
 beam::task<bool> has_down(beam::reference ref) {
-  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, beam::_, beam::_, beam::_), [] { return true; }),
-                                   beam::after(0ms, [] { return false; }));
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("DOWN"_a, ref, beam::_, beam::_, beam::_), [] { return true; }),
+      beam::after(0ms, [] { return false; }));
 }
 
 using beam::testing::expect;
@@ -201,11 +202,13 @@ TEST_P(MonitorTest, ADownComesAfterEveryMessageItsProcessSentWithBothSchedulersB
     while (downs < senders) {
       co_await beam::receive(
           beam::on(beam::tuple(beam::_int, beam::_int), [&](std::int64_t s, std::int64_t) { ++count[s]; }),
-          beam::on(beam::tuple("DOWN"_a, beam::_ref, "process"_a, beam::_, "normal"_a), [&](beam::reference r) {
-            ++downs;
-            const auto s = static_cast<std::size_t>(std::find(refs.begin(), refs.end(), r) - refs.begin());
-            if (count[s] != per_sender) ++late;
-          }));
+          beam::on(beam::tuple("DOWN"_a, beam::_ref, "process"_a, beam::_, "normal"_a),
+                   [&](beam::reference r) {
+                     ++downs;
+                     const auto s =
+                         static_cast<std::size_t>(std::find(refs.begin(), refs.end(), r) - refs.begin());
+                     if (count[s] != per_sender) ++late;
+                   }));
     }
   });
   EXPECT_EQ(downs, senders);
@@ -219,9 +222,10 @@ TEST_P(MonitorTest, ATenThousandMonitorsOnExitingProcessesAllDeliverDown) {
     constexpr int n = 10'000;
     for (int i = 0; i < n; ++i) beam::monitor(beam::spawn([]() -> beam::process { co_return; }));
     while (downs < n) {
-      co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, beam::_term), [&](term r) {
-        if (r == term("normal"_a) || r == term("noproc"_a)) ++downs;
-      }));
+      co_await beam::receive(
+          beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, beam::_term), [&](term r) {
+            if (r == term("normal"_a) || r == term("noproc"_a)) ++downs;
+          }));
     }
   });
   EXPECT_EQ(downs, 10'000);

@@ -275,7 +275,8 @@ term power_of_two(unsigned bits) {
 }
 
 term negate(const term& integer) {
-  if (integer.is_small_integer()) return beam::integer_from_string(fmt::format("-{}", beam::integer_to_string(integer)));
+  if (integer.is_small_integer())
+    return beam::integer_from_string(fmt::format("-{}", beam::integer_to_string(integer)));
   return beam::make_integer(!integer.big_negative(), integer.big_magnitude());
 }
 

@@ -1,4 +1,5 @@
-// Processes: the runtime's options, spawn/1 and spawn/3, self, exit reasons, crashes, pids and the process limit.
+// Processes: the runtime's options, spawn/1 and spawn/3, self, exit reasons, crashes, pids and the process
+// limit.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -121,9 +122,8 @@ TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
     for (int i = 0; i < 1000; ++i) {
       neighbours.push_back(beam::spawn([]() -> beam::process {
         for (;;) {
-          co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) {
-            beam::send(from, "pong"_a);
-          }));
+          co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid),
+                                          [](beam::pid from) { beam::send(from, "pong"_a); }));
         }
       }));
     }
@@ -144,12 +144,14 @@ TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
   // One crash report per crasher, and nothing else but long_schedule warnings (this body's loops without a
   // suspension point can pass 10 ms under the sanitizers).
   const std::vector<std::string> lines = log.lines();
-  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
-                          [](const std::string& l) { return l.find("raised an exception") != std::string::npos; }),
-            100)
+  EXPECT_EQ(
+      std::count_if(lines.begin(), lines.end(),
+                    [](const std::string& l) { return l.find("raised an exception") != std::string::npos; }),
+      100)
       << ::testing::PrintToString(lines);
   for (const std::string& l : lines) {
-    EXPECT_TRUE(l.find("raised an exception") != std::string::npos || l.find("long_schedule") != std::string::npos)
+    EXPECT_TRUE(l.find("raised an exception") != std::string::npos ||
+                l.find("long_schedule") != std::string::npos)
         << l;
   }
 }
@@ -198,7 +200,9 @@ TEST_P(ProcessTest, TasksNestedInABodyCanReceive) {
       std::int64_t n = co_await beam::receive(beam::on(beam::_int, [](std::int64_t v) { return v; }));
       co_return n;
     };
-    auto take_two = [&]() -> beam::task<std::int64_t> { co_return co_await take_int() + co_await take_int(); };
+    auto take_two = [&]() -> beam::task<std::int64_t> {
+      co_return co_await take_int() + co_await take_int();
+    };
     beam::send(beam::self(), 20);
     beam::send(beam::self(), 22);
     sum = co_await take_two();
@@ -304,8 +308,8 @@ namespace {
 
 class HogTest : public beam::testing::RuntimeTest {};
 
-// As many hogs as schedulers spin without ever calling the runtime; a ping-pong pair must still run to the end
-// while they spin (the monitor hands the stuck schedulers' queues to spares), and the hogs are reported.
+// As many hogs as schedulers spin without ever calling the runtime; a ping-pong pair must still run to the
+// end while they spin (the monitor hands the stuck schedulers' queues to spares), and the hogs are reported.
 TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
   captured_log log;
   beam::runtime rt(options());
@@ -313,23 +317,25 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
   std::atomic<int> hogs_spinning{0};
   bool pair_done_while_hogs_spun = false;
   rt.run([&]() -> beam::process {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
     for (std::uint32_t i = 0; i < GetParam(); ++i) {
-      beam::spawn([&release_hogs, &hogs_spinning, deadline]() -> beam::process {  // the test's locals outlive them
-        ++hogs_spinning;
-        while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
-        }
-        --hogs_spinning;
-        co_return;
-      });
+      beam::spawn(
+          [&release_hogs, &hogs_spinning, deadline]() -> beam::process {  // the test's locals outlive them
+            ++hogs_spinning;
+            while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
+            }
+            --hogs_spinning;
+            co_return;
+          });
     }
-    while (hogs_spinning.load() < static_cast<int>(GetParam())) co_await beam::yield();  // every scheduler is stuck
+    while (hogs_spinning.load() < static_cast<int>(GetParam()))
+      co_await beam::yield();  // every scheduler is stuck
     const beam::pid me = beam::self();
     beam::pid ponger = beam::spawn([]() -> beam::process {
       for (;;) {
-        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) {
-          beam::send(from, "pong"_a);
-        }));
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
       }
     });
     for (int i = 0; i < 1000; ++i) {
@@ -337,8 +343,9 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
       co_await beam::receive(beam::on("pong"_a, [] {}));
     }
     pair_done_while_hogs_spun = hogs_spinning.load() > 0 && !release_hogs.load();
-    // The pair may finish before a hog has used the CPU time that gets it reported (spares take a stuck queue over
-    // sooner than that): keep them spinning, without competing with them for a core, until one is reported.
+    // The pair may finish before a hog has used the CPU time that gets it reported (spares take a stuck queue
+    // over sooner than that): keep them spinning, without competing with them for a core, until one is
+    // reported.
     while (!log.contains("long_schedule") && std::chrono::steady_clock::now() < deadline) {
       co_await beam::sleep(std::chrono::milliseconds(1));
     }
@@ -348,19 +355,21 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
   EXPECT_TRUE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
 }
 
-// A spare that takes over a hog's queue runs the waiting processes it took; their receive timeouts sit in its timer
-// wheel and must still fire after the hog has ended and the spare has nothing else to do.
+// A spare that takes over a hog's queue runs the waiting processes it took; their receive timeouts sit in its
+// timer wheel and must still fire after the hog has ended and the spare has nothing else to do.
 TEST_P(HogTest, AReceiveTimeoutStartedOnASpareFiresAfterTheHogEnds) {
   beam::runtime rt(options());
   bool child_timed_out = false;
   rt.run([&]() -> beam::process {
     const beam::pid me = beam::self();
     beam::spawn([me]() -> beam::process {
-      co_await beam::receive(beam::on("never"_a, [] {}),
-                             beam::after(std::chrono::milliseconds(100), [me] { beam::send(me, "timed_out"_a); }));
+      co_await beam::receive(beam::on("never"_a, [] {}), beam::after(std::chrono::milliseconds(100), [me] {
+                               beam::send(me, "timed_out"_a);
+                             }));
     });
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(30);
-    while (std::chrono::steady_clock::now() < until) {  // a hog: the child goes to a spare (or another scheduler)
+    while (std::chrono::steady_clock::now() <
+           until) {  // a hog: the child goes to a spare (or another scheduler)
     }
     co_await beam::sleep(std::chrono::milliseconds(5));  // the monitor sees that nothing is stuck any more
     for (int i = 0; i < 200; ++i) {  // work that wakes the idle spare, which then finds nothing more to do

@@ -20,7 +20,9 @@ namespace {
 
 class RegistryTest : public beam::testing::RuntimeTest {};
 
-beam::process wait_for_stop() { co_await beam::receive(beam::on("stop"_a, [] {})); }
+beam::process wait_for_stop() {
+  co_await beam::receive(beam::on("stop"_a, [] {}));
+}
 
 // The reason of the badarg that `f` raises, or "" when it raises none.
 template <class F>
@@ -51,10 +53,12 @@ TEST_P(RegistryTest, ANameFindsItsProcessUntilItEnds) {
     const beam::pid q = beam::spawn(wait_for_stop);
     beam::register_name("keeper"_a, q);  // the name is free again
     beam::unregister_name("keeper"_a);
-    if (!beam::whereis("keeper"_a) && !beam::process_info(q)->registered_name) steps.push_back("unregistered");
+    if (!beam::whereis("keeper"_a) && !beam::process_info(q)->registered_name)
+      steps.push_back("unregistered");
     beam::send(q, "stop"_a);
   });
-  EXPECT_EQ(steps, (std::vector<std::string>{"whereis", "registered", "process_info", "released", "unregistered"}));
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"whereis", "registered", "process_info", "released", "unregistered"}));
 }
 
 TEST_P(RegistryTest, RegisterRefusesWhatErlangRefuses) {
@@ -132,7 +136,8 @@ TEST_P(RegistryTest, SendAfterDeliversAndCancelAndReadTellTheTimeLeft) {
     cancelled = beam::cancel_timer(late);
     cancelled_again = beam::cancel_timer(late);
     read_after_cancel = beam::read_timer(late);
-    co_await beam::receive(beam::on("late"_a, [&] { cancelled_message_arrived = true; }), beam::after(50ms, [] {}));
+    co_await beam::receive(beam::on("late"_a, [&] { cancelled_message_arrived = true; }),
+                           beam::after(50ms, [] {}));
   });
   EXPECT_EQ(first, term("soon"_a));
   ASSERT_TRUE(left);

@@ -1,5 +1,5 @@
-// The scheduler alone: every submitted task runs exactly once, from inside and outside the workers, with stealing,
-// over 1, 2 and 4 workers.
+// The scheduler alone: every submitted task runs exactly once, from inside and outside the workers, with
+// stealing, over 1, 2 and 4 workers.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -172,7 +172,8 @@ TEST_P(SchedulerTest, AChainOfHandOffsDoesNotStarveAQueuedTask) {
   {
     scheduler sched({.workers = GetParam()}, {});
     sched.submit(&ping);
-    ASSERT_TRUE(queued_ran.wait_for(std::chrono::seconds(10))) << "two tasks handing off to each other starved it";
+    ASSERT_TRUE(queued_ran.wait_for(std::chrono::seconds(10)))
+        << "two tasks handing off to each other starved it";
   }
   // One worker: the queued task gets its turn after a bounded streak of hand-offs.
   if (GetParam() == 1) {

@@ -1,4 +1,5 @@
-// Messages: send, selective receive, patterns, guards, timeouts, ordering under load, flush, the mailbox limit.
+// Messages: send, selective receive, patterns, guards, timeouts, ordering under load, flush, the mailbox
+// limit.
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -74,10 +75,11 @@ TEST_P(SendReceiveTest, FourSendersOfAQuarterMillionEachArriveCompleteAndInPerSe
       });
     }
     for (std::int64_t n = 0; n < senders * per_sender; ++n) {
-      co_await beam::receive(beam::on(beam::tuple(beam::_int, beam::_int), [&](std::int64_t s, std::int64_t i) {
-        if (next[static_cast<std::size_t>(s)] != i) in_order = false;
-        next[static_cast<std::size_t>(s)] = i + 1;
-      }));
+      co_await beam::receive(
+          beam::on(beam::tuple(beam::_int, beam::_int), [&](std::int64_t s, std::int64_t i) {
+            if (next[static_cast<std::size_t>(s)] != i) in_order = false;
+            next[static_cast<std::size_t>(s)] = i + 1;
+          }));
     }
   });
   EXPECT_TRUE(in_order);
@@ -92,7 +94,8 @@ TEST_P(SendReceiveTest, SelectiveReceiveTakesTheOldestMatchAndKeepsTheRestInOrde
     for (term m : {term("a"_a), beam::tuple("x"_a, 1), term("b"_a), beam::tuple("x"_a, 2), term("c"_a)}) {
       beam::send(beam::self(), m);
     }
-    taken = co_await beam::receive(beam::on(beam::tuple("x"_a, beam::_int), [](std::int64_t n) { return term(n); }));
+    taken = co_await beam::receive(
+        beam::on(beam::tuple("x"_a, beam::_int), [](std::int64_t n) { return term(n); }));
     for (int i = 0; i < 4; ++i) rest.push_back(co_await beam::receive());
   });
   EXPECT_EQ(taken, term(1));
@@ -107,17 +110,18 @@ TEST_P(SendReceiveTest, PatternsCaptureEveryKindAndGuardsFilter) {
     beam::send(beam::self(), beam::tuple("n"_a, 5));
     beam::send(beam::self(), beam::tuple("n"_a, 50));
     beam::send(beam::self(), beam::list(1.5, "atom"_a, "bin", beam::self(), ref));
-    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int), beam::when([](std::int64_t n) { return n > 10; }),
+    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int),
+                                    beam::when([](std::int64_t n) { return n > 10; }),
                                     [&](std::int64_t n) { seen.push_back("big " + std::to_string(n)); }));
-    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int), [&](std::int64_t n) {
-      seen.push_back("any " + std::to_string(n));
-    }));
-    co_await beam::receive(beam::on(beam::list(beam::_float, beam::_atom, beam::_binary, beam::_pid, beam::_ref),
-                                    [&](double f, beam::atom a, term b, beam::pid p, beam::reference r) {
-                                      seen.push_back(std::to_string(f) + " " + std::string(a.text()) + " " +
-                                                     std::string(b.as_string_view()) + " " +
-                                                     (p == beam::self() ? "self" : "?") + " " + (r == ref ? "ref" : "?"));
-                                    }));
+    co_await beam::receive(beam::on(beam::tuple("n"_a, beam::_int),
+                                    [&](std::int64_t n) { seen.push_back("any " + std::to_string(n)); }));
+    co_await beam::receive(
+        beam::on(beam::list(beam::_float, beam::_atom, beam::_binary, beam::_pid, beam::_ref),
+                 [&](double f, beam::atom a, term b, beam::pid p, beam::reference r) {
+                   seen.push_back(std::to_string(f) + " " + std::string(a.text()) + " " +
+                                  std::string(b.as_string_view()) + " " + (p == beam::self() ? "self" : "?") +
+                                  " " + (r == ref ? "ref" : "?"));
+                 }));
   });
   EXPECT_EQ(seen, (std::vector<std::string>{"big 50", "any 5", "1.500000 atom bin self ref"}));
 }
@@ -133,8 +137,9 @@ TEST_P(SendReceiveTest, ReceiveOfACppTypeTakesTheOldestMessageThatConverts) {
     beam::send(beam::self(), "hello");
     numbers = co_await beam::receive<std::vector<int>>();
     text = co_await beam::receive<std::string>();
-    co_await beam::receive(beam::on(beam::tuple(beam::as<std::string>, beam::_int), [](std::string, std::int64_t) {}),
-                           beam::after(0ms, [] {}));
+    co_await beam::receive(
+        beam::on(beam::tuple(beam::as<std::string>, beam::_int), [](std::string, std::int64_t) {}),
+        beam::after(0ms, [] {}));
     left = co_await beam::receive();
   });
   EXPECT_EQ(numbers, (std::vector<int>{1, 2, 3}));
@@ -206,8 +211,9 @@ TEST_P(SendReceiveTest, SelectiveReceiveStaysLinearWithAHundredThousandUnmatched
   rt.run([&]() -> beam::process {
     const beam::pid me = beam::self();
     for (int i = 0; i < 100'000; ++i) beam::send(me, beam::tuple("noise"_a, i));
-    // While we wait, a sender adds 20,000 more unmatched messages one at a time (each one wakes us), then the one
-    // we want. Rescanning the queue on each arrival would examine about 2.4e9 messages; a kept position, 120,001.
+    // While we wait, a sender adds 20,000 more unmatched messages one at a time (each one wakes us), then the
+    // one we want. Rescanning the queue on each arrival would examine about 2.4e9 messages; a kept position,
+    // 120,001.
     beam::spawn([me]() -> beam::process {
       for (int i = 0; i < 20'000; ++i) {
         beam::send(me, beam::tuple("late_noise"_a, i));
@@ -233,7 +239,8 @@ TEST_P(SendReceiveTest, FlushPrintsTheLessonsMessagesAsIexDoes) {
       beam::send(beam::self(), "hello1"_a);
       beam::send(beam::self(), "hello2"_a);
       beam::send(beam::self(), beam::tuple("hello3"_a, 42));
-      beam::send(beam::self(), beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a));
+      beam::send(beam::self(),
+                 beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a));
       result = beam::flush();
       co_return;
     });
@@ -247,8 +254,9 @@ TEST_P(SendReceiveTest, AFloodedProcessIsKilledAtItsMailboxLimit) {
   beam::runtime rt(options());
   bool killed = false;
   rt.run([&]() -> beam::process {
-    beam::pid victim = beam::spawn_opt({.max_message_queue_len = 1000},
-                                       []() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
+    beam::pid victim = beam::spawn_opt({.max_message_queue_len = 1000}, []() -> beam::process {
+      co_await beam::receive(beam::on("never"_a, [] {}));
+    });
     const beam::reference ref = beam::monitor(victim);
     for (int i = 0; i < 5000 && beam::alive(victim); ++i) {
       beam::send(victim, i);

@@ -581,11 +581,12 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
         {.intensity = 5},
         sup::child_specs(
             sup::child_spec{.id = "ignored"_a, .start = sup::from_start_link([] {
-                              return beam::gen_server::start_link<ignoring_server>();
-                            })},
+                                                 return beam::gen_server::start_link<ignoring_server>();
+                                               })},
             sup::child_spec{.id = "server"_a, .start = sup::from_start_link([self] {
-                              return beam::gen_server::start_link<observed_server>({.name = "observed"_a}, self);
-                            })}));
+                                                return beam::gen_server::start_link<observed_server>(
+                                                    {.name = "observed"_a}, self);
+                                              })}));
     first = co_await next("started"_a);
     ignored = co_await child_of(s, "ignored"_a);
     try {

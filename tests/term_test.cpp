@@ -1,4 +1,5 @@
-// The term model: construction, access, wrong-kind errors, equality, term order, hashing, sharing across threads.
+// The term model: construction, access, wrong-kind errors, equality, term order, hashing, sharing across
+// threads.
 #include <thread>
 #include <unordered_set>
 
@@ -56,7 +57,8 @@ TEST(Term, WrongKindAccessNamesExpectedAndActualKind) {
   }
   EXPECT_THROW((void)term(1).as_atom(), beam::bad_term_access);
   EXPECT_THROW((void)term().head(), beam::bad_term_access);
-  EXPECT_THROW((void)beam::integer_from_string("123456789012345678901234567890").as_int(), beam::bad_term_access);
+  EXPECT_THROW((void)beam::integer_from_string("123456789012345678901234567890").as_int(),
+               beam::bad_term_access);
 }
 
 TEST(Term, UnsignedBeyondInt64IsABigInteger) {
@@ -118,9 +120,25 @@ TEST(Term, TermOrderFollowsErlang) {
   const term pid = beam::pid(1, 0);
   const term ref = beam::reference::make();
   const term fun = beam::export_fun{"lists"_a, "map"_a, 2};
-  std::vector<term> ascending = {
-      -1, 1.5, 2, "a"_a, "b"_a, ref, fun, pid, beam::tuple(), beam::tuple(1), beam::tuple(0, 0), beam::map({}),
-      beam::map({{1, 1}}), term(), beam::list(1), beam::list(1, 2), "", "a", "ab"};
+  std::vector<term> ascending = {-1,
+                                 1.5,
+                                 2,
+                                 "a"_a,
+                                 "b"_a,
+                                 ref,
+                                 fun,
+                                 pid,
+                                 beam::tuple(),
+                                 beam::tuple(1),
+                                 beam::tuple(0, 0),
+                                 beam::map({}),
+                                 beam::map({{1, 1}}),
+                                 term(),
+                                 beam::list(1),
+                                 beam::list(1, 2),
+                                 "",
+                                 "a",
+                                 "ab"};
   for (std::size_t i = 0; i + 1 < ascending.size(); ++i) {
     EXPECT_TRUE(ascending[i] < ascending[i + 1]) << i;
     EXPECT_TRUE(ascending[i + 1] > ascending[i]) << i;
@@ -228,7 +246,8 @@ TEST(Atom, TableFullIsASystemLimitError) {
 }
 
 TEST(Term, BigIntegersConvertToTheNearestDouble) {
-  // 833077639700066664296055 lies nearer to 8.3307763970006673e+23 than to its neighbour 8.330776397000666e+23.
+  // 833077639700066664296055 lies nearer to 8.3307763970006673e+23 than to its
+  // neighbour 8.330776397000666e+23.
   EXPECT_EQ(beam::integer_from_string("833077639700066664296055").as_number(), 8.3307763970006673e+23);
   EXPECT_EQ(beam::integer_from_string("-18446744073709551616").as_number(), -18446744073709551616.0);
   EXPECT_EQ(term(1.5).as_number(), 1.5);

@@ -12,8 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "command.hpp"
 #include "bench_command.hpp"
+#include "command.hpp"
 #include "etf_command.hpp"
 #include "tour_command.hpp"
 
@@ -55,7 +55,8 @@ int run(const beampp::command_action& action) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  CLI::App app("beampp: Erlang's process model in C++: the tour, the benchmarks, tools for its terms.", "beampp");
+  CLI::App app("beampp: Erlang's process model in C++: the tour, the benchmarks, tools for its terms.",
+               "beampp");
   app.set_version_flag("--version", "beampp " BEAMPP_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   app.failure_message(usage_message);

@@ -1,4 +1,5 @@
-// tools/bench_command.cpp: `beampp bench`: runs one workload of tools/workloads.cpp and prints its RESULT line.
+// tools/bench_command.cpp: `beampp bench`: runs one workload of tools/workloads.cpp and prints its RESULT
+// line.
 //   beampp bench w2_idle_memory n=10000000 schedulers=2
 // `beampp bench list` names the workloads with their defaults. Unknown workloads or keys are usage errors.
 #include "bench_command.hpp"
@@ -7,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <beam/runtime.hpp>
 

@@ -1,6 +1,7 @@
-// tools/tour_command.cpp: `beampp tour [--processes N]`: each claim of the lesson ("working with processes at a
-// low level"), checked on this machine, each step on a fresh runtime:
-//   1. spawn time and memory per process for N processes (default 1,000,000), beside BEAM's 3-5 us and 2.5 KB;
+// tools/tour_command.cpp: `beampp tour [--processes N]`: each claim of the lesson ("working with processes at
+// a low level"), checked on this machine, each step on a fresh runtime:
+//   1. spawn time and memory per process for N processes (default 1,000,000), beside BEAM's 3-5 us and 2.5
+//   KB;
 //   2. the process limit: a clean system_limit error at a lowered limit, and recovery;
 //   3. the send/flush transcript of the lesson;
 //   4. a crash ends only its own process: a thousand neighbours keep answering;
@@ -20,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <beam/beam.hpp>
 
@@ -38,8 +39,8 @@ long resident_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-// Runs `body` as the initial process of a fresh runtime, with reports kept off the terminal (each step says what
-// it saw itself).
+// Runs `body` as the initial process of a fresh runtime, with reports kept off the terminal (each step says
+// what it saw itself).
 template <class Body>
 void on_fresh_runtime(beam::runtime_options options, Body body) {
   auto previous = beam::set_logger([](beam::log_level, std::string_view) {});
@@ -53,24 +54,28 @@ void on_fresh_runtime(beam::runtime_options options, Body body) {
 void step_spawn(std::ostream& out, long n) {
   out << fmt::format("1. Spawning {} processes that each wait for a message...\n", n) << std::flush;
   double us_per_spawn = 0, bytes_per_process = 0;
-  on_fresh_runtime({.process_limit = static_cast<std::uint32_t>(std::max(n + 1000, 262'144L))}, [&]() -> beam::process {
-    const beam::pid parent = beam::self();
-    const long before = resident_bytes();
-    const auto start = clock::now();
-    for (long i = 1; i <= n; ++i) {
-      beam::spawn([parent]() -> beam::process {
-        beam::send(parent, "ready"_a);
-        co_await beam::receive(beam::on("stop"_a, [] {}));
+  on_fresh_runtime(
+      {.process_limit = static_cast<std::uint32_t>(std::max(n + 1000, 262'144L))}, [&]() -> beam::process {
+        const beam::pid parent = beam::self();
+        const long before = resident_bytes();
+        const auto start = clock::now();
+        for (long i = 1; i <= n; ++i) {
+          beam::spawn([parent]() -> beam::process {
+            beam::send(parent, "ready"_a);
+            co_await beam::receive(beam::on("stop"_a, [] {}));
+          });
+          if (i % (n / 10 > 0 ? n / 10 : 1) == 0) out << fmt::format("   {} spawned\r", i) << std::flush;
+        }
+        for (long i = 0; i < n; ++i) co_await beam::receive(beam::on("ready"_a, [] {}));
+        us_per_spawn =
+            std::chrono::duration<double, std::micro>(clock::now() - start).count() / static_cast<double>(n);
+        bytes_per_process = static_cast<double>(resident_bytes() - before) / static_cast<double>(n);
+        out << fmt::format("   {} processes alive at once (process_count() = {})\n", n,
+                           beam::process_count());
       });
-      if (i % (n / 10 > 0 ? n / 10 : 1) == 0) out << fmt::format("   {} spawned\r", i) << std::flush;
-    }
-    for (long i = 0; i < n; ++i) co_await beam::receive(beam::on("ready"_a, [] {}));
-    us_per_spawn = std::chrono::duration<double, std::micro>(clock::now() - start).count() / static_cast<double>(n);
-    bytes_per_process = static_cast<double>(resident_bytes() - before) / static_cast<double>(n);
-    out << fmt::format("   {} processes alive at once (process_count() = {})\n", n, beam::process_count());
-  });
   out << fmt::format("   spawn: {:.3f} us each   (the lesson, for BEAM: 3-5 us)\n", us_per_spawn);
-  out << fmt::format("   memory: {:.0f} bytes each (the lesson, for BEAM: about 2,500 bytes)\n\n", bytes_per_process);
+  out << fmt::format("   memory: {:.0f} bytes each (the lesson, for BEAM: about 2,500 bytes)\n\n",
+                     bytes_per_process);
 }
 
 void step_limit(std::ostream& out) {
@@ -80,7 +85,8 @@ void step_limit(std::ostream& out) {
     try {
       for (;;) waiting.push_back(beam::spawn([]() -> beam::process { co_await beam::receive(); }));
     } catch (const beam::error& e) {
-      out << fmt::format("   spawn #{} raised {}: {}\n", waiting.size() + 1, beam::inspect(e.reason()), e.what());
+      out << fmt::format("   spawn #{} raised {}: {}\n", waiting.size() + 1, beam::inspect(e.reason()),
+                         e.what());
     }
     for (const beam::pid& p : waiting) beam::send(p, "stop"_a);
     while (beam::process_count() > 2) co_await beam::yield();
@@ -94,8 +100,9 @@ void step_flush(std::ostream& out) {
   std::string printed;
   auto previous = beam::io::set_output([&printed](std::string_view text) { printed += text; });
   on_fresh_runtime({}, [&]() -> beam::process {
-    for (beam::term m : {beam::term("hello1"_a), beam::term("hello2"_a), beam::tuple("hello3"_a, 42),
-                         beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a)}) {
+    for (beam::term m :
+         {beam::term("hello1"_a), beam::term("hello2"_a), beam::tuple("hello3"_a, 42),
+          beam::list("message", "can"_a, beam::tuple(beam::charlist("be"), "any"), "data"_a)}) {
       out << fmt::format("   iex> send(self(), {})\n", beam::inspect(m));
       beam::send(beam::self(), m);
     }
@@ -120,15 +127,16 @@ void step_crash(std::ostream& out) {
     std::vector<beam::pid> neighbours;
     for (int i = 0; i < 1000; ++i) {
       neighbours.push_back(beam::spawn([]() -> beam::process {
-        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
       }));
     }
     auto [crasher, ref] = beam::spawn_monitor([]() -> beam::process {
       throw std::runtime_error("let it crash");
       co_return;
     });
-    crash_reason = co_await beam::receive(
-        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
+    crash_reason = co_await beam::receive(beam::on(
+        beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
     for (const beam::pid& n : neighbours) beam::send(n, beam::tuple("ping"_a, beam::self()));
     for (int i = 0; i < 1000; ++i) co_await beam::receive(beam::on("pong"_a, [&] { ++answered; }));
   });
@@ -152,8 +160,8 @@ void step_links(std::ostream& out) {
       beam::send(beam::spawn_link(crashing_worker), "crash"_a);
       co_await beam::receive(beam::on("never"_a, [] {}));
     });
-    partner_reason = co_await beam::receive(
-        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
+    partner_reason = co_await beam::receive(beam::on(
+        beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
     // A trapping parent: each crash is a message, and the parent starts a fresh worker.
     beam::trap_exit(true);
     beam::pid worker = beam::spawn_link(crashing_worker);
@@ -163,9 +171,10 @@ void step_links(std::ostream& out) {
       worker = beam::spawn_link(crashing_worker);
     }
   });
-  out << fmt::format("   a linked partner ended with the worker's reason {}; a trapping parent got {{:EXIT, pid, :boom}}\n"
-                     "   and restarted its worker {} times, staying up\n\n",
-                     beam::inspect(partner_reason), restarts);
+  out << fmt::format(
+      "   a linked partner ended with the worker's reason {}; a trapping parent got {{:EXIT, pid, :boom}}\n"
+      "   and restarted its worker {} times, staying up\n\n",
+      beam::inspect(partner_reason), restarts);
 }
 
 // A gen_server that answers `ping` and crashes on `crash`.
@@ -194,27 +203,31 @@ void step_supervisor(std::ostream& out) {
     beam::trap_exit(true);
     const beam::pid tree = co_await sup::start_link(
         {.intensity = 3, .period = std::chrono::seconds(5)},
-        sup::child_specs(sup::child_spec{.id = "fragile"_a, .start = sup::from_start_link([] {
-                                           return beam::gen_server::start_link<fragile_server>({.name = "fragile"_a});
-                                         })}));
+        sup::child_specs(sup::child_spec{
+            .id = "fragile"_a, .start = sup::from_start_link([] {
+                                 return beam::gen_server::start_link<fragile_server>({.name = "fragile"_a});
+                               })}));
     const beam::reference ref = beam::monitor(tree);
     for (int crash = 0; crash < 4; ++crash) {
       while (!(co_await call_fragile("ping"_a)).is_atom("pong"_a)) co_await beam::yield();  // restarted yet?
-      if (std::optional<beam::pid> server = beam::whereis("fragile"_a)) pids.push_back(beam::format("{}", *server));
+      if (std::optional<beam::pid> server = beam::whereis("fragile"_a))
+        pids.push_back(beam::format("{}", *server));
       (void)co_await call_fragile("crash"_a);
     }
-    gave_up = co_await beam::receive(
-        beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term), [](beam::term r) { return r; }));
+    gave_up = co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_, beam::_term),
+                                              [](beam::term r) { return r; }));
   });
-  out << fmt::format("   `fragile` answered as {}:\n"
-                     "   after each crash the supervisor started a new one under the same name; the 4th crash\n"
-                     "   in 5 s was one too many: the supervisor stopped with {}, for its own supervisor to decide\n\n",
-                     fmt::join(pids, ", "), beam::inspect(gave_up));
+  out << fmt::format(
+      "   `fragile` answered as {}:\n"
+      "   after each crash the supervisor started a new one under the same name; the 4th crash\n"
+      "   in 5 s was one too many: the supervisor stopped with {}, for its own supervisor to decide\n\n",
+      fmt::join(pids, ", "), beam::inspect(gave_up));
 }
 
 void step_hog(std::ostream& out) {
   const std::uint32_t schedulers = beam::default_schedulers();
-  out << fmt::format("7. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n", schedulers);
+  out << fmt::format("7. {} hog(s), one per scheduler, spin without ever yielding, for one second...\n",
+                     schedulers);
   std::size_t trips = 0;
   double max_ms = 0;
   on_fresh_runtime({}, [&]() -> beam::process {
@@ -228,7 +241,8 @@ void step_hog(std::ostream& out) {
     }
     const beam::pid ponger = beam::spawn([]() -> beam::process {
       for (;;) {
-        co_await beam::receive(beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
       }
     });
     const auto end = clock::now() + std::chrono::seconds(1);
@@ -241,9 +255,10 @@ void step_hog(std::ostream& out) {
     }
     stop->store(true);
   });
-  out << fmt::format("   meanwhile a ping-pong pair made {} round trips (longest {:.1f} ms): the monitor handed the\n"
-                     "   stuck schedulers' queues to spare ones\n",
-                     trips, max_ms);
+  out << fmt::format(
+      "   meanwhile a ping-pong pair made {} round trips (longest {:.1f} ms): the monitor handed the\n"
+      "   stuck schedulers' queues to spare ones\n",
+      trips, max_ms);
 }
 
 }  // namespace
@@ -251,7 +266,8 @@ void step_hog(std::ostream& out) {
 void add_tour_command(CLI::App& app, command_action& action) {
   auto* tour = app.add_subcommand("tour", "Check the lesson's claims about processes on this machine");
   auto processes = std::make_shared<long>(1'000'000);
-  tour->add_option("--processes", *processes, "How many processes step 1 spawns")->check(CLI::Range(1L, 10'000'000L));
+  tour->add_option("--processes", *processes, "How many processes step 1 spawns")
+      ->check(CLI::Range(1L, 10'000'000L));
   tour->callback([&action, processes] {
     action = [processes](const stdio& io) {
       io.out << "beampp tour: the lesson's claims about BEAM processes, checked here\n\n";

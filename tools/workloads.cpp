@@ -1,13 +1,14 @@
-// tools/workloads.cpp: W1-W6. Each builds its own runtime, so figures are not skewed by a previous run's pools.
+// tools/workloads.cpp: W1-W6. Each builds its own runtime, so figures are not skewed by a previous run's
+// pools.
 #include "workloads.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -19,7 +20,9 @@ namespace {
 using namespace beam::literals;
 using clock = std::chrono::steady_clock;
 
-double elapsed_ns(clock::time_point since) { return std::chrono::duration<double, std::nano>(clock::now() - since).count(); }
+double elapsed_ns(clock::time_point since) {
+  return std::chrono::duration<double, std::nano>(clock::now() - since).count();
+}
 
 std::int64_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
@@ -28,7 +31,9 @@ std::int64_t resident_bytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-std::string fixed(double v, int decimals = 1) { return fmt::format("{:.{}f}", v, decimals); }
+std::string fixed(double v, int decimals = 1) {
+  return fmt::format("{:.{}f}", v, decimals);
+}
 
 // W1: spawn N processes that each send `done` to the parent and exit; time = spawn loop + receiving all N.
 results w1_spawn_exit(const parameters& p, std::uint32_t schedulers) {
@@ -141,7 +146,8 @@ beam::process skynet(beam::pid parent, std::int64_t num, std::int64_t size) {
   const std::int64_t child = size / 10;
   for (std::int64_t i = 0; i < 10; ++i) beam::spawn(skynet, me, num + i * child, child);
   std::int64_t sum = 0;
-  for (int i = 0; i < 10; ++i) sum += co_await beam::receive(beam::on(beam::_int, [](std::int64_t v) { return v; }));
+  for (int i = 0; i < 10; ++i)
+    sum += co_await beam::receive(beam::on(beam::_int, [](std::int64_t v) { return v; }));
   beam::send(parent, sum);
 }
 
@@ -199,8 +205,8 @@ results w6_fairness(const parameters& p, std::uint32_t schedulers) {
       const beam::pid ponger = beam::spawn(pong_until_stopped);
       const beam::term ping = beam::tuple("ping"_a, beam::self());
       const auto end = clock::now() + std::chrono::milliseconds(window_ms);
-      // Room for every round trip up front: growing the vector inside the loop (copying millions of samples) would
-      // stall the very round trip being measured.
+      // Room for every round trip up front: growing the vector inside the loop (copying millions of samples)
+      // would stall the very round trip being measured.
       trips_us.reserve(static_cast<std::size_t>(window_ms) * 10'000);
       for (auto t = clock::now(); t < end;) {
         beam::send(ponger, ping);
@@ -215,7 +221,9 @@ results w6_fairness(const parameters& p, std::uint32_t schedulers) {
   }
   beam::set_logger({});
   std::sort(trips_us.begin(), trips_us.end());
-  auto at = [&](double q) { return trips_us.empty() ? 0.0 : trips_us[static_cast<std::size_t>(q * (trips_us.size() - 1))]; };
+  auto at = [&](double q) {
+    return trips_us.empty() ? 0.0 : trips_us[static_cast<std::size_t>(q * (trips_us.size() - 1))];
+  };
   return {{"round_trips", std::to_string(trips_us.size())},
           {"p50_us", fixed(at(0.5))},
           {"p99_us", fixed(at(0.99))},
@@ -237,12 +245,23 @@ const std::vector<workload>& workloads() {
       {"w3_pingpong", "round trips between two processes", {{"round_trips", 1'000'000}}, w3_pingpong},
       {"w4_skynet", "a 10-ary tree of processes summing its leaves", {{"leaves", 1'000'000}}, w4_skynet},
       {"w5_fan_in", "many senders, one receiver", {{"senders", 4}, {"per_sender", 2'500'000}}, w5_fan_in},
-      {"w6_fairness", "a ping-pong pair beside spinning hogs", {{"hogs", 2}, {"window_ms", 5000}}, w6_fairness},
-      {"w7_link_chain", "an exit travelling down a chain of linked processes", {{"procs", 100'000}}, w7_link_chain},
+      {"w6_fairness",
+       "a ping-pong pair beside spinning hogs",
+       {{"hogs", 2}, {"window_ms", 5000}},
+       w6_fairness},
+      {"w7_link_chain",
+       "an exit travelling down a chain of linked processes",
+       {{"procs", 100'000}},
+       w7_link_chain},
       {"w8_gen_server_call", "one client calling one gen_server", {{"calls", 1'000'000}}, w8_gen_server_call},
-      {"w9_supervisor_restart", "a one_for_one supervisor restarting a child that crashes at once",
-       {{"restarts", 100'000}}, w9_supervisor_restart},
-      {"w10_monitor_down", "monitor + DOWN for processes that exit", {{"monitors", 1'000'000}}, w10_monitor_down},
+      {"w9_supervisor_restart",
+       "a one_for_one supervisor restarting a child that crashes at once",
+       {{"restarts", 100'000}},
+       w9_supervisor_restart},
+      {"w10_monitor_down",
+       "monitor + DOWN for processes that exit",
+       {{"monitors", 1'000'000}},
+       w10_monitor_down},
   };
   return all;
 }

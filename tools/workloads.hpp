@@ -1,5 +1,6 @@
 // tools/workloads.hpp: the process benchmarks W1-W10, each written once here and once in Erlang
-// (bench/erlang/workloads.erl), with the same keys, so `beampp bench` and the Erlang twin print comparable lines:
+// (bench/erlang/workloads.erl), with the same keys, so `beampp bench` and the Erlang twin print comparable
+// lines:
 //   RESULT system=beampp schedulers=S workload=w1_spawn_exit n=1000000 ns_per_proc=...
 #pragma once
 

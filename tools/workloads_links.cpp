@@ -1,4 +1,5 @@
-// tools/workloads_links.cpp: W7 and W10, links and monitors (their Erlang twins are in bench/erlang/workloads.erl).
+// tools/workloads_links.cpp: W7 and W10, links and monitors (their Erlang twins are in
+// bench/erlang/workloads.erl).
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -19,10 +20,12 @@ double elapsed_ms(clock::time_point since) {
   return std::chrono::duration<double, std::milli>(clock::now() - since).count();
 }
 
-beam::task<> expect(beam::atom a) { co_await beam::receive(beam::on(a, [] {})); }
+beam::task<> expect(beam::atom a) {
+  co_await beam::receive(beam::on(a, [] {}));
+}
 
-// A link of the chain: spawns the next one linked (the last links to the tail and says `ready`), then waits for
-// `go`, which only the head receives: it exits with `boom`, and the exit travels down the links.
+// A link of the chain: spawns the next one linked (the last links to the tail and says `ready`), then waits
+// for `go`, which only the head receives: it exits with `boom`, and the exit travels down the links.
 beam::process chain_link(beam::pid tail, std::int64_t left) {
   if (left == 0) {
     beam::link(tail);
@@ -36,7 +39,8 @@ beam::process chain_link(beam::pid tail, std::int64_t left) {
 
 }  // namespace
 
-// W7: a chain of `procs` linked processes; the head exits with `boom`; time until the trapping tail gets its EXIT.
+// W7: a chain of `procs` linked processes; the head exits with `boom`; time until the trapping tail gets its
+// EXIT.
 results w7_link_chain(const parameters& p, std::uint32_t schedulers) {
   const std::int64_t procs = p.at("procs");
   double ms = 0;
@@ -54,11 +58,13 @@ results w7_link_chain(const parameters& p, std::uint32_t schedulers) {
 }
 
 namespace {
-beam::process wait_for_stop() { co_await expect("stop"_a); }
+beam::process wait_for_stop() {
+  co_await expect("stop"_a);
+}
 }  // namespace
 
-// W10: in batches of 10,000 idle processes: monitor each, tell it to stop, receive every DOWN. Spawning the batch
-// is not timed.
+// W10: in batches of 10,000 idle processes: monitor each, tell it to stop, receive every DOWN. Spawning the
+// batch is not timed.
 results w10_monitor_down(const parameters& p, std::uint32_t schedulers) {
   const std::int64_t monitors = p.at("monitors");
   constexpr std::int64_t batch = 10'000;
@@ -76,7 +82,8 @@ results w10_monitor_down(const parameters& p, std::uint32_t schedulers) {
         beam::send(t, "stop"_a);
       }
       for (std::int64_t i = 0; i < n; ++i) {
-        co_await beam::receive(beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, "normal"_a), [] {}));
+        co_await beam::receive(
+            beam::on(beam::tuple("DOWN"_a, beam::_, "process"_a, beam::_, "normal"_a), [] {}));
       }
       ns += std::chrono::duration<double, std::nano>(clock::now() - start).count();
     }

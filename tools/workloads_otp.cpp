@@ -1,4 +1,5 @@
-// tools/workloads_otp.cpp: W8, gen_server calls (its Erlang twin: bench/erlang/workloads.erl and w8_server.erl).
+// tools/workloads_otp.cpp: W8, gen_server calls (its Erlang twin: bench/erlang/workloads.erl and
+// w8_server.erl).
 #include <chrono>
 
 #include <fmt/format.h>
@@ -23,7 +24,8 @@ struct echo_server {
 
 }  // namespace
 
-// W8: one client calling one gen_server `calls` times in a loop (beam::call: monitor, alias, send, reply, demonitor).
+// W8: one client calling one gen_server `calls` times in a loop (beam::call: monitor, alias, send, reply,
+// demonitor).
 results w8_gen_server_call(const parameters& p, std::uint32_t schedulers) {
   const std::int64_t calls = p.at("calls");
   double ns = 0;

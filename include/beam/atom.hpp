@@ -1,8 +1,9 @@
 // beam/atom.hpp: atoms, Erlang's interned names.
 //
-// An atom is an index into the one process-wide atom table. Interning is idempotent: the same text gives the same
-// index on every thread. Atoms are never freed, so the table has a limit (Erlang's +t, default 1,048,576); creating an
-// atom past it throws beam::error with reason `system_limit`. Looking up an atom that exists takes no lock.
+// An atom is an index into the one process-wide atom table. Interning is idempotent: the same text gives the
+// same index on every thread. Atoms are never freed, so the table has a limit (Erlang's +t, default
+// 1,048,576); creating an atom past it throws beam::error with reason `system_limit`. Looking up an atom that
+// exists takes no lock.
 #pragma once
 
 #include <compare>

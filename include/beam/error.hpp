@@ -1,7 +1,8 @@
 // beam/error.hpp: the exceptions of beampp.
 //
-// beam::error carries an Erlang exit reason (a term), as `erlang:error(Reason)` does: `system_limit`, `badarg`,
-// `undef`... The other classes name misuse of one API (a wrong-kind term access, malformed text, bad ETF bytes).
+// beam::error carries an Erlang exit reason (a term), as `erlang:error(Reason)` does: `system_limit`,
+// `badarg`, `undef`... The other classes name misuse of one API (a wrong-kind term access, malformed text,
+// bad ETF bytes).
 #pragma once
 
 #include <memory>

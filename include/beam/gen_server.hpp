@@ -1,7 +1,7 @@
 // beam/gen_server.hpp: request/reply server processes, as OTP's gen_server behaves.
 //
-// A server is a C++ type whose members are the server's private state; its member functions are the callbacks.
-// The object lives in the server process and only that process touches it, so it needs no lock:
+// A server is a C++ type whose members are the server's private state; its member functions are the
+// callbacks. The object lives in the server process and only that process touches it, so it needs no lock:
 //
 //   namespace gs = beam::gen_server;
 //   struct counter {
@@ -11,7 +11,8 @@
 //       if (request == beam::term("get"_a)) return gs::reply(n);
 //       return gs::stop("bad_request"_a, "error"_a);                   // replies `error`, then stops
 //     }
-//     gs::handler_result handle_cast(const beam::term& message) { n += message.as_int(); return gs::noreply(); }
+//     gs::handler_result handle_cast(const beam::term& message) { n += message.as_int(); return
+//     gs::noreply(); }
 //   };
 //   beam::pid server = co_await gs::start_link<counter>({.name = "counter"_a}, 0);
 //   beam::cast("counter"_a, 5);
@@ -21,35 +22,38 @@
 // Callbacks, all optional, each may be a coroutine returning beam::task<R> instead of R (so it can call other
 // servers, receive or sleep; the server handles nothing else meanwhile, as in OTP):
 //   init()                               -> init_result:    ok(), stop(reason), ignore()
-//   handle_call(request, from)           -> call_result:    reply(v), noreply(), stop(reason, v), stop(reason)
-//   handle_cast(message)                 -> handler_result: noreply(), stop(reason)
+//   handle_call(request, from)           -> call_result:    reply(v), noreply(), stop(reason, v),
+//   stop(reason) handle_cast(message)                 -> handler_result: noreply(), stop(reason)
 //   handle_info(message)                 -> handler_result: noreply(), stop(reason)
 //   terminate(reason)                    -> void
-// `from` is the caller's {pid, tag}: after noreply(), any callback may answer later with beam::reply(from, v).
-// Missing callbacks: a call stops the server with {:bad_call, request}, a cast with {:bad_cast, message} (OTP
-// would crash with `undef`); an info message is logged as a warning and dropped, as OTP's default handle_info.
+// `from` is the caller's {pid, tag}: after noreply(), any callback may answer later with beam::reply(from,
+// v). Missing callbacks: a call stops the server with {:bad_call, request}, a cast with {:bad_cast, message}
+// (OTP would crash with `undef`); an info message is logged as a warning and dropped, as OTP's default
+// handle_info.
 //
 // Starting: start<S>(options, args...) / start_link<S>(options, args...) spawn the server (the options may be
 // left out). It builds S(args...) and runs init() in the new process; co_await gives its pid once init has
 // finished. start_link links the caller and the server first, so it fits a supervisor's start function.
 // Outcomes of co_await start/start_link, all beam::error with an Erlang reason:
 //   - the name is taken: {:already_started, pid} (the new process ends with `normal`);
-//   - the constructor or init throws, or init returns stop(reason): that reason (the exception's exit reason as a
-//     process body's would be). As OTP 25, the server then exits with it, so a linked caller that does not trap
-//     exits is killed by the link right after (a trapping one gets the {:EXIT, pid, reason} message);
+//   - the constructor or init throws, or init returns stop(reason): that reason (the exception's exit reason
+//   as a
+//     process body's would be). As OTP 25, the server then exits with it, so a linked caller that does not
+//     trap exits is killed by the link right after (a trapping one gets the {:EXIT, pid, reason} message);
 //   - init returns ignore(): reason `ignore` (OTP returns the atom; C++ has only the pid to return);
 //   - no answer within options.timeout: `timeout`, and the server is killed (unlinked first).
 // The server's parent is the caller of start_link (itself for start, as in OTP).
 //
-// Ending: a callback returning stop(...), a callback that throws (its exit reason, as a process body's), beam::stop
-// below, or, while the server traps exits (beam::trap_exit(true) in init), an {:EXIT, parent, reason} from its
-// parent: terminate(reason) runs, then the process exits with that reason. An {:EXIT, ...} from any other process
-// goes to handle_info. A reason other than normal, shutdown or {:shutdown, _} is reported to the logger as
-// OTP does ("GenServer <pid or name> terminating", the reason, the last message). terminate throwing replaces the
-// reason with its own. stop(reason, v) replies v after terminate has run, as OTP.
-// Not done (OTP has them): hibernate, handle_continue, timeouts in results, sys messages other than terminate,
-// {global, _}/{via, _, _} names. C++ differs: no state in reports (the state is a C++ object); a result of the
-// wrong kind (reply() from handle_cast) does not compile rather than exiting with {:bad_return_value, v}.
+// Ending: a callback returning stop(...), a callback that throws (its exit reason, as a process body's),
+// beam::stop below, or, while the server traps exits (beam::trap_exit(true) in init), an {:EXIT, parent,
+// reason} from its parent: terminate(reason) runs, then the process exits with that reason. An {:EXIT, ...}
+// from any other process goes to handle_info. A reason other than normal, shutdown or {:shutdown, _} is
+// reported to the logger as OTP does ("GenServer <pid or name> terminating", the reason, the last message).
+// terminate throwing replaces the reason with its own. stop(reason, v) replies v after terminate has run, as
+// OTP. Not done (OTP has them): hibernate, handle_continue, timeouts in results, sys messages other than
+// terminate, {global, _}/{via, _, _} names. C++ differs: no state in reports (the state is a C++ object); a
+// result of the wrong kind (reply() from handle_cast) does not compile rather than exiting with
+// {:bad_return_value, v}.
 //
 // Calls (beam::call in beam/call.hpp) raise noproc, the server's exit reason or timeout; cast and stop below.
 // start, start_link and stop are process-only: outside a process they throw std::logic_error. cast works from
@@ -77,8 +81,8 @@
 
 namespace beam {
 
-// gen_server:cast: sends {:"$gen_cast", message} to the server and returns at once. A dead server, or no process
-// under `name`: nothing happens, as in OTP.
+// gen_server:cast: sends {:"$gen_cast", message} to the server and returns at once. A dead server, or no
+// process under `name`: nothing happens, as in OTP.
 void cast(const pid& server, term message);
 void cast(atom name, term message);
 
@@ -87,7 +91,8 @@ void cast(atom name, term message);
 // the other reason when it ended with another one (terminate threw); calling_self for the caller itself.
 [[nodiscard]] task<> stop(const pid& server, term reason = term(atom("normal")),
                           std::chrono::milliseconds timeout = infinity);
-[[nodiscard]] task<> stop(atom name, term reason = term(atom("normal")), std::chrono::milliseconds timeout = infinity);
+[[nodiscard]] task<> stop(atom name, term reason = term(atom("normal")),
+                          std::chrono::milliseconds timeout = infinity);
 
 namespace gen_server {
 
@@ -174,10 +179,11 @@ struct server_context {
 // Non-template halves of the start protocol (src/otp/gen_server.cpp).
 // Server side: registers ctx.name; when taken, acks {:already_started, pid} and exits with `normal`.
 void register_or_exit(const start_context& ctx);
-// Server side: acks init's outcome; on stop, unregisters the name, acks {:error, reason} and exits with reason;
-// on ignore, acks and exits with `normal`. Returns only for ok.
+// Server side: acks init's outcome; on stop, unregisters the name, acks {:error, reason} and exits with
+// reason; on ignore, acks and exits with `normal`. Returns only for ok.
 void acknowledge(const start_context& ctx, const init_result& result);
-// Starter side: waits for the ack of `server`, monitored under `tag`; see the top of this header for outcomes.
+// Starter side: waits for the ack of `server`, monitored under `tag`; see the top of this header for
+// outcomes.
 task<pid> await_start(pid server, reference tag, std::chrono::milliseconds timeout, bool linked);
 // A new start_context for the calling process (the starter).
 start_context make_start_context(const start_options& options, bool linked, const char* type_name);
@@ -187,7 +193,8 @@ spawn_options start_spawn_options(bool linked);
 struct incoming {
   enum class kind : std::uint8_t { call, cast, info, parent_exit, system_stop };
   kind what;
-  term body;  // call: the request; cast: the message; info: the whole message; parent_exit/system_stop: reason
+  term
+      body;  // call: the request; cast: the message; info: the whole message; parent_exit/system_stop: reason
   term from;  // call: {caller, tag}
 };
 [[nodiscard]] incoming classify(const term& message, const pid& parent);
@@ -201,8 +208,8 @@ void report_unexpected_info(const server_context& ctx, const term& message);
 [[noreturn]] void throw_bad_call(const term& request);
 [[noreturn]] void throw_bad_cast(const term& message);
 
-// co_await maybe_async(x): x itself when it is a beam::task, else an awaitable that is ready with x. Callbacks may
-// be coroutines or plain functions; a plain one costs no coroutine frame.
+// co_await maybe_async(x): x itself when it is a beam::task, else an awaitable that is ready with x.
+// Callbacks may be coroutines or plain functions; a plain one costs no coroutine frame.
 template <class T>
 struct ready {
   T value;
@@ -273,8 +280,9 @@ task<> shut_down(S& s, const server_context& ctx, term reason, const term& last_
   beam::exit(std::move(reason));
 }
 
-// The server loop: one message at a time, until a stop. Never returns (the process exits). The dispatch is inline
-// (not a task of its own) so that a message costs no coroutine frame unless its callback is a coroutine.
+// The server loop: one message at a time, until a stop. Never returns (the process exits). The dispatch is
+// inline (not a task of its own) so that a message costs no coroutine frame unless its callback is a
+// coroutine.
 template <class S>
 task<> serve(S& s, const server_context& ctx) {
   for (;;) {
@@ -341,8 +349,8 @@ task<pid> start_server(const start_options& options, bool linked, Args&&... args
                 "gen_server::start<S>(args...): S must be constructible from the arguments");
   const start_context ctx = make_start_context(options, linked, typeid(S).name());
   const spawn_options spawn = start_spawn_options(linked);
-  const pid server = beam::detail::spawn_with(&spawn, nullptr, &ctx.tag, &server_body<S, std::decay_t<Args>...>, ctx,
-                                              std::forward<Args>(args)...);
+  const pid server = beam::detail::spawn_with(
+      &spawn, nullptr, &ctx.tag, &server_body<S, std::decay_t<Args>...>, ctx, std::forward<Args>(args)...);
   return await_start(server, ctx.tag, options.timeout, linked);
 }
 

@@ -3,9 +3,9 @@
 //   beam::io::puts(beam::format("Hello from {}", beam::self()));   // Hello from #PID<0.114.0>
 //   beam::flush();   // prints and removes every message in the caller's mailbox, as iex's flush()
 //
-// puts never blocks the calling process or its scheduler: the text is sent to the I/O server, which hands it to
-// a writer thread that owns the output. One process's lines come out in the order it wrote them, and nothing
-// queued is lost when the runtime stops.
+// puts never blocks the calling process or its scheduler: the text is sent to the I/O server, which hands it
+// to a writer thread that owns the output. One process's lines come out in the order it wrote them, and
+// nothing queued is lost when the runtime stops.
 #pragma once
 
 #include <functional>
@@ -36,8 +36,8 @@ using output_sink = std::function<void(std::string_view)>;
 output_sink set_output(output_sink sink);
 }  // namespace io
 
-// Removes every message from the calling process's mailbox and prints each on its own line, as iex's flush() does
-// (inspect with pretty, width 80, limit 50); returns :ok. Call from a process.
+// Removes every message from the calling process's mailbox and prints each on its own line, as iex's flush()
+// does (inspect with pretty, width 80, limit 50); returns :ok. Call from a process.
 term flush();
 
 }  // namespace beam

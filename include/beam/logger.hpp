@@ -1,6 +1,6 @@
 // beam/logger.hpp: where the runtime's reports go (crash reports, "Too many processes", long schedules).
-// The default writes each report as one line on stderr. Any thread may log; the sink is called from any thread
-// and must be thread-safe.
+// The default writes each report as one line on stderr. Any thread may log; the sink is called from any
+// thread and must be thread-safe.
 #pragma once
 
 #include <functional>

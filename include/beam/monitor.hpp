@@ -2,9 +2,10 @@
 //
 // A monitor is one-way: when the monitored process ends with reason R, the monitoring process receives
 //   {:DOWN, ref, :process, pid, R}
-// (for a monitor made by name, `pid` is {name, node}). Monitoring a process that does not exist delivers DOWN with
-// reason `noproc` at once. A process may hold many monitors on the same process; each has its own reference. The
-// DOWN of a process comes after every message it sent to the monitoring process before it ended.
+// (for a monitor made by name, `pid` is {name, node}). Monitoring a process that does not exist delivers DOWN
+// with reason `noproc` at once. A process may hold many monitors on the same process; each has its own
+// reference. The DOWN of a process comes after every message it sent to the monitoring process before it
+// ended.
 //
 //   beam::reference ref = beam::monitor(worker);
 //   co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_term, beam::_term),
@@ -24,21 +25,22 @@ namespace beam {
 
 // Monitors `target`. Monitoring self gives a reference and nothing else, as in Erlang.
 reference monitor(const pid& target);
-// Monitors the process registered as `name` now; DOWN names it as {name, node}. No such name: DOWN with `noproc`.
+// Monitors the process registered as `name` now; DOWN names it as {name, node}. No such name: DOWN with
+// `noproc`.
 reference monitor(atom name);
 
 enum class demonitor_option {
   none,
   flush,  // also removes a {:DOWN, ref, ...} already in the mailbox
 };
-// Ends the monitor `ref`: after it returns, no DOWN for `ref` arrives. Returns true (as erlang:demonitor/1 does;
-// an unknown or already triggered reference is not an error).
+// Ends the monitor `ref`: after it returns, no DOWN for `ref` arrives. Returns true (as erlang:demonitor/1
+// does; an unknown or already triggered reference is not an error).
 bool demonitor(const reference& ref, demonitor_option option = demonitor_option::none);
 
 // spawn_monitor: spawn, with the monitor made before the child can run. Returns the child and the reference.
 template <class F, class... Args>
-  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
-std::pair<pid, reference> spawn_monitor(F&& body, Args&&... args) {
+requires std::is_invocable_r_v < process, std::decay_t<F>
+&, std::decay_t<Args>&... > std::pair<pid, reference> spawn_monitor(F&& body, Args&&... args) {
   reference ref = reference::make();
   pid child = detail::spawn_with(nullptr, nullptr, &ref, std::forward<F>(body), std::forward<Args>(args)...);
   return {child, ref};

@@ -1,8 +1,9 @@
 // beam/pid.hpp: process identifiers.
 //
-// A pid names a process: the node it lives on (an atom and that node's creation) and, on that node, a process table
-// slot number and a serial. A slot reused after its process ended gets the next serial, so an old pid never names
-// the new process. Printed as `#PID<0.N.S>` (Elixir) and `<0.N.S>` (Erlang) for a pid of this node.
+// A pid names a process: the node it lives on (an atom and that node's creation) and, on that node, a process
+// table slot number and a serial. A slot reused after its process ended gets the next serial, so an old pid
+// never names the new process. Printed as `#PID<0.N.S>` (Elixir) and `<0.N.S>` (Erlang) for a pid of this
+// node.
 #pragma once
 
 #include <compare>

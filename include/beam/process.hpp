@@ -1,5 +1,6 @@
-// beam/process.hpp: processes. A process body is a coroutine returning beam::process; it runs on the runtime's
-// schedulers, many per thread, and owns a mailbox. Anything that waits (receive, sleep, yield) is co_awaited.
+// beam/process.hpp: processes. A process body is a coroutine returning beam::process; it runs on the
+// runtime's schedulers, many per thread, and owns a mailbox. Anything that waits (receive, sleep, yield) is
+// co_awaited.
 //
 //   beam::process greeter(int id) {
 //     co_await beam::receive(beam::on("stop"_a, [] {}));
@@ -16,11 +17,11 @@
 #include <memory>
 #include <new>
 #include <optional>
-#include <typeinfo>
 #include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -36,7 +37,9 @@ class reference;
 class [[nodiscard]] process {
  public:
   struct promise_type {
-    process get_return_object() noexcept { return process(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    process get_return_object() noexcept {
+      return process(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
     std::suspend_always initial_suspend() noexcept { return {}; }
     auto final_suspend() noexcept {
       struct exited {
@@ -111,7 +114,9 @@ class [[nodiscard]] task {
     }
   };
   struct promise_type : std::conditional_t<std::is_void_v<T>, promise_void, promise_value> {
-    task get_return_object() noexcept { return task(std::coroutine_handle<promise_type>::from_promise(*this)); }
+    task get_return_object() noexcept {
+      return task(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
   };
 
   task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
@@ -135,7 +140,8 @@ class [[nodiscard]] task {
 // The pid of the calling process. Throws std::logic_error outside a process.
 [[nodiscard]] pid self();
 
-// Sends `message` to `dest` and returns it. Never blocks. A dead or unknown pid: the message is dropped silently.
+// Sends `message` to `dest` and returns it. Never blocks. A dead or unknown pid: the message is dropped
+// silently.
 term send(const pid& dest, term message);
 // To a registered name. Throws beam::error(badarg) when no process is registered under `name`.
 term send(atom name, term message);
@@ -153,7 +159,9 @@ struct yield_awaiter {
   }
   void await_resume() const noexcept {}
 };
-[[nodiscard]] inline yield_awaiter yield() { return {}; }
+[[nodiscard]] inline yield_awaiter yield() {
+  return {};
+}
 
 namespace detail {
 // The body's callable and its arguments, stored with the process for its whole life, so a lambda coroutine's
@@ -177,8 +185,8 @@ struct closure final : closure_base {
 
 // Options of spawn_opt (Erlang's spawn_opt/2).
 struct spawn_options {
-  // Past this many queued messages the process is killed with reason `message_queue_limit` (and a report), so one
-  // flooded process cannot take the node's memory. 0: no limit.
+  // Past this many queued messages the process is killed with reason `message_queue_limit` (and a report), so
+  // one flooded process cannot take the node's memory. 0: no limit.
   std::size_t max_message_queue_len = 0;
   // Links the child to the caller before it can run (spawn_link; see <beam/link.hpp>).
   bool link = false;
@@ -191,12 +199,13 @@ struct spawn_request {
   closure_base* (*construct)(void* storage, void* context);  // builds the closure in `storage`
   void* context;
   const spawn_options* options;
-  const export_fun* mfa;  // spawn/3's {Module, Function, Arity}, for process_info's initial_call
+  const export_fun* mfa;     // spawn/3's {Module, Function, Arity}, for process_info's initial_call
   const reference* monitor;  // spawn_monitor: the caller monitors the child under this reference
 };
 pid spawn_process(const spawn_request& request);
 
-// The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason, or
+// The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason,
+// or
 // {:exception, type, what} for any other exception. For server loops that catch, clean up, then exit alike.
 [[nodiscard]] term exit_reason_of(const std::exception_ptr& e);
 
@@ -208,24 +217,26 @@ pid spawn_with(const spawn_options* options, const export_fun* mfa, const refere
     return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
   };
   static_assert(alignof(closure_type) <= alignof(std::max_align_t));
-  return spawn_process({sizeof(closure_type),
-                        [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); },
-                        &make, options, mfa, monitor});
+  return spawn_process(
+      {sizeof(closure_type),
+       [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); }, &make,
+       options, mfa, monitor});
 }
 }  // namespace detail
 
-// spawn/1: starts a process running `body(args...)`. Arguments are copied now; the callable and the copies live as
-// long as the process. Never blocks, never waits for the child. Throws beam::error(system_limit) past the limit.
+// spawn/1: starts a process running `body(args...)`. Arguments are copied now; the callable and the copies
+// live as long as the process. Never blocks, never waits for the child. Throws beam::error(system_limit) past
+// the limit.
 template <class F, class... Args>
-  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
-pid spawn(F&& body, Args&&... args) {
+requires std::is_invocable_r_v < process, std::decay_t<F>
+&, std::decay_t<Args>&... > pid spawn(F&& body, Args&&... args) {
   return detail::spawn_with(nullptr, nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
 }
 
 // spawn/1 with options.
 template <class F, class... Args>
-  requires std::is_invocable_r_v<process, std::decay_t<F>&, std::decay_t<Args>&...>
-pid spawn_opt(const spawn_options& options, F&& body, Args&&... args) {
+requires std::is_invocable_r_v < process, std::decay_t<F>
+&, std::decay_t<Args>&... > pid spawn_opt(const spawn_options& options, F&& body, Args&&... args) {
   return detail::spawn_with(&options, nullptr, nullptr, std::forward<F>(body), std::forward<Args>(args)...);
 }
 

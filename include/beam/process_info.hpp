@@ -1,5 +1,6 @@
 // beam/process_info.hpp: introspection of processes and of the runtime (Erlang's process_info/1, processes/0,
-// system_info/1). Safe from any thread while a runtime runs; figures read from other processes are a snapshot.
+// system_info/1). Safe from any thread while a runtime runs; figures read from other processes are a
+// snapshot.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,7 @@ struct process_info_t {
   std::size_t memory;  // bytes: control block, coroutine frames, queued message nodes
   std::uint64_t reductions;
   std::optional<atom> registered_name;
-  term initial_call;        // {Module, Function, Arity} for spawn/3; {:erlang, :apply, 2}-like {:"c++", Body, 0}
+  term initial_call;  // {Module, Function, Arity} for spawn/3; {:erlang, :apply, 2}-like {:"c++", Body, 0}
   std::uint32_t scheduler;  // the scheduler that ran it last (1-based, as Erlang numbers them)
 };
 

@@ -5,17 +5,18 @@
 //       beam::on("stop"_a, [] { ... }),
 //       beam::after(std::chrono::milliseconds(100), [] { /* timeout */ }));
 //
-// The oldest message that matches any clause is taken (clauses tried in order for each message); the others stay
-// in the mailbox in their order. A handler gets the pattern's captures, in order; a clause without captures may take
-// the whole message (`const beam::term&`) instead. co_await yields what the handlers return (all return one type).
-// A waiting process uses no CPU. Messages already skipped are not scanned again when new ones arrive.
+// The oldest message that matches any clause is taken (clauses tried in order for each message); the others
+// stay in the mailbox in their order. A handler gets the pattern's captures, in order; a clause without
+// captures may take the whole message (`const beam::term&`) instead. co_await yields what the handlers return
+// (all return one type). A waiting process uses no CPU. Messages already skipped are not scanned again when
+// new ones arrive.
 //
-// Patterns: a literal (any value convertible to beam::term) matches an equal term; `beam::_` matches anything;
-// typed captures match a kind and pass its value: _int (std::int64_t), _float (double), _number (double), _atom
-// (beam::atom), _binary (beam::term), _pid (beam::pid), _ref (beam::reference), _term (beam::term), and as<T> for
-// any C++ type with a term conversion (std::string, std::vector<int>, a user type...);
-// beam::tuple(p...) and beam::list(p...) with a pattern inside match tuples and proper lists element by element.
-// Guards: beam::on(pattern, beam::when(pred), handler), pred taking the captures.
+// Patterns: a literal (any value convertible to beam::term) matches an equal term; `beam::_` matches
+// anything; typed captures match a kind and pass its value: _int (std::int64_t), _float (double), _number
+// (double), _atom (beam::atom), _binary (beam::term), _pid (beam::pid), _ref (beam::reference), _term
+// (beam::term), and as<T> for any C++ type with a term conversion (std::string, std::vector<int>, a user
+// type...); beam::tuple(p...) and beam::list(p...) with a pattern inside match tuples and proper lists
+// element by element. Guards: beam::on(pattern, beam::when(pred), handler), pred taking the captures.
 #pragma once
 
 #include <chrono>
@@ -76,7 +77,9 @@ inline std::optional<std::tuple<>> match(const term& literal, const term& t) {
   if (literal == t) return std::tuple<>{};
   return std::nullopt;
 }
-inline std::optional<std::tuple<>> match(wildcard, const term&) { return std::tuple<>{}; }
+inline std::optional<std::tuple<>> match(wildcard, const term&) {
+  return std::tuple<>{};
+}
 
 template <class T>
 std::optional<std::tuple<T>> match(capture<T>, const term& t) {
@@ -129,13 +132,15 @@ std::optional<std::tuple<T>> match(converted<T>, const term& t) {
 }
 
 template <class P>
-using captures_of = typename decltype(match(std::declval<const P&>(), std::declval<const term&>()))::value_type;
+using captures_of =
+    typename decltype(match(std::declval<const P&>(), std::declval<const term&>()))::value_type;
 
 template <class... Ps, std::size_t... Is>
 auto match_elements(const std::tuple<Ps...>& pats, std::span<const term> elems, std::index_sequence<Is...>)
     -> std::optional<decltype(std::tuple_cat(std::declval<captures_of<Ps>>()...))> {
   std::tuple<std::optional<captures_of<Ps>>...> parts;
-  const bool ok = ((std::get<Is>(parts) = match(std::get<Is>(pats), elems[Is]), std::get<Is>(parts).has_value()) && ...);
+  const bool ok =
+      ((std::get<Is>(parts) = match(std::get<Is>(pats), elems[Is]), std::get<Is>(parts).has_value()) && ...);
   if (!ok) return std::nullopt;
   return std::tuple_cat(std::move(*std::get<Is>(parts))...);
 }
@@ -170,14 +175,12 @@ inline constexpr patterns::converted<T> as{};
 
 // {p, ...} and [p, ...] as patterns, when at least one element is a pattern piece (else they build terms).
 template <class... Ps>
-  requires(patterns::is_piece_v<Ps> || ...)
-[[nodiscard]] auto tuple(Ps&&... ps) {
+requires(patterns::is_piece_v<Ps> || ...) [[nodiscard]] auto tuple(Ps&&... ps) {
   return patterns::tuple_of<decltype(patterns::normalize(std::forward<Ps>(ps)))...>{
       {patterns::normalize(std::forward<Ps>(ps))...}};
 }
 template <class... Ps>
-  requires(patterns::is_piece_v<Ps> || ...)
-[[nodiscard]] auto list(Ps&&... ps) {
+requires(patterns::is_piece_v<Ps> || ...) [[nodiscard]] auto list(Ps&&... ps) {
   return patterns::list_of<decltype(patterns::normalize(std::forward<Ps>(ps)))...>{
       {patterns::normalize(std::forward<Ps>(ps))...}};
 }
@@ -246,14 +249,14 @@ std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock
 template <class P, class H>
 [[nodiscard]] auto on(P&& pattern, H handler) {
   using pattern_type = decltype(patterns::normalize(std::forward<P>(pattern)));
-  return detail::on_clause<pattern_type, detail::no_guard, H>{patterns::normalize(std::forward<P>(pattern)), {},
-                                                             std::move(handler)};
+  return detail::on_clause<pattern_type, detail::no_guard, H>{
+      patterns::normalize(std::forward<P>(pattern)), {}, std::move(handler)};
 }
 template <class P, class Pred, class H>
 [[nodiscard]] auto on(P&& pattern, guard<Pred> g, H handler) {
   using pattern_type = decltype(patterns::normalize(std::forward<P>(pattern)));
-  return detail::on_clause<pattern_type, guard<Pred>, H>{patterns::normalize(std::forward<P>(pattern)), std::move(g),
-                                                        std::move(handler)};
+  return detail::on_clause<pattern_type, guard<Pred>, H>{patterns::normalize(std::forward<P>(pattern)),
+                                                         std::move(g), std::move(handler)};
 }
 
 // The timeout clause, last: after(0) polls; a negative timeout is beam::error(timeout_value).
@@ -261,7 +264,8 @@ template <class P, class Pred, class H>
 template <class Rep, class Period, class H>
 [[nodiscard]] auto after(std::chrono::duration<Rep, Period> timeout, H handler) {
   using clock_duration = std::chrono::steady_clock::duration;
-  const auto longest = std::chrono::duration_cast<std::chrono::duration<double, Period>>(clock_duration::max());
+  const auto longest =
+      std::chrono::duration_cast<std::chrono::duration<double, Period>>(clock_duration::max());
   const clock_duration d = std::chrono::duration<double, Period>(timeout) >= longest
                                ? clock_duration::max()
                                : std::chrono::duration_cast<clock_duration>(timeout);
@@ -297,7 +301,8 @@ class receive_awaiter : receive_waiter {
   }
   void await_suspend(std::coroutine_handle<> h) {
     if (matched_ >= 0 || timed_out) {
-      note_suspend(*process_, h, suspend_reason::yield);  // the slice's budget is spent: run the handler next time
+      note_suspend(*process_, h,
+                   suspend_reason::yield);  // the slice's budget is spent: run the handler next time
     } else {
       wait_for_message(*process_, *this, h);
     }
@@ -312,8 +317,8 @@ class receive_awaiter : receive_waiter {
  private:
   static bool try_match_now(receive_waiter* self) { return static_cast<receive_awaiter*>(self)->scan(); }
 
-  // Looks for the oldest message matching a clause from the cursor on; takes it. Each message examined costs a
-  // reduction, so a receive that skips many messages gives way to others as BEAM's does.
+  // Looks for the oldest message matching a clause from the cursor on; takes it. Each message examined costs
+  // a reduction, so a receive that skips many messages gives way to others as BEAM's does.
   bool scan() {
     while (const term* message = mailbox_peek(*process_, cursor_)) {
       bump_reductions(*process_, 1);
@@ -338,10 +343,12 @@ class receive_awaiter : receive_waiter {
   template <std::size_t... Is>
   result invoke_matched(std::index_sequence<Is...>) {
     if constexpr (std::is_void_v<result>) {
-      (void)((matched_ == static_cast<int>(Is) ? (std::get<Is>(clauses_).invoke(message_), true) : false) || ...);
+      (void)((matched_ == static_cast<int>(Is) ? (std::get<Is>(clauses_).invoke(message_), true) : false) ||
+             ...);
     } else {
       std::optional<result> out;
-      (void)((matched_ == static_cast<int>(Is) ? (out.emplace(std::get<Is>(clauses_).invoke(message_)), true) : false) ||
+      (void)((matched_ == static_cast<int>(Is) ? (out.emplace(std::get<Is>(clauses_).invoke(message_)), true)
+                                               : false) ||
              ...);
       return std::move(*out);
     }
@@ -357,7 +364,9 @@ class receive_awaiter : receive_waiter {
 // receive() without clauses: the oldest message.
 class receive_any {
  public:
-  receive_any() : awaiter_(on(_term, +[](term t) { return t; })) {}
+  receive_any()
+      : awaiter_(on(
+            _term, +[](term t) { return t; })) {}
   bool await_ready() { return awaiter_.await_ready(); }
   void await_suspend(std::coroutine_handle<> h) { awaiter_.await_suspend(h); }
   term await_resume() { return awaiter_.await_resume(); }
@@ -370,18 +379,18 @@ class receive_any {
 
 // co_await beam::receive(clauses...): see the top of this header.
 template <class... Clauses>
-  requires(sizeof...(Clauses) > 0)
-[[nodiscard]] auto receive(Clauses... clauses) {
+requires(sizeof...(Clauses) > 0) [[nodiscard]] auto receive(Clauses... clauses) {
   return detail::receive_awaiter<Clauses...>(std::move(clauses)...);
 }
 // co_await beam::receive(): the oldest message, whatever it is.
-[[nodiscard]] inline detail::receive_any receive() { return {}; }
-// co_await beam::receive<T>(): the oldest message that converts to T (see <beam/convert.hpp>), converted; messages
-// that do not convert stay in the mailbox.
+[[nodiscard]] inline detail::receive_any receive() {
+  return {};
+}
+// co_await beam::receive<T>(): the oldest message that converts to T (see <beam/convert.hpp>), converted;
+// messages that do not convert stay in the mailbox.
 template <class T>
 [[nodiscard]] auto receive() {
   return receive(on(as<T>, [](T value) { return value; }));
 }
-
 
 }  // namespace beam

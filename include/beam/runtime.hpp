@@ -3,8 +3,8 @@
 //   beam::runtime rt({.schedulers = 0 /* one per core */, .process_limit = 262'144});
 //   beam::term reason = rt.run(body, args...);   // runs the initial process; returns its exit reason
 //
-// One runtime at a time per program (it is this node). Processes still alive when the initial process ends are
-// ended with reason `shutdown`, and every process's memory is freed before run() returns.
+// One runtime at a time per program (it is this node). Processes still alive when the initial process ends
+// are ended with reason `shutdown`, and every process's memory is freed before run() returns.
 #pragma once
 
 #include <cstddef>
@@ -45,8 +45,8 @@ class runtime_state;
 
 class runtime {
  public:
-  // Throws std::invalid_argument naming the accepted range for a bad option; std::logic_error if another runtime
-  // is alive in this program.
+  // Throws std::invalid_argument naming the accepted range for a bad option; std::logic_error if another
+  // runtime is alive in this program.
   explicit runtime(runtime_options options = {});
   ~runtime();
   runtime(const runtime&) = delete;
@@ -73,7 +73,8 @@ class runtime {
   std::unique_ptr<detail::runtime_state> state_;
 };
 
-// The number of schedulers a default runtime starts: the CPUs this process may run on, within its cgroup quota.
+// The number of schedulers a default runtime starts: the CPUs this process may run on, within its cgroup
+// quota.
 [[nodiscard]] std::uint32_t default_schedulers();
 
 }  // namespace beam

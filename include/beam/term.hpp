@@ -1,16 +1,18 @@
 // beam/term.hpp: beam::term, a value of Erlang's data model.
 //
-// A term is immutable and 16 bytes: a tag, a 32-bit auxiliary word and a 64-bit payload. Immediates (integers that
-// fit in 64 bits, floats, atoms, pids of this node, []) live in the payload; every other kind (big integers,
-// binaries, lists, tuples, maps, references, funs, pids of other nodes) is a heap node shared by reference count.
-// Copying a term is O(1); a term may be handed to another thread as it is, because nothing in a heap node changes
-// after construction (sharing, not copying, is how messages cross processes).
+// A term is immutable and 16 bytes: a tag, a 32-bit auxiliary word and a 64-bit payload. Immediates (integers
+// that fit in 64 bits, floats, atoms, pids of this node, []) live in the payload; every other kind (big
+// integers, binaries, lists, tuples, maps, references, funs, pids of other nodes) is a heap node shared by
+// reference count. Copying a term is O(1); a term may be handed to another thread as it is, because nothing
+// in a heap node changes after construction (sharing, not copying, is how messages cross processes).
 //
 // Invariants (checked at construction, relied upon everywhere):
 // - an integer that fits in int64 is always a small integer; a big integer never does;
-// - a list term is a non-empty run `elements()[aux..]` of one list node followed by that node's tail, and a node's
+// - a list term is a non-empty run `elements()[aux..]` of one list node followed by that node's tail, and a
+// node's
 //   tail is never a non-empty list (builders flatten), so `as_list()` is one contiguous span;
-// - map entries are sorted by key in Erlang's map key order (term order, integers before floats), keys unique.
+// - map entries are sorted by key in Erlang's map key order (term order, integers before floats), keys
+// unique.
 #pragma once
 
 #include <atomic>
@@ -32,9 +34,21 @@
 
 namespace beam {
 
-// The kinds of term, in Erlang's term order (number < atom < reference < fun < port < pid < tuple < map < nil <
-// list < bitstring). Integers and floats are both numbers in that order.
-enum class term_kind : std::uint8_t { integer, float_, atom, reference, fun, pid, tuple, map, nil, list, bitstring };
+// The kinds of term, in Erlang's term order (number < atom < reference < fun < port < pid < tuple < map < nil
+// < list < bitstring). Integers and floats are both numbers in that order.
+enum class term_kind : std::uint8_t {
+  integer,
+  float_,
+  atom,
+  reference,
+  fun,
+  pid,
+  tuple,
+  map,
+  nil,
+  list,
+  bitstring
+};
 
 // The kind's name in words: "integer", "float", "atom", ..., "bitstring".
 [[nodiscard]] std::string_view to_string(term_kind kind) noexcept;
@@ -65,20 +79,32 @@ using map_entry = std::pair<term, term>;
 namespace detail {
 // Immediates first, then the kinds that live in a heap node (first_heap_tag onwards).
 enum class tag : std::uint8_t {
-  small_int, float_, atom, local_pid, nil,
-  big_int, remote_pid, reference, fun, tuple, map, list, bitstring
+  small_int,
+  float_,
+  atom,
+  local_pid,
+  nil,
+  big_int,
+  remote_pid,
+  reference,
+  fun,
+  tuple,
+  map,
+  list,
+  bitstring
 };
 inline constexpr tag first_heap_tag = tag::big_int;
-// The header of every heap node. `refs` counts the terms that point at the node. Any thread may hold such a term:
-// an increment is relaxed (a new reference is made from an existing one, which already keeps the node alive), the
-// decrement is acq_rel so that the thread that frees the node sees every write made before the other releases.
-// Nothing else in a node changes after it is built and published.
+// The header of every heap node. `refs` counts the terms that point at the node. Any thread may hold such a
+// term: an increment is relaxed (a new reference is made from an existing one, which already keeps the node
+// alive), the decrement is acq_rel so that the thread that frees the node sees every write made before the
+// other releases. Nothing else in a node changes after it is built and published.
 struct heap_node {
   std::atomic<std::uint32_t> refs{1};
   tag kind;
   explicit heap_node(tag k) noexcept : kind(k) {}
 };
-void destroy(heap_node* node) noexcept;  // frees a node whose count reached zero (iteratively: no deep recursion)
+void destroy(
+    heap_node* node) noexcept;  // frees a node whose count reached zero (iteratively: no deep recursion)
 struct big_node;
 struct bitstring_node;
 struct list_node;
@@ -92,8 +118,8 @@ class term {
   // [] (nil): a default term is the empty list.
   constexpr term() noexcept : tag_(detail::tag::nil), aux_(0), u_(0) {}
   template <std::integral I>
-    requires(!std::same_as<I, bool> && !std::same_as<I, char>)
-  term(I value) : term() {  // NOLINT: implicit, so beam::tuple("ok"_a, 42) reads naturally
+  requires(!std::same_as<I, bool> && !std::same_as<I, char>) term(I value)
+      : term() {  // NOLINT: implicit, so beam::tuple("ok"_a, 42) reads naturally
     if constexpr (std::is_signed_v<I> || sizeof(I) < sizeof(std::int64_t)) {
       u_ = static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
       tag_ = detail::tag::small_int;
@@ -102,14 +128,14 @@ class term {
     }
   }
   term(double value) noexcept : tag_(detail::tag::float_), aux_(0), f_(value) {}  // NOLINT
-  term(bool value) noexcept;                                                         // NOLINT: atoms true/false
+  term(bool value) noexcept;                                                      // NOLINT: atoms true/false
   term(atom value) noexcept : tag_(detail::tag::atom), aux_(0), u_(value.index()) {}  // NOLINT
-  term(const pid& value);                                                            // NOLINT
-  term(const reference& value);                                                      // NOLINT
-  term(const export_fun& value);                                                     // NOLINT
+  term(const pid& value);                                                             // NOLINT
+  term(const reference& value);                                                       // NOLINT
+  term(const export_fun& value);                                                      // NOLINT
   // Binaries: an Elixir string is a UTF-8 binary.
-  term(std::string_view bytes);  // NOLINT
-  term(const char* bytes) : term(std::string_view(bytes)) {}  // NOLINT
+  term(std::string_view bytes);                                      // NOLINT
+  term(const char* bytes) : term(std::string_view(bytes)) {}         // NOLINT
   term(const std::string& bytes) : term(std::string_view(bytes)) {}  // NOLINT
 
   term(const term& other) noexcept : tag_(other.tag_), aux_(other.aux_), u_(other.u_) { retain(); }
@@ -120,14 +146,18 @@ class term {
 
   // --- kind tests ---
   [[nodiscard]] term_kind kind() const noexcept;
-  [[nodiscard]] bool is_integer() const noexcept { return is(detail::tag::small_int) || is(detail::tag::big_int); }
+  [[nodiscard]] bool is_integer() const noexcept {
+    return is(detail::tag::small_int) || is(detail::tag::big_int);
+  }
   [[nodiscard]] bool is_small_integer() const noexcept { return is(detail::tag::small_int); }  // fits int64
   [[nodiscard]] bool is_float() const noexcept { return is(detail::tag::float_); }
   [[nodiscard]] bool is_number() const noexcept { return is_integer() || is_float(); }
   [[nodiscard]] bool is_atom() const noexcept { return is(detail::tag::atom); }
   [[nodiscard]] bool is_atom(atom a) const noexcept { return is_atom() && u_ == a.index(); }
   [[nodiscard]] bool is_boolean() const noexcept;
-  [[nodiscard]] bool is_pid() const noexcept { return is(detail::tag::local_pid) || is(detail::tag::remote_pid); }
+  [[nodiscard]] bool is_pid() const noexcept {
+    return is(detail::tag::local_pid) || is(detail::tag::remote_pid);
+  }
   [[nodiscard]] bool is_reference() const noexcept { return is(detail::tag::reference); }
   [[nodiscard]] bool is_fun() const noexcept { return is(detail::tag::fun); }
   [[nodiscard]] bool is_tuple() const noexcept { return is(detail::tag::tuple); }
@@ -157,9 +187,9 @@ class term {
   [[nodiscard]] std::span<const term> as_list() const;
   // What ends the list: [] for a proper list (and for [] itself), the improper tail otherwise.
   [[nodiscard]] term list_tail() const;
-  [[nodiscard]] term head() const;  // hd/1: throws on []
-  [[nodiscard]] term tail() const;  // tl/1: O(1)
-  [[nodiscard]] std::span<const map_entry> as_map() const;  // in map key order
+  [[nodiscard]] term head() const;                            // hd/1: throws on []
+  [[nodiscard]] term tail() const;                            // tl/1: O(1)
+  [[nodiscard]] std::span<const map_entry> as_map() const;    // in map key order
   [[nodiscard]] const term* map_find(const term& key) const;  // nullptr when absent
   // The bytes of a binary (whole bytes only).
   [[nodiscard]] std::span<const std::uint8_t> as_binary() const;
@@ -186,7 +216,8 @@ class term {
   [[noreturn]] void throw_access(std::string_view expected) const;
   [[nodiscard]] bool on_heap() const noexcept { return tag_ >= detail::first_heap_tag; }
   void retain() const noexcept {
-    if (on_heap()) p_->refs.fetch_add(1, std::memory_order_relaxed);  // from a live reference: nothing to order
+    if (on_heap())
+      p_->refs.fetch_add(1, std::memory_order_relaxed);  // from a live reference: nothing to order
   }
   void release() noexcept {
     // acq_rel: our writes happen-before the free, and the freeing thread sees all other holders' writes.
@@ -218,8 +249,7 @@ static_assert(sizeof(term) <= 16);
 [[nodiscard]] term make_tuple(std::vector<term>&& elements);
 // {x, y, ...}
 template <class... Xs>
-  requires(std::convertible_to<Xs, term> && ...)
-[[nodiscard]] term tuple(Xs&&... xs) {
+requires(std::convertible_to<Xs, term>&&...) [[nodiscard]] term tuple(Xs&&... xs) {
   term elements[] = {term(), term(std::forward<Xs>(xs))...};
   return beam::make_tuple(std::span<const term>(elements).subspan(1));
 }
@@ -229,14 +259,14 @@ template <class... Xs>
 [[nodiscard]] term make_list(std::vector<term>&& elements, const term& tail = term());
 // [x, y, ...]
 template <class... Xs>
-  requires(std::convertible_to<Xs, term> && ...)
-[[nodiscard]] term list(Xs&&... xs) {
+requires(std::convertible_to<Xs, term>&&...) [[nodiscard]] term list(Xs&&... xs) {
   term elements[] = {term(), term(std::forward<Xs>(xs))...};
   return beam::make_list(std::span<const term>(elements).subspan(1));
 }
 // [head | tail]: O(length of tail) since lists are arrays; build long lists with make_list.
 [[nodiscard]] term cons(const term& head, const term& tail);
-// 'text' as Elixir writes it: a list of the code points of UTF-8 `text`. Throws std::invalid_argument on bad UTF-8.
+// 'text' as Elixir writes it: a list of the code points of UTF-8 `text`. Throws std::invalid_argument on bad
+// UTF-8.
 [[nodiscard]] term charlist(std::string_view utf8);
 
 // %{k => v, ...}; a later duplicate key replaces an earlier one, as in Erlang's maps:from_list.

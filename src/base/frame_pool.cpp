@@ -18,7 +18,9 @@ struct free_block {
 };
 using free_lists = std::array<free_block*, classes>;
 
-std::size_t class_of(std::size_t size) noexcept { return (size + granule - 1) / granule; }
+std::size_t class_of(std::size_t size) noexcept {
+  return (size + granule - 1) / granule;
+}
 
 // The lists of ended threads and the chunks of every thread. Immortal: frames may be freed during static
 // destruction, after any static depot would be gone.
@@ -59,7 +61,8 @@ class thread_frames {
       return b;
     }
     const std::size_t bytes = c * granule;
-    if (carve_left_ < bytes) {  // the depot is looked at only when the chunk is used up: a lock per chunk at most
+    if (carve_left_ <
+        bytes) {  // the depot is looked at only when the chunk is used up: a lock per chunk at most
       depot& d = shared_depot();
       {
         std::lock_guard lock(d.mutex);
@@ -90,8 +93,8 @@ class thread_frames {
   std::size_t carve_left_ = 0;
 
  public:
-  // Set when this thread's lists have been handed over (its thread_locals are being destroyed): later frames of
-  // this thread go through the depot. Trivially destructible, so it outlives `frames`.
+  // Set when this thread's lists have been handed over (its thread_locals are being destroyed): later frames
+  // of this thread go through the depot. Trivially destructible, so it outlives `frames`.
   static thread_local bool gone;
 };
 thread_local bool thread_frames::gone = false;
@@ -102,7 +105,8 @@ thread_local thread_frames frames;
 
 void* allocate_frame(std::size_t size) {
   if (size > max_pooled_frame) return ::operator new(size);
-  if (thread_frames::gone) {  // this thread's lists are gone (thread exit): take a block straight from the depot
+  if (thread_frames::gone) {  // this thread's lists are gone (thread exit): take a block straight from the
+                              // depot
     depot& d = shared_depot();
     std::lock_guard lock(d.mutex);
     free_block*& list = d.lists[class_of(size)];
@@ -110,7 +114,8 @@ void* allocate_frame(std::size_t size) {
       list = b->next;
       return b;
     }
-    return ::operator new(class_of(size) * granule);  // a pooled block from now on: never given to operator delete
+    return ::operator new(class_of(size) *
+                          granule);  // a pooled block from now on: never given to operator delete
   }
   return frames.allocate(class_of(size));
 }

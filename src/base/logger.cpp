@@ -11,9 +11,12 @@ log_sink current_sink;  // sink_mutex
 
 std::string_view level_name(log_level level) {
   switch (level) {
-    case log_level::info: return "info";
-    case log_level::warning: return "warning";
-    case log_level::error: return "error";
+    case log_level::info:
+      return "info";
+    case log_level::warning:
+      return "warning";
+    case log_level::error:
+      return "error";
   }
   return "log";
 }

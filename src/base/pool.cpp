@@ -6,11 +6,11 @@
 namespace beam::base {
 
 chunk_store::~chunk_store() {
-  for (std::byte* c : chunks_) ::operator delete(c, std::align_val_t{64});
+  for (std::byte* c : chunks_) ::operator delete (c, std::align_val_t{64});
 }
 
 std::byte* chunk_store::allocate_chunk() {
-  auto* c = static_cast<std::byte*>(::operator new(chunk_size, std::align_val_t{64}));
+  auto* c = static_cast<std::byte*>(::operator new (chunk_size, std::align_val_t{64}));
   std::lock_guard lock(mutex_);
   chunks_.push_back(c);
   return c;

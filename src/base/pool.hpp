@@ -1,11 +1,13 @@
-// base/pool.hpp: fixed-size block pools for the hot path (process control blocks, coroutine frames, messages).
+// base/pool.hpp: fixed-size block pools for the hot path (process control blocks, coroutine frames,
+// messages).
 //
 // A pool_set is one thread's set of free lists, one per size class (multiples of 16 bytes up to max_pooled).
-// Blocks are carved from 64 KiB chunks that a shared chunk_store hands out and frees only when it is destroyed,
-// so memory is type-stable for the store's life: a block once used for a PCB is only ever reused as a block of
-// the same class. A block freed on another thread joins that thread's lists (memory migrates; nothing is shared).
-// Rejected: malloc for everything (glibc's tcache is fast, but memory is not type-stable, and per-process overhead
-// is 16 bytes per allocation); one global lock-free pool (ABA hazards, contended head).
+// Blocks are carved from 64 KiB chunks that a shared chunk_store hands out and frees only when it is
+// destroyed, so memory is type-stable for the store's life: a block once used for a PCB is only ever reused
+// as a block of the same class. A block freed on another thread joins that thread's lists (memory migrates;
+// nothing is shared). Rejected: malloc for everything (glibc's tcache is fast, but memory is not type-stable,
+// and per-process overhead is 16 bytes per allocation); one global lock-free pool (ABA hazards, contended
+// head).
 #pragma once
 
 #include <array>
@@ -43,7 +45,9 @@ class pool_set {
   [[nodiscard]] void* allocate(std::size_t size);
   void free(void* block, std::size_t size) noexcept;
   // Bytes handed out and not freed through this set (may be negative: blocks migrate between sets).
-  [[nodiscard]] std::int64_t live_bytes() const noexcept { return live_bytes_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::int64_t live_bytes() const noexcept {
+    return live_bytes_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct free_block {

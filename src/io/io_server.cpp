@@ -14,8 +14,9 @@ namespace {
 std::mutex sink_mutex;
 io::output_sink current_sink;  // sink_mutex
 
-// Resumes the server when its mailbox holds something, without taking it: the server then drains the mailbox in
-// one go, so no message is ever held outside the mailbox (shut-down writes exactly what the mailbox holds).
+// Resumes the server when its mailbox holds something, without taking it: the server then drains the mailbox
+// in one go, so no message is ever held outside the mailbox (shut-down writes exactly what the mailbox
+// holds).
 class mail_available final : detail::receive_waiter {
  public:
   mail_available() : process_(&detail::current_process("io server")) { try_match = &mail_available::check; }
@@ -94,7 +95,9 @@ process serve(writer& out) {
   }
 }
 
-void drain_mailbox(detail::process_control& server, writer& out) { take_all(server, out); }
+void drain_mailbox(detail::process_control& server, writer& out) {
+  take_all(server, out);
+}
 
 }  // namespace beam::io_impl
 
@@ -125,7 +128,8 @@ void puts(std::string_view text) {
 term flush() {
   detail::process_control& p = detail::current_process("beam::flush");
   detail::mailbox_cursor c;
-  while (detail::mailbox_peek(p, c) != nullptr) io::puts(inspect(detail::mailbox_take(p, c), iex_inspect_options));
+  while (detail::mailbox_peek(p, c) != nullptr)
+    io::puts(inspect(detail::mailbox_take(p, c), iex_inspect_options));
   return term(detail::atoms::ok);
 }
 

@@ -1,8 +1,8 @@
-// io/io_server.hpp: the I/O server: a process (registered as `user`) that takes text from any process and hands it
-// to one writer thread, the only thread that touches the output. The process keeps the order of each sender's
-// text (mailbox order); the writer thread keeps the schedulers off a slow or blocked stdout.
-// Shut-down: the runtime stops the schedulers, writes what is still in the server's mailbox (drain_mailbox), then
-// stops the writer, which writes everything queued before it exits: no text is lost.
+// io/io_server.hpp: the I/O server: a process (registered as `user`) that takes text from any process and
+// hands it to one writer thread, the only thread that touches the output. The process keeps the order of each
+// sender's text (mailbox order); the writer thread keeps the schedulers off a slow or blocked stdout.
+// Shut-down: the runtime stops the schedulers, writes what is still in the server's mailbox (drain_mailbox),
+// then stops the writer, which writes everything queued before it exits: no text is lost.
 #pragma once
 
 #include <condition_variable>

@@ -1,6 +1,6 @@
-// otp/async.cpp: tasks (beam/async.hpp), as Elixir 1.14's Task. The owner monitors the task under `ref`, which also
-// tags the result message {ref, result}; per-pair order puts that message before the task's DOWN, so after a DOWN
-// a result, if any, is already in the mailbox.
+// otp/async.cpp: tasks (beam/async.hpp), as Elixir 1.14's Task. The owner monitors the task under `ref`,
+// which also tags the result message {ref, result}; per-pair order puts that message before the task's DOWN,
+// so after a DOWN a result, if any, is already in the mailbox.
 #include <beam/async.hpp>
 
 #include <stdexcept>
@@ -60,12 +60,13 @@ term async_task::to_term() const {
 void async_task::check_use(const char* what) const {
   const beam::pid caller = self();
   if (caller != owner_) {
-    throw std::logic_error(fmt::format("async_task::{}: task {} must be queried from its owner {}, not {}", what,
-                                       inspect(term(pid_)), inspect(term(owner_)), inspect(term(caller))));
+    throw std::logic_error(fmt::format("async_task::{}: task {} must be queried from its owner {}, not {}",
+                                       what, inspect(term(pid_)), inspect(term(owner_)),
+                                       inspect(term(caller))));
   }
   if (taken_) {
-    throw std::logic_error(
-        fmt::format("async_task::{}: the outcome of task {} has already been taken", what, inspect(term(pid_))));
+    throw std::logic_error(fmt::format("async_task::{}: the outcome of task {} has already been taken", what,
+                                       inspect(term(pid_))));
   }
 }
 

@@ -1,12 +1,12 @@
-// otp/gen_server.cpp: the non-template half of beam/gen_server.hpp: the start protocol, message sorting, stop,
-// cast and the reports. Built only on the public API (send, receive, monitors, links, the registry).
+// otp/gen_server.cpp: the non-template half of beam/gen_server.hpp: the start protocol, message sorting,
+// stop, cast and the reports. Built only on the public API (send, receive, monitors, links, the registry).
 //
 // Start protocol (as OTP's proc_lib start/ack): the starter makes a reference `tag`, spawns the server linked
-// (start_link) and monitored under `tag`, both before the server can run, then waits for {tag, ack} where ack is
-// :ok, :ignore or {:error, reason}. The monitor catches a server that dies before acknowledging (killed during
-// init), so a start never waits on a dead process; the DOWN of the server comes after its ack (per-pair order), so
-// an ack is never mistaken for a death. Rejected: an alias for the ack, as the monitor is needed anyway and a late
-// ack (after a start timeout) is flushed once the killed server's DOWN has come.
+// (start_link) and monitored under `tag`, both before the server can run, then waits for {tag, ack} where ack
+// is :ok, :ignore or {:error, reason}. The monitor catches a server that dies before acknowledging (killed
+// during init), so a start never waits on a dead process; the DOWN of the server comes after its ack
+// (per-pair order), so an ack is never mistaken for a death. Rejected: an alias for the ack, as the monitor
+// is needed anyway and a late ack (after a start timeout) is flushed once the killed server's DOWN has come.
 #include <beam/gen_server.hpp>
 
 #include <cxxabi.h>
@@ -35,12 +35,14 @@ term server_name(const std::optional<atom>& name) {
 
 std::string demangle(const char* name) {
   int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                                  &std::free);
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
 bool is_from(const term& t) {
-  return t.is_tuple() && t.as_tuple().size() == 2 && t.as_tuple()[0].is_pid() && t.as_tuple()[1].is_reference();
+  return t.is_tuple() && t.as_tuple().size() == 2 && t.as_tuple()[0].is_pid() &&
+         t.as_tuple()[1].is_reference();
 }
 
 // Waits for the DOWN of `server` under `tag`, then drops an ack that came before it.
@@ -52,8 +54,10 @@ task<term> await_down_and_flush(reference tag) {
 
 // stop/3 for a pid or a registered name, checked when awaited so that every outcome is raised by co_await.
 task<> stop_server(term server, term reason, std::chrono::milliseconds timeout) {
-  std::optional<pid> target = server.is_pid() ? std::optional<pid>(server.as_pid()) : whereis(server.as_atom());
-  if (!target) throw error(term("noproc"_a), fmt::format("stop: no process is registered as {}", inspect(server)));
+  std::optional<pid> target =
+      server.is_pid() ? std::optional<pid>(server.as_pid()) : whereis(server.as_atom());
+  if (!target)
+    throw error(term("noproc"_a), fmt::format("stop: no process is registered as {}", inspect(server)));
   if (*target == self()) throw error(term("calling_self"_a), "stop: a server cannot stop itself this way");
   const reference ref = monitor(*target);
   send(*target, tuple("system"_a, tuple(self(), ref), tuple("terminate"_a, reason)));
@@ -62,8 +66,8 @@ task<> stop_server(term server, term reason, std::chrono::milliseconds timeout) 
                    after(timeout, [] {}));
   if (!down) {
     demonitor(ref, demonitor_option::flush);
-    throw error(term("timeout"_a),
-                fmt::format("stop: the server {} did not end within {} ms", inspect(server), timeout.count()));
+    throw error(term("timeout"_a), fmt::format("stop: the server {} did not end within {} ms",
+                                               inspect(server), timeout.count()));
   }
   if (*down == reason) co_return;
   if (*down == term("noproc"_a)) throw error(*down, fmt::format("stop: no server {}", inspect(server)));
@@ -149,29 +153,34 @@ task<pid> await_start(pid server, reference tag, std::chrono::milliseconds timeo
     case outcome::acked:
       demonitor(tag, demonitor_option::flush);
       if (value == term("ok"_a)) co_return server;
-      if (value == term("ignore"_a)) throw error(value, fmt::format("gen_server start: {} ignored", inspect(server)));
+      if (value == term("ignore"_a))
+        throw error(value, fmt::format("gen_server start: {} ignored", inspect(server)));
       {
         const term reason = value.as_tuple()[1];  // {:error, reason}
-        throw error(reason, fmt::format("gen_server start: {} failed to start: {}", inspect(server), inspect(reason)));
+        throw error(reason, fmt::format("gen_server start: {} failed to start: {}", inspect(server),
+                                        inspect(reason)));
       }
     case outcome::died:
-      throw error(value, fmt::format("gen_server start: {} ended during init: {}", inspect(server), inspect(value)));
+      throw error(value,
+                  fmt::format("gen_server start: {} ended during init: {}", inspect(server), inspect(value)));
     case outcome::timed_out:
       break;
   }
   if (linked) unlink(server);
   beam::exit(server, "kill"_a);
   co_await await_down_and_flush(tag);
-  throw error(term("timeout"_a),
-              fmt::format("gen_server start: {} did not finish init within {} ms", inspect(server), timeout.count()));
+  throw error(term("timeout"_a), fmt::format("gen_server start: {} did not finish init within {} ms",
+                                             inspect(server), timeout.count()));
 }
 
 incoming classify(const term& message, const pid& parent) {
   if (message.is_tuple()) {
     const auto f = message.as_tuple();
-    if (f.size() == 3 && f[0] == term("$gen_call"_a) && is_from(f[1])) return {incoming::kind::call, f[2], f[1]};
+    if (f.size() == 3 && f[0] == term("$gen_call"_a) && is_from(f[1]))
+      return {incoming::kind::call, f[2], f[1]};
     if (f.size() == 2 && f[0] == term("$gen_cast"_a)) return {incoming::kind::cast, f[1], {}};
-    if (f.size() == 3 && f[0] == term("EXIT"_a) && f[1] == term(parent)) return {incoming::kind::parent_exit, f[2], {}};
+    if (f.size() == 3 && f[0] == term("EXIT"_a) && f[1] == term(parent))
+      return {incoming::kind::parent_exit, f[2], {}};
     if (f.size() == 3 && f[0] == term("system"_a) && f[2].is_tuple() && f[2].as_tuple().size() == 2 &&
         f[2].as_tuple()[0] == term("terminate"_a)) {
       return {incoming::kind::system_stop, f[2].as_tuple()[1], {}};
@@ -187,12 +196,14 @@ bool quiet_reason(const term& reason) {
 
 void report_termination(const server_context& ctx, const term& reason, const term& last_message) {
   const incoming last = classify(last_message, ctx.parent);
-  const std::string from =
-      last.what == incoming::kind::call ? fmt::format(" (from {})", inspect(last.from.as_tuple()[0])) : std::string();
+  const std::string from = last.what == incoming::kind::call
+                               ? fmt::format(" (from {})", inspect(last.from.as_tuple()[0]))
+                               : std::string();
   const term& shown = last.what == incoming::kind::call ? last.body : last_message;
   log(log_level::error,
       fmt::format("GenServer {} terminating\n** (stop) {}\nLast message{}: {}\nServer type: {}",
-                  inspect(server_name(ctx.name)), inspect(reason), from, inspect(shown), demangle(ctx.type_name)));
+                  inspect(server_name(ctx.name)), inspect(reason), from, inspect(shown),
+                  demangle(ctx.type_name)));
 }
 
 void report_unexpected_info(const server_context& ctx, const term& message) {
@@ -202,13 +213,15 @@ void report_unexpected_info(const server_context& ctx, const term& message) {
 }
 
 void throw_bad_call(const term& request) {
-  throw error(tuple("bad_call"_a, request),
-              fmt::format("gen_server: the server type has no handle_call, got the call {}", inspect(request)));
+  throw error(
+      tuple("bad_call"_a, request),
+      fmt::format("gen_server: the server type has no handle_call, got the call {}", inspect(request)));
 }
 
 void throw_bad_cast(const term& message) {
-  throw error(tuple("bad_cast"_a, message),
-              fmt::format("gen_server: the server type has no handle_cast, got the cast {}", inspect(message)));
+  throw error(
+      tuple("bad_cast"_a, message),
+      fmt::format("gen_server: the server type has no handle_cast, got the cast {}", inspect(message)));
 }
 
 }  // namespace gen_server::detail

@@ -1,5 +1,5 @@
-// proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps only
-// while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
+// proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps
+// only while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
 #include <beam/call.hpp>
 
 #include <fmt/format.h>
@@ -21,7 +21,8 @@ namespace {
 enum class call_outcome { replied, server_down, timed_out };
 
 // Waits for the reply to the call tagged `ref` to `server` (monitored under `ref`). The caller is `p`.
-task<term> await_reply(detail::process_control& p, term server, reference ref, std::chrono::milliseconds timeout) {
+task<term> await_reply(detail::process_control& p, term server, reference ref,
+                       std::chrono::milliseconds timeout) {
   term result;
   call_outcome outcome = call_outcome::timed_out;
   co_await receive(on(tuple(ref, _term),
@@ -38,14 +39,16 @@ task<term> await_reply(detail::process_control& p, term server, reference ref, s
   if (p.links != nullptr) p.links->aliases.erase(term(ref));
   if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
   switch (outcome) {
-    case call_outcome::replied: co_return result;
+    case call_outcome::replied:
+      co_return result;
     case call_outcome::server_down:
       throw beam::error(result, fmt::format("call: the server {} ended before replying: {}", inspect(server),
                                             inspect(result)));
-    case call_outcome::timed_out: break;
+    case call_outcome::timed_out:
+      break;
   }
-  throw beam::error(term(atom("timeout")), fmt::format("call: no reply from {} within {} ms", inspect(server),
-                                                       timeout.count()));
+  throw beam::error(term(atom("timeout")),
+                    fmt::format("call: no reply from {} within {} ms", inspect(server), timeout.count()));
 }
 
 term call_message(const pid& caller, const reference& ref, term request) {
@@ -66,7 +69,8 @@ task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
   const reference ref = monitor(name);
   detail::links_of(p).aliases.insert(term(ref));
-  if (std::optional<pid> server = whereis(name)) send(*server, call_message(p.self(), ref, std::move(request)));
+  if (std::optional<pid> server = whereis(name))
+    send(*server, call_message(p.self(), ref, std::move(request)));
   return await_reply(p, term(name), ref, timeout);
 }
 

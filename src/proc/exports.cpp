@@ -1,5 +1,5 @@
-// proc/exports.cpp: spawn/3's registry of exported C++ functions, and the functions the library exports itself
-// (IO.puts). Lookups take a shared lock; exports are rare and usually made at start-up.
+// proc/exports.cpp: spawn/3's registry of exported C++ functions, and the functions the library exports
+// itself (IO.puts). Lookups take a shared lock; exports are rare and usually made at start-up.
 #include <map>
 #include <shared_mutex>
 
@@ -7,8 +7,8 @@
 
 #include <beam/error.hpp>
 #include <beam/io.hpp>
-#include <beam/logger.hpp>
 #include <beam/link.hpp>
+#include <beam/logger.hpp>
 #include <beam/process.hpp>
 
 #include "proc/process_control.hpp"
@@ -23,7 +23,8 @@ struct export_table {
 };
 
 process io_puts(std::span<const term> args) {
-  if (args.size() != 1 || !args[0].is_binary()) throw beam::error(term(detail::atoms::badarg), "IO.puts/1 takes one binary");
+  if (args.size() != 1 || !args[0].is_binary())
+    throw beam::error(term(detail::atoms::badarg), "IO.puts/1 takes one binary");
   io::puts(args[0].as_string_view());
   co_return;
 }
@@ -55,8 +56,8 @@ std::optional<exported_function> lookup(atom module, atom function) {
 }
 
 process undefined_function(atom module, atom function, std::size_t arity) {
-  beam::log(log_level::error, fmt::format("Process {} exited: undefined function {}.{}/{}", inspect(term(self())),
-                                          module.text(), function.text(), arity));
+  beam::log(log_level::error, fmt::format("Process {} exited: undefined function {}.{}/{}",
+                                          inspect(term(self())), module.text(), function.text(), arity));
   beam::exit(term(detail::atoms::undef));
   co_return;
 }
@@ -74,9 +75,11 @@ namespace {
 pid spawn_mfa(const spawn_options* options, atom module, atom function, std::vector<term> args) {
   const export_fun mfa{module, function, static_cast<std::uint8_t>(std::min<std::size_t>(args.size(), 255))};
   std::optional<exported_function> fn = lookup(module, function);
-  if (!fn) return detail::spawn_with(options, &mfa, nullptr, &undefined_function, module, function, args.size());
+  if (!fn)
+    return detail::spawn_with(options, &mfa, nullptr, &undefined_function, module, function, args.size());
   return detail::spawn_with(
-      options, &mfa, nullptr, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); }, std::move(args));
+      options, &mfa, nullptr, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); },
+      std::move(args));
 }
 }  // namespace
 

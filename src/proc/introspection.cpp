@@ -1,5 +1,5 @@
-// proc/introspection.cpp: process_info, processes, system_info. Reads other processes' fields that are atomics
-// (relaxed): a snapshot, as Erlang's process_info is.
+// proc/introspection.cpp: process_info, processes, system_info. Reads other processes' fields that are
+// atomics (relaxed): a snapshot, as Erlang's process_info is.
 #include <beam/process_info.hpp>
 
 #include "runtime/runtime_state.hpp"
@@ -10,10 +10,14 @@ namespace {
 
 process_status status_of(detail::process_state s) {
   switch (s) {
-    case detail::process_state::queued: return process_status::runnable;
-    case detail::process_state::running: return process_status::running;
-    case detail::process_state::waiting: return process_status::waiting;
-    case detail::process_state::exited: return process_status::exiting;
+    case detail::process_state::queued:
+      return process_status::runnable;
+    case detail::process_state::running:
+      return process_status::running;
+    case detail::process_state::waiting:
+      return process_status::waiting;
+    case detail::process_state::exited:
+      return process_status::exiting;
   }
   return process_status::exiting;
 }
@@ -47,8 +51,9 @@ std::optional<process_info_t> process_info(const pid& process) {
       .memory = detail::pcb_memory(*p) + p->frame_bytes.load(std::memory_order_relaxed) +
                 queued * sizeof(proc::message_node),
       .reductions = p->reductions.load(std::memory_order_relaxed),
-      .registered_name = name == detail::process_control::no_name ? std::nullopt
-                                                                   : std::optional<atom>(atom::from_index(name)),
+      .registered_name = name == detail::process_control::no_name
+                             ? std::nullopt
+                             : std::optional<atom>(atom::from_index(name)),
       .initial_call = initial_call_of(*p),
       .scheduler = p->last_worker.load(std::memory_order_relaxed) + 1,
   };
@@ -56,15 +61,18 @@ std::optional<process_info_t> process_info(const pid& process) {
   return info;
 }
 
-std::vector<pid> processes() { return detail::runtime_for("beam::processes").table.pids(); }
+std::vector<pid> processes() {
+  return detail::runtime_for("beam::processes").table.pids();
+}
 
-std::size_t process_count() { return detail::runtime_for("beam::process_count").table.count(); }
+std::size_t process_count() {
+  return detail::runtime_for("beam::process_count").table.count();
+}
 
 system_info_t system_info() {
   detail::runtime_state& rt = detail::runtime_for("beam::system_info");
   const atom_table_info atoms = atom_table_stats();
-  return {rt.table.limit(), rt.table.count(), rt.schedulers, atoms.count,
-          atoms.limit};
+  return {rt.table.limit(), rt.table.count(), rt.schedulers, atoms.count, atoms.limit};
 }
 
 }  // namespace beam

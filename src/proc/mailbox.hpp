@@ -1,14 +1,14 @@
 // proc/mailbox.hpp: a process's mailbox: lock-free for any number of senders, private to its one owner.
 //
-// Senders push onto `inbox_`, an atomic stack (CAS, seq_cst: release for the owner's acquire exchange, and part of
-// the wake-up protocol in process_control.hpp). The owner
-// takes the whole stack at once, reverses it into arrival order and appends it to its private queue, which only it
-// touches; receive scans and removes from there. Order between one sender and the owner is preserved: a sender's
-// pushes are ordered in the stack, and every batch taken is newer than the one before.
-// `pending_` counts messages in the inbox (senders add, the owner subtracts what it takes): with the private count it
-// gives message_queue_len to any thread without a lock.
-// Rejected: Vyukov's MPSC queue (one exchange per push, but the owner can see a half-linked queue and must spin or
-// treat it as empty, which complicates the wake-up protocol); a mutex-protected deque (senders would contend on it).
+// Senders push onto `inbox_`, an atomic stack (CAS, seq_cst: release for the owner's acquire exchange, and
+// part of the wake-up protocol in process_control.hpp). The owner takes the whole stack at once, reverses it
+// into arrival order and appends it to its private queue, which only it touches; receive scans and removes
+// from there. Order between one sender and the owner is preserved: a sender's pushes are ordered in the
+// stack, and every batch taken is newer than the one before. `pending_` counts messages in the inbox (senders
+// add, the owner subtracts what it takes): with the private count it gives message_queue_len to any thread
+// without a lock. Rejected: Vyukov's MPSC queue (one exchange per push, but the owner can see a half-linked
+// queue and must spin or treat it as empty, which complicates the wake-up protocol); a mutex-protected deque
+// (senders would contend on it).
 #pragma once
 
 #include <atomic>
@@ -20,8 +20,8 @@
 
 namespace beam::proc {
 
-// What a queued node carries: a message, or a signal (proc/signals.hpp) that travels in the same queue so that
-// signals and messages from one sender keep their order (Erlang's signal ordering guarantee).
+// What a queued node carries: a message, or a signal (proc/signals.hpp) that travels in the same queue so
+// that signals and messages from one sender keep their order (Erlang's signal ordering guarantee).
 enum class signal_kind : std::uint8_t {
   message,      // `payload` is the message
   link,         // payload: the linking pid
@@ -67,9 +67,9 @@ class mailbox {
   }
 
   // --- owner only ---
-  // Moves new arrivals to the private queue, in arrival order; true if there were any. Each signal node is handed
-  // to `on_signal` (a message_node*(message_node*)) as it is reached: it returns the node to queue in its place (a
-  // signal turned into a message) or nullptr (it consumed the node).
+  // Moves new arrivals to the private queue, in arrival order; true if there were any. Each signal node is
+  // handed to `on_signal` (a message_node*(message_node*)) as it is reached: it returns the node to queue in
+  // its place (a signal turned into a message) or nullptr (it consumed the node).
   template <class F>
   bool take_new(F&& on_signal) {
     message_node* ordered = take_all();
@@ -84,7 +84,8 @@ class mailbox {
       tail_link_ = &n->next;
       ++kept;
     }
-    queued_.store(queued_.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(kept), std::memory_order_relaxed);
+    queued_.store(queued_.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(kept),
+                  std::memory_order_relaxed);
     return true;
   }
   // The link that points at the first message of the private queue.
@@ -107,7 +108,7 @@ class mailbox {
   message_node* head_ = nullptr;               // owner: the private queue, oldest first
   message_node** tail_link_ = &head_;          // owner: the link to append at
   std::atomic<std::uint32_t> pending_{0};      // messages in the inbox
-  std::atomic<std::uint32_t> queued_{0};       // written by the owner (relaxed), read by anyone: private queue
+  std::atomic<std::uint32_t> queued_{0};  // written by the owner (relaxed), read by anyone: private queue
 };
 
 }  // namespace beam::proc

@@ -1,10 +1,10 @@
 // proc/process.cpp: the life of a process: spawn, a scheduling slice, waiting for messages, send, exit.
 //
-// A process is a PCB (process_control.hpp) plus the coroutine frame of its body. The scheduler runs the PCB's task
-// node; run_slice resumes the innermost suspended coroutine of the process and, when the coroutine gives control
-// back, acts on the reason it recorded (note_suspend): requeue it (yield), park it in `waiting` (receive), or tear
-// it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's run queue (its runnext
-// slot when the waker is a running process: see scheduler.cpp).
+// A process is a PCB (process_control.hpp) plus the coroutine frame of its body. The scheduler runs the PCB's
+// task node; run_slice resumes the innermost suspended coroutine of the process and, when the coroutine gives
+// control back, acts on the reason it recorded (note_suspend): requeue it (yield), park it in `waiting`
+// (receive), or tear it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's
+// run queue (its runnext slot when the waker is a running process: see scheduler.cpp).
 #include <cxxabi.h>
 
 #include <cstdlib>
@@ -36,14 +36,16 @@ thread_local process_control* spawning = nullptr;  // the process whose body spa
 constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
 constexpr std::size_t inline_closure_bytes = 48;
 
-// Thrown by beam::exit; not a std::exception, so `catch (const std::exception&)` in a body does not swallow it.
+// Thrown by beam::exit; not a std::exception, so `catch (const std::exception&)` in a body does not swallow
+// it.
 struct exit_signal {
   term reason;
 };
 
 std::string demangle(const char* name) {
   int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  std::unique_ptr<char, decltype(&std::free)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                                  &std::free);
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
@@ -56,7 +58,8 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   } catch (const beam::error& err) {
     return {err.reason(), true};
   } catch (const std::exception& ex) {
-    const char* type = abi::__cxa_current_exception_type() ? abi::__cxa_current_exception_type()->name() : "exception";
+    const char* type =
+        abi::__cxa_current_exception_type() ? abi::__cxa_current_exception_type()->name() : "exception";
     return {tuple(atom("exception"), demangle(type), std::string_view(ex.what())), true};
   } catch (...) {
     return {tuple(atom("exception"), "unknown", "a non-standard exception"), true};
@@ -66,7 +69,9 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
 // --- PCB memory ---
 // A PCB and, when small, its closure share one pooled block sized for that closure. The PCB pools keep blocks
 // type-stable per size class: a PCB always starts a block of its class, whatever closure follows it.
-bool closure_inline(std::size_t closure_size) noexcept { return closure_size <= inline_closure_bytes; }
+bool closure_inline(std::size_t closure_size) noexcept {
+  return closure_size <= inline_closure_bytes;
+}
 std::size_t pcb_block_size(std::size_t closure_size) noexcept {
   return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : 0);
 }
@@ -103,11 +108,13 @@ void destroy_closure(process_control& p) noexcept {
 
 void report_crash(const process_control& p, const term& reason) {
   beam::log(log_level::error,
-            fmt::format("Process {} raised an exception\n** (EXIT) {}\n    initial call: {}", inspect(term(p.self())),
-                        inspect(reason), demangle(p.closure->body_name())));
+            fmt::format("Process {} raised an exception\n** (EXIT) {}\n    initial call: {}",
+                        inspect(term(p.self())), inspect(reason), demangle(p.closure->body_name())));
 }
 
-void make_runnable(process_control& p) { p.rt.sched->submit(&p); }
+void make_runnable(process_control& p) {
+  p.rt.sched->submit(&p);
+}
 
 bool ready_to_resume(process_control& p) {
   if (p.waiter == nullptr) return true;
@@ -119,13 +126,13 @@ bool ready_to_resume(process_control& p) {
   return false;
 }
 
-// Owner only: parks `p` in `waiting`, unless something arrived meanwhile. Once `waiting` is stored, p is no longer
-// ours: a sender may already be running it elsewhere, even to its end, so only atomics are read after the store,
-// and a reference held across the re-check keeps the PCB from being freed (and reused) under it.
+// Owner only: parks `p` in `waiting`, unless something arrived meanwhile. Once `waiting` is stored, p is no
+// longer ours: a sender may already be running it elsewhere, even to its end, so only atomics are read after
+// the store, and a reference held across the re-check keeps the PCB from being freed (and reused) under it.
 void park(process_control& p) {
   const std::uint32_t generation = p.wait_generation;
   p.refs.fetch_add(1, std::memory_order_relaxed);  // we hold the table's reference until the store below
-  p.state.store(process_state::waiting);             // seq_cst: before the re-check (wake-up protocol)
+  p.state.store(process_state::waiting);           // seq_cst: before the re-check (wake-up protocol)
   if (p.mailbox.has_new() || p.timer_fired.load() == generation ||
       p.kill_state.load() == process_control::kill_ready) {  // a kill that found us running: see kill()
     wake(p);
@@ -133,7 +140,8 @@ void park(process_control& p) {
   release(p);
 }
 
-void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason = std::nullopt) noexcept;
+void exit_process(process_control& p, sched::worker* on,
+                  std::optional<term> forced_reason = std::nullopt) noexcept;
 
 }  // namespace
 
@@ -174,14 +182,19 @@ void run_slice(sched::task* t, sched::worker& on) {
       p.state.store(process_state::queued, std::memory_order_relaxed);
       make_runnable(p);
       return;
-    case suspend_reason::wait: park(p); return;
-    case suspend_reason::exited: exit_process(p, &on); return;
+    case suspend_reason::wait:
+      park(p);
+      return;
+    case suspend_reason::exited:
+      exit_process(p, &on);
+      return;
   }
 }
 
 namespace {
 
-// The owner (or the stopping thread at shutdown) only. Tears `p` down; `forced_reason` ends it without a result.
+// The owner (or the stopping thread at shutdown) only. Tears `p` down; `forced_reason` ends it without a
+// result.
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason) noexcept {
   p.state.store(process_state::exited, std::memory_order_release);
   auto [reason, crashed] = forced_reason ? std::pair<term, bool>{*forced_reason, false}
@@ -224,7 +237,9 @@ process_control& current_process(const char* what) {
   if (running == nullptr) throw std::logic_error(fmt::format("{} called outside a process", what));
   return *running;
 }
-process_control* current_process_or_null() noexcept { return running; }
+process_control* current_process_or_null() noexcept {
+  return running;
+}
 
 // Owner only (or the spawner, before the PCB is published): no read-modify-write needed.
 void add_frame_bytes(process_control& p, std::int64_t delta) noexcept {
@@ -232,9 +247,9 @@ void add_frame_bytes(process_control& p, std::int64_t delta) noexcept {
   p.frame_bytes.store(static_cast<std::uint32_t>(now), std::memory_order_relaxed);
 }
 
-// Frames come from the program's frame pools (base/frame_pool.hpp): a frame may be made outside any runtime (a body
-// called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made while a process
-// runs (or is being spawned) is counted in that process's memory.
+// Frames come from the program's frame pools (base/frame_pool.hpp): a frame may be made outside any runtime
+// (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made
+// while a process runs (or is being spawned) is counted in that process's memory.
 void* allocate_frame(std::size_t size) {
   if (process_control* p = spawning != nullptr ? spawning : running) {
     add_frame_bytes(*p, static_cast<std::int64_t>(size));
@@ -256,12 +271,17 @@ void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason 
   p.reason = why;
 }
 
-void note_exception(process_control& p, std::exception_ptr e) noexcept { p.crash = std::move(e); }
+void note_exception(process_control& p, std::exception_ptr e) noexcept {
+  p.crash = std::move(e);
+}
 
-term exit_reason_of(const std::exception_ptr& e) { return reason_of(e).first; }
+term exit_reason_of(const std::exception_ptr& e) {
+  return reason_of(e).first;
+}
 
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
-  p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // owner only
+  p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n,
+                     std::memory_order_relaxed);  // owner only
   p.reductions_left = p.reductions_left > n ? p.reductions_left - n : 0;
   return p.reductions_left == 0;
 }
@@ -274,7 +294,8 @@ const term* mailbox_peek(process_control& p, mailbox_cursor& c) noexcept {
   auto** link = c.link ? static_cast<proc::message_node**>(c.link) : p.mailbox.first_link();
   c.link = link;
   if (*link == nullptr) take_arrivals(p);
-  if (kill_pending(p)) return nullptr;  // an exit signal or a kill ends it at the next suspension: match nothing
+  if (kill_pending(p))
+    return nullptr;  // an exit signal or a kill ends it at the next suspension: match nothing
   return *link ? &(*link)->message : nullptr;
 }
 
@@ -333,7 +354,8 @@ pid spawn_process(const spawn_request& request) {
     throw;
   }
   const pid id = p->self();
-  if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false)) rt.initial = id;
+  if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false))
+    rt.initial = id;
   if (parent != nullptr) {
     bump_reductions(*parent, 1);
     if (link) link_at_spawn(*parent, *p);
@@ -343,11 +365,15 @@ pid spawn_process(const spawn_request& request) {
   return id;
 }
 
-void shut_down_process(process_control& p) noexcept { exit_process(p, nullptr, term(atoms::shutdown)); }
+void shut_down_process(process_control& p) noexcept {
+  exit_process(p, nullptr, term(atoms::shutdown));
+}
 
 }  // namespace detail
 
-pid self() { return detail::current_process("beam::self").self(); }
+pid self() {
+  return detail::current_process("beam::self").self();
+}
 
 namespace detail {
 void deliver(process_control& p, const term& message, proc::signal_kind kind) {
@@ -358,8 +384,9 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   const std::size_t limit = p.max_message_queue_len();
   if (kind == proc::signal_kind::message && limit != 0 && p.mailbox.size() > limit &&
       kill(p, term(atom("message_queue_limit")))) {
-    beam::log(log_level::error, fmt::format("Process {} killed: its message queue passed the limit of {} messages",
-                                            inspect(term(p.self())), limit));
+    beam::log(log_level::error,
+              fmt::format("Process {} killed: its message queue passed the limit of {} messages",
+                          inspect(term(p.self())), limit));
   }
   wake(p);
   release(p);
@@ -367,12 +394,13 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
 
 bool kill(process_control& p, term reason) {
   std::uint32_t expected = process_control::kill_none;
-  if (!p.kill_state.compare_exchange_strong(expected, process_control::kill_writing, std::memory_order_acquire)) {
+  if (!p.kill_state.compare_exchange_strong(expected, process_control::kill_writing,
+                                            std::memory_order_acquire)) {
     return false;  // an earlier kill wins
   }
   p.kill_reason = std::move(reason);
-  // seq_cst: release for kill_pending, and ordered before wake's CAS as park's store is before its re-check, so
-  // a kill that finds the process running (its wake fails) is seen by the park that follows.
+  // seq_cst: release for kill_pending, and ordered before wake's CAS as park's store is before its re-check,
+  // so a kill that finds the process running (its wake fails) is seen by the park that follows.
   p.kill_state.store(process_control::kill_ready);
   wake(p);
   return true;
@@ -389,12 +417,15 @@ term send(atom name, term message) {
   detail::runtime_state& rt = detail::runtime_for("beam::send");
   detail::process_control* p = detail::find_named(rt, name);
   if (p == nullptr) {
-    throw beam::error(term(detail::atoms::badarg), fmt::format("send: no process is registered as {}", name.text()));
+    throw beam::error(term(detail::atoms::badarg),
+                      fmt::format("send: no process is registered as {}", name.text()));
   }
   detail::deliver(*p, message);
   return message;
 }
 
-void exit(term reason) { throw detail::exit_signal{std::move(reason)}; }
+void exit(term reason) {
+  throw detail::exit_signal{std::move(reason)};
+}
 
 }  // namespace beam

@@ -3,29 +3,30 @@
 // State word (`state`), one of:
 //   queued   in exactly one run queue; nobody else may resume it
 //   running  a worker is executing it; that worker owns every owner-only field below
-//   waiting  suspended in receive or sleep; the first thread to CAS it to `queued` (a sender, a timer, an exit
+//   waiting  suspended in receive or sleep; the first thread to CAS it to `queued` (a sender, a timer, an
+//   exit
 //            signal) schedules it
 //   exited   its body has finished; it is being torn down
 // Transitions: spawn -> queued; worker pop: queued -> running; after a slice: running -> queued (yield),
-// running -> waiting (then the owner re-checks the mailbox and may CAS waiting -> queued itself), running -> exited.
-// Wake-up protocol: the owner stores `waiting` (seq_cst CAS) and then checks mailbox.has_new() (seq_cst); a sender
-// pushes (release) and then reads the state (seq_cst). One of them sees the other, so no message is left unseen by
-// a sleeping process.
+// running -> waiting (then the owner re-checks the mailbox and may CAS waiting -> queued itself), running ->
+// exited. Wake-up protocol: the owner stores `waiting` (seq_cst CAS) and then checks mailbox.has_new()
+// (seq_cst); a sender pushes (release) and then reads the state (seq_cst). One of them sees the other, so no
+// message is left unseen by a sleeping process.
 //
-// Lifetime: `refs` counts the process table's slot (1 while alive) and every sender holding the PCB for a send.
-// It is 0 until the table publishes the PCB, so nobody can retain a PCB still being built. PCBs live in
-// type-stable memory (their own pools: a freed PCB block is only ever reused as a PCB), so a sender may read `refs`
-// of a PCB it found in the table even if the process just exited: try_retain fails on zero, and a retained PCB
-// whose pid is another (the slot was reused) is released again.
+// Lifetime: `refs` counts the process table's slot (1 while alive) and every sender holding the PCB for a
+// send. It is 0 until the table publishes the PCB, so nobody can retain a PCB still being built. PCBs live in
+// type-stable memory (their own pools: a freed PCB block is only ever reused as a PCB), so a sender may read
+// `refs` of a PCB it found in the table even if the process just exited: try_retain fails on zero, and a
+// retained PCB whose pid is another (the slot was reused) is released again.
 #pragma once
 
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 #include <exception>
 #include <optional>
+#include <type_traits>
 
 #include <beam/detail/process_base.hpp>
 #include <beam/pid.hpp>
@@ -49,25 +50,26 @@ void run_slice(sched::task* t, sched::worker& on);
 void release(process_control& p) noexcept;
 // Any thread: makes `p` runnable if it waits (the first waker wins).
 void wake(process_control& p);
-// Queues `message` (or a signal of `kind`) for `p`, which the caller retained (the reference is dropped here), and
-// wakes it.
+// Queues `message` (or a signal of `kind`) for `p`, which the caller retained (the reference is dropped
+// here), and wakes it.
 void deliver(process_control& p, const term& message, proc::signal_kind kind = proc::signal_kind::message);
 // Whether a kill of `p` is pending (its owner ends it at the next scheduling point).
 [[nodiscard]] bool kill_pending(const process_control& p) noexcept;
-// Any thread: ends `p` with `reason` at its next scheduling point (now if it waits). The first kill wins: false
-// when an earlier one did.
+// Any thread: ends `p` with `reason` at its next scheduling point (now if it waits). The first kill wins:
+// false when an earlier one did.
 bool kill(process_control& p, term reason);
 // The bytes of `p`'s control block and closure.
 std::size_t pcb_memory(const process_control& p) noexcept;
 // Any thread: the live process registered as `name`, retained, or nullptr (registry.cpp).
 process_control* find_named(runtime_state& rt, atom name);
-// Ends a process that is not running (runtime shutdown): reason `shutdown`, no resume. The stopping thread only.
+// Ends a process that is not running (runtime shutdown): reason `shutdown`, no resume. The stopping thread
+// only.
 void shut_down_process(process_control& p) noexcept;
 
 enum class process_state : std::uint32_t { queued, running, waiting, exited };
 
-// What few processes have (spawn_opt's limit, spawn/3's initial call): allocated at spawn only when needed, before the
-// PCB is published, and immutable from then on, so any thread may read it.
+// What few processes have (spawn_opt's limit, spawn/3's initial call): allocated at spawn only when needed,
+// before the PCB is published, and immutable from then on, so any thread may read it.
 struct process_rare {
   std::optional<export_fun> initial_mfa;  // spawn/3's {Module, Function, Arity}
   std::size_t max_message_queue_len = 0;  // 0: no limit
@@ -78,38 +80,39 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   explicit process_control(runtime_state& owner) noexcept : sched::task(&run_slice), rt(owner) {}
 
   std::atomic<process_state> state{process_state::queued};
-  std::atomic<std::uint32_t> refs{0};             // the table's (set to 1 by insert) + transient senders'
-  std::uint32_t number = 0;                       // immutable while alive
+  std::atomic<std::uint32_t> refs{0};  // the table's (set to 1 by insert) + transient senders'
+  std::uint32_t number = 0;            // immutable while alive
   std::uint32_t serial = 0;
-  runtime_state& rt;                              // the runtime it belongs to
+  runtime_state& rt;  // the runtime it belongs to
 
   // --- owner only (the worker running it, or the thread tearing it down) ---
-  std::coroutine_handle<> resume_point;           // the innermost suspended coroutine
-  std::coroutine_handle<> body;                   // the process body's frame (destroyed at exit)
-  closure_base* closure = nullptr;                // the body's callable, in the PCB's block when small
-  receive_waiter* waiter = nullptr;               // the receive in progress, if waiting in one
-  std::exception_ptr crash;                       // what the body threw
-  std::atomic<std::uint64_t> reductions{0};       // written by the owner (relaxed), read by process_info
-  std::uint32_t closure_size = 0;                 // immutable after spawn
+  std::coroutine_handle<> resume_point;      // the innermost suspended coroutine
+  std::coroutine_handle<> body;              // the process body's frame (destroyed at exit)
+  closure_base* closure = nullptr;           // the body's callable, in the PCB's block when small
+  receive_waiter* waiter = nullptr;          // the receive in progress, if waiting in one
+  std::exception_ptr crash;                  // what the body threw
+  std::atomic<std::uint64_t> reductions{0};  // written by the owner (relaxed), read by process_info
+  std::uint32_t closure_size = 0;            // immutable after spawn
   std::uint32_t reductions_left = 0;
-  std::atomic<std::uint32_t> frame_bytes{0};      // coroutine frames of this process, for process_info's memory
+  std::atomic<std::uint32_t> frame_bytes{0};  // coroutine frames of this process, for process_info's memory
   static constexpr std::uint32_t no_name = ~std::uint32_t{0};
-  std::atomic<std::uint32_t> name{no_name};       // registered name's atom index; changed under the names lock
-  process_links* links = nullptr;                 // links and monitors, made at the first use (proc/signals.hpp)
-  const process_rare* rare = nullptr;             // set at spawn when needed, immutable (any thread reads it)
+  std::atomic<std::uint32_t> name{no_name};  // registered name's atom index; changed under the names lock
+  process_links* links = nullptr;            // links and monitors, made at the first use (proc/signals.hpp)
+  const process_rare* rare = nullptr;        // set at spawn when needed, immutable (any thread reads it)
 
-  // A pending kill (the mailbox limit now; exit signals later): the first killer CASes `kill_state` from none to
-  // writing, stores `kill_reason`, then stores ready (release; the owner reads it with acquire before each slice).
+  // A pending kill (the mailbox limit now; exit signals later): the first killer CASes `kill_state` from none
+  // to writing, stores `kill_reason`, then stores ready (release; the owner reads it with acquire before each
+  // slice).
   enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
   std::atomic<std::uint32_t> kill_state{kill_none};
-  std::uint32_t wait_generation = 0;              // bumped at each wait; timers name the wait they end
+  std::uint32_t wait_generation = 0;  // bumped at each wait; timers name the wait they end
   term kill_reason;
-  std::atomic<std::uint32_t> timer_fired{0};      // the newest generation whose timeout fired (timers raise it)
-  std::uint32_t receive_timer_worker = 0;         // the worker whose wheel holds it
-  timer::timer_entry* receive_timer = nullptr;    // the timeout of the wait in progress; we hold one reference
-  std::atomic<std::uint32_t> last_worker{0};      // for process_info; written by the owner, read by anyone
+  std::atomic<std::uint32_t> timer_fired{0};    // the newest generation whose timeout fired (timers raise it)
+  std::uint32_t receive_timer_worker = 0;       // the worker whose wheel holds it
+  timer::timer_entry* receive_timer = nullptr;  // the timeout of the wait in progress; we hold one reference
+  std::atomic<std::uint32_t> last_worker{0};    // for process_info; written by the owner, read by anyone
   suspend_reason reason = suspend_reason::yield;
-  bool trap_exit = false;                         // process_flag(trap_exit)
+  bool trap_exit = false;  // process_flag(trap_exit)
 
   proc::mailbox mailbox;
 

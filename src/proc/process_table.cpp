@@ -18,13 +18,15 @@ constexpr std::size_t cache_batch = 64;
 
 process_table::process_table(std::uint32_t limit, std::uint32_t caches)
     : limit_(limit), capacity_(limit + caches * static_cast<std::uint32_t>(cache_batch)) {
-  void* mem = ::mmap(nullptr, sizeof(slot) * capacity_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                     -1, 0);
+  void* mem = ::mmap(nullptr, sizeof(slot) * capacity_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED) throw std::bad_alloc();
   slots_ = static_cast<slot*>(mem);  // zero pages read as empty slots with serial 0: no construction needed
 }
 
-process_table::~process_table() { ::munmap(slots_, sizeof(slot) * capacity_); }
+process_table::~process_table() {
+  ::munmap(slots_, sizeof(slot) * capacity_);
+}
 
 std::uint32_t process_table::take_number(slot_cache* cache) {
   if (cache != nullptr && !cache->numbers.empty()) {
@@ -36,8 +38,8 @@ std::uint32_t process_table::take_number(slot_cache* cache) {
   if (fresh < capacity_) return fresh;
   fresh_.store(capacity_, std::memory_order_relaxed);  // keep it from wrapping
   std::lock_guard lock(free_mutex_);
-  // live_ < limit_ was reserved by the caller, so a free number exists here (or in some worker's cache: the caller
-  // falls back to flushing caches if this ever runs dry).
+  // live_ < limit_ was reserved by the caller, so a free number exists here (or in some worker's cache: the
+  // caller falls back to flushing caches if this ever runs dry).
   if (free_.empty()) return capacity_;
   const std::uint32_t n = free_.back();
   free_.pop_back();
@@ -84,7 +86,7 @@ void process_table::insert(detail::process_control& p, slot_cache* cache) {
   if (n >= capacity_) refuse_past_limit();  // cannot happen: see capacity_ in the header
   p.number = n;
   p.serial = slots_[n].serial.load(std::memory_order_relaxed);
-  p.tag = std::uint64_t{p.serial} << 32 | n;  // how the scheduler names it in reports
+  p.tag = std::uint64_t{p.serial} << 32 | n;   // how the scheduler names it in reports
   p.refs.store(1, std::memory_order_release);  // the table's reference; pairs with try_retain's acquire
   slots_[n].pcb.store(&p, std::memory_order_release);  // pairs with find's acquire: the PCB is fully built
 }

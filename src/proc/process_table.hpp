@@ -1,13 +1,13 @@
 // proc/process_table.hpp: pid -> process, an array indexed by the pid's number.
 //
-// The array is reserved for the process limit up front (mmap, MAP_NORESERVE) and its pages are touched only as
-// slots come into use, so a limit of 134,217,727 costs address space, not memory. Each slot holds the live
-// process's PCB (or nullptr) and the serial its next process will get: a reused slot's new pid differs from every
-// earlier one, so a stale pid never reaches the new process.
-// Free numbers: workers keep a small cache of free numbers (slot_cache) and trade batches with the table's shared
-// list under `free_mutex_`, once per batch, so spawn and exit take no shared lock in the common case. Numbers never
-// used yet come from `fresh_` (an atomic counter).
-// `live_` counts processes against the limit (fetch_add before taking a number; undone on failure).
+// The array is reserved for the process limit up front (mmap, MAP_NORESERVE) and its pages are touched only
+// as slots come into use, so a limit of 134,217,727 costs address space, not memory. Each slot holds the live
+// process's PCB (or nullptr) and the serial its next process will get: a reused slot's new pid differs from
+// every earlier one, so a stale pid never reaches the new process. Free numbers: workers keep a small cache
+// of free numbers (slot_cache) and trade batches with the table's shared list under `free_mutex_`, once per
+// batch, so spawn and exit take no shared lock in the common case. Numbers never used yet come from `fresh_`
+// (an atomic counter). `live_` counts processes against the limit (fetch_add before taking a number; undone
+// on failure).
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,8 @@ class process_table {
   process_table(const process_table&) = delete;
   process_table& operator=(const process_table&) = delete;
 
-  // Any thread: gives `p` a number and serial and publishes it. Throws beam::error(system_limit) at the limit.
+  // Any thread: gives `p` a number and serial and publishes it. Throws beam::error(system_limit) at the
+  // limit.
   void insert(detail::process_control& p, slot_cache* cache);
   // Owner of `p` only, once, at exit: empties the slot (the table's reference is dropped by the caller).
   void remove(detail::process_control& p, slot_cache* cache) noexcept;
@@ -51,7 +52,7 @@ class process_table {
  private:
   struct slot {
     std::atomic<detail::process_control*> pcb{nullptr};  // release on insert, acquire on find
-    std::atomic<std::uint32_t> serial{0};                 // the serial of the current or next process
+    std::atomic<std::uint32_t> serial{0};                // the serial of the current or next process
   };
   std::uint32_t take_number(slot_cache* cache);
   // Undoes the count taken by insert, logs "Too many processes" and throws beam::error(system_limit).
@@ -59,8 +60,8 @@ class process_table {
   void give_number(std::uint32_t number, slot_cache* cache) noexcept;
 
   const std::uint32_t limit_;
-  // Numbers go up to limit_ plus what the caches may hold, so with fewer than limit_ processes alive a number is
-  // always free outside the caches (numbers in another worker's cache cannot be taken).
+  // Numbers go up to limit_ plus what the caches may hold, so with fewer than limit_ processes alive a number
+  // is always free outside the caches (numbers in another worker's cache cannot be taken).
   const std::uint32_t capacity_;
   slot* slots_;  // capacity_ slots, reserved with mmap
   std::atomic<std::uint32_t> live_{0};

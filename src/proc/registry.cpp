@@ -1,5 +1,5 @@
-// proc/registry.cpp: registered names. One map under one lock (runtime_state::names_mutex): registering is rare,
-// and sends to names are far rarer than sends to pids, which never look here.
+// proc/registry.cpp: registered names. One map under one lock (runtime_state::names_mutex): registering is
+// rare, and sends to names are far rarer than sends to pids, which never look here.
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
@@ -11,7 +11,9 @@
 namespace beam {
 namespace detail {
 namespace {
-[[noreturn]] void badarg(const std::string& why) { throw beam::error(term(atoms::badarg), why); }
+[[noreturn]] void badarg(const std::string& why) {
+  throw beam::error(term(atoms::badarg), why);
+}
 }  // namespace
 
 void runtime_state::release_name(process_control& p) noexcept {
@@ -40,7 +42,8 @@ void register_name(atom name, const pid& process) {
   detail::process_control* p = rt.table.find(process);
   if (p == nullptr) detail::badarg(fmt::format("register: the process is not alive"));
   std::unique_lock lock(rt.names_mutex);
-  const bool exited = p->state.load() == detail::process_state::exited;  // the exit path names under this lock
+  const bool exited =
+      p->state.load() == detail::process_state::exited;  // the exit path names under this lock
   const bool taken = rt.names.contains(name.index());
   const bool named = p->name.load(std::memory_order_relaxed) != detail::process_control::no_name;
   if (!exited && !taken && !named) {
@@ -60,7 +63,8 @@ void unregister_name(atom name) {
   {
     std::lock_guard lock(rt.names_mutex);
     auto it = rt.names.find(name.index());
-    if (it == rt.names.end()) detail::badarg(fmt::format("unregister: {} is not a registered name", name.text()));
+    if (it == rt.names.end())
+      detail::badarg(fmt::format("unregister: {} is not a registered name", name.text()));
     p = rt.table.find(it->second);
     if (p != nullptr) p->name.store(detail::process_control::no_name, std::memory_order_relaxed);
     rt.names.erase(it);

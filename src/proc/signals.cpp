@@ -78,19 +78,28 @@ message_node* on_reply(process_control& p, message_node* n) {
 
 message_node* act_on(process_control& p, message_node* n) {
   switch (n->kind) {
-    case signal_kind::message: return n;
-    case signal_kind::link: links_of(p).links.insert(n->message.as_pid()); return nullptr;
+    case signal_kind::message:
+      return n;
+    case signal_kind::link:
+      links_of(p).links.insert(n->message.as_pid());
+      return nullptr;
     case signal_kind::unlink:
       if (p.links != nullptr) p.links->links.erase(n->message.as_pid());
       return nullptr;
-    case signal_kind::exit_linked: return on_exit_linked(p, n);
-    case signal_kind::exit: return on_exit(p, n);
-    case signal_kind::monitor: on_monitor(p, n->message); return nullptr;
+    case signal_kind::exit_linked:
+      return on_exit_linked(p, n);
+    case signal_kind::exit:
+      return on_exit(p, n);
+    case signal_kind::monitor:
+      on_monitor(p, n->message);
+      return nullptr;
     case signal_kind::demonitor:
       if (p.links != nullptr) p.links->monitored_by.erase(n->message);
       return nullptr;
-    case signal_kind::down: return on_down(p, n);
-    case signal_kind::reply: return on_reply(p, n);
+    case signal_kind::down:
+      return on_down(p, n);
+    case signal_kind::reply:
+      return on_reply(p, n);
   }
   return nullptr;
 }
@@ -101,7 +110,8 @@ void flush_down(process_control& p, const term& ref) {
   message_node** link = p.mailbox.first_link();
   while (*link != nullptr) {
     const term& m = (*link)->message;
-    if (m.is_tuple() && m.as_tuple().size() == 5 && m.as_tuple()[0].is_atom(atoms::down) && m.as_tuple()[1] == ref) {
+    if (m.is_tuple() && m.as_tuple().size() == 5 && m.as_tuple()[0].is_atom(atoms::down) &&
+        m.as_tuple()[1] == ref) {
       p.rt.free_message(p.mailbox.unlink(link));
     } else {
       link = &(*link)->next;
@@ -211,7 +221,9 @@ bool trap_exit(bool on) {
   return std::exchange(p.trap_exit, on);
 }
 
-bool traps_exits() { return detail::current_process("beam::traps_exits").trap_exit; }
+bool traps_exits() {
+  return detail::current_process("beam::traps_exits").trap_exit;
+}
 
 void exit(const pid& dest, term reason) {
   detail::process_control& p = detail::current_process("beam::exit");
@@ -237,7 +249,8 @@ reference monitor(atom name) {
   reference ref = reference::make();
   const term who = tuple(name, this_node().name);
   detail::process_control* target = detail::find_named(p.rt, name);
-  // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN noproc.
+  // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN
+  // noproc.
   const pid id = target != nullptr ? target->self() : pid(0, ~std::uint32_t{0});
   if (target != nullptr) detail::release(*target);
   detail::start_monitor(p, ref, id, who);

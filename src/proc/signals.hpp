@@ -1,21 +1,20 @@
 // proc/signals.hpp: links, monitors and exit signals between processes.
 //
-// Design: every signal (link, unlink, exit, monitor, demonitor, DOWN) is a node in the receiver's mailbox, pushed
-// like a message (proc/mailbox.hpp's signal_kind). One queue for both gives Erlang's ordering guarantee for free:
-// what one process sends another, messages and signals alike, arrives in the order sent, so an {:EXIT, ...} or a
-// DOWN comes after every message its process sent before it ended. The receiver handles a signal when its owner
-// moves it out of the inbox: at the start of each slice and whenever receive reaches the end of the private queue.
-// Each side of a link or monitor keeps its own record, changed only by its owner: the caller's side at once, the
-// other side when the signal arrives. An exit signal due to a link counts only if the receiver still holds the
-// link (it may have unlinked meanwhile), and a DOWN only if the receiver still holds the monitor (demonitor), so
-// after unlink or demonitor returns nothing more arrives from it.
-// A signal that reaches a process that has ended (still in its mailbox at exit, or pushed by a sender that found
-// it just before) is answered as Erlang answers for a dead process: a link with an exit signal `noproc`, a monitor
-// with DOWN `noproc`.
-// Rejected: a separate signal queue per process (two queues cannot keep the order between a message and a signal
-// from one sender without a shared sequence number); handling link/monitor changes under a lock in the sender
-// (a global or per-process lock on the exit path of every linked process, and the ordering would still need the
-// queue).
+// Design: every signal (link, unlink, exit, monitor, demonitor, DOWN) is a node in the receiver's mailbox,
+// pushed like a message (proc/mailbox.hpp's signal_kind). One queue for both gives Erlang's ordering
+// guarantee for free: what one process sends another, messages and signals alike, arrives in the order sent,
+// so an {:EXIT, ...} or a DOWN comes after every message its process sent before it ended. The receiver
+// handles a signal when its owner moves it out of the inbox: at the start of each slice and whenever receive
+// reaches the end of the private queue. Each side of a link or monitor keeps its own record, changed only by
+// its owner: the caller's side at once, the other side when the signal arrives. An exit signal due to a link
+// counts only if the receiver still holds the link (it may have unlinked meanwhile), and a DOWN only if the
+// receiver still holds the monitor (demonitor), so after unlink or demonitor returns nothing more arrives
+// from it. A signal that reaches a process that has ended (still in its mailbox at exit, or pushed by a
+// sender that found it just before) is answered as Erlang answers for a dead process: a link with an exit
+// signal `noproc`, a monitor with DOWN `noproc`. Rejected: a separate signal queue per process (two queues
+// cannot keep the order between a message and a signal from one sender without a shared sequence number);
+// handling link/monitor changes under a lock in the sender (a global or per-process lock on the exit path of
+// every linked process, and the ordering would still need the queue).
 #pragma once
 
 #include <unordered_map>
@@ -48,8 +47,8 @@ struct process_links {
 // The owner: p's link record, made at the first use.
 process_links& links_of(process_control& p);
 
-// The owner: moves new arrivals from p's inbox to its private queue, acting on the signals among them. True when
-// anything arrived.
+// The owner: moves new arrivals from p's inbox to its private queue, acting on the signals among them. True
+// when anything arrived.
 bool take_arrivals(process_control& p);
 
 // spawn_link and spawn_monitor, before the child can run: the spawning process and the child it just made.
@@ -60,12 +59,12 @@ void monitor_at_spawn(process_control& parent, process_control& child, const ref
 // {:EXIT, ...} for a process that traps exits, a DOWN still monitored), or nullptr when it consumed the node.
 proc::message_node* handle_signal(process_control& p, proc::message_node* n) noexcept;
 
-// Frees a node found in the mailbox of the process `dead`, which has ended, answering a link and a monitor as a
-// dead process does. Any thread.
+// Frees a node found in the mailbox of the process `dead`, which has ended, answering a link and a monitor as
+// a dead process does. Any thread.
 void drop_for_dead(runtime_state& rt, const pid& dead, proc::message_node* n) noexcept;
 
-// The exit path of `p` (its owner): the exit signals to its links, the DOWNs to its watchers, and the demonitors
-// to the processes it watched. Frees p.links.
+// The exit path of `p` (its owner): the exit signals to its links, the DOWNs to its watchers, and the
+// demonitors to the processes it watched. Frees p.links.
 void notify_exit(process_control& p, const term& reason) noexcept;
 
 // Any thread: queues a signal for `to`. False when `to` is not alive (nothing is sent).

@@ -1,4 +1,5 @@
-// runtime/runtime.cpp: start-up and shut-down of a runtime, and the services that need all of it (timers, pools).
+// runtime/runtime.cpp: start-up and shut-down of a runtime, and the services that need all of it (timers,
+// pools).
 #include <sched.h>
 
 #include <algorithm>
@@ -55,7 +56,8 @@ std::uint32_t validate_limit(std::uint32_t limit) {
 
 std::uint32_t scheduler_count(const runtime_options& options) {
   const std::uint32_t n = options.schedulers == 0 ? default_schedulers() : options.schedulers;
-  if (n > 1024) throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
+  if (n > 1024)
+    throw std::invalid_argument(fmt::format("schedulers {} is outside the accepted range 0 ... 1024", n));
   return n;
 }
 
@@ -68,7 +70,8 @@ runtime_state::runtime_state(const runtime_options& opts)
       shared_pool_(chunks),
       shared_pcb_pool_(chunks) {
   const std::uint32_t n = schedulers;
-  for (std::uint32_t i = 0; i < 2 * n; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
+  for (std::uint32_t i = 0; i < 2 * n; ++i)
+    locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
   sched::worker_hooks hooks{
       .poll =
           [this](sched::worker& w) {
@@ -86,10 +89,11 @@ runtime_state::runtime_state(const runtime_options& opts)
           [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
             const pid who(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32));
             beam::log(log_level::warning,
-                      fmt::format("long_schedule: process #PID<0.{}.{}> has run {} ms on scheduler {} without "
-                                  "yielding; its run queue goes to a spare scheduler",
-                                  who.number(), who.serial(),
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(ran).count(), w.index() + 1));
+                      fmt::format(
+                          "long_schedule: process #PID<0.{}.{}> has run {} ms on scheduler {} without "
+                          "yielding; its run queue goes to a spare scheduler",
+                          who.number(), who.serial(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(ran).count(), w.index() + 1));
           },
   };
   runtime_state* expected = nullptr;
@@ -97,11 +101,12 @@ runtime_state::runtime_state(const runtime_options& opts)
     throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
   }
   output = std::make_unique<io_impl::writer>();
-  sched = std::make_unique<sched::scheduler>(sched::scheduler_options{.workers = n, .spares = n}, std::move(hooks));
+  sched = std::make_unique<sched::scheduler>(sched::scheduler_options{.workers = n, .spares = n},
+                                             std::move(hooks));
 }
 
 runtime_state::~runtime_state() {
-  sched.reset();  // joins the workers (shut_down stopped them)
+  sched.reset();   // joins the workers (shut_down stopped them)
   output.reset();  // writes what is queued
   locals.clear();
   the_runtime.store(nullptr, std::memory_order_release);
@@ -140,7 +145,8 @@ void runtime_state::free_message(proc::message_node* n) noexcept {
 
 std::uint64_t runtime_state::now_ms() const noexcept {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count());
 }
 
 std::uint64_t runtime_state::to_ms(std::chrono::steady_clock::time_point t) const noexcept {
@@ -206,7 +212,9 @@ void runtime_state::start_io_server() {
   register_name(atom("user"), *io_server);
 }
 
-runtime_state* current_runtime() noexcept { return the_runtime.load(std::memory_order_acquire); }
+runtime_state* current_runtime() noexcept {
+  return the_runtime.load(std::memory_order_acquire);
+}
 
 runtime_state& runtime_for(const char* what) {
   runtime_state* rt = current_runtime();
@@ -216,13 +224,16 @@ runtime_state& runtime_for(const char* what) {
 
 }  // namespace detail
 
-bool exit_reason::is_normal() const noexcept { return reason_ == term(detail::atoms::normal); }
+bool exit_reason::is_normal() const noexcept {
+  return reason_ == term(detail::atoms::normal);
+}
 
 std::uint32_t default_schedulers() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  std::uint32_t cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<std::uint32_t>(CPU_COUNT(&set))
-                                                                    : std::thread::hardware_concurrency();
+  std::uint32_t cpus = sched_getaffinity(0, sizeof set, &set) == 0
+                           ? static_cast<std::uint32_t>(CPU_COUNT(&set))
+                           : std::thread::hardware_concurrency();
   std::ifstream quota_file("/sys/fs/cgroup/cpu.max");  // cgroup v2: "<quota> <period>" or "max <period>"
   std::string quota;
   double period = 0;
@@ -236,11 +247,15 @@ std::uint32_t default_schedulers() {
 runtime::runtime(runtime_options options) : state_(std::make_unique<detail::runtime_state>(options)) {}
 runtime::~runtime() = default;
 
-std::uint32_t runtime::schedulers() const noexcept { return state_->schedulers; }
+std::uint32_t runtime::schedulers() const noexcept {
+  return state_->schedulers;
+}
 
 void runtime::start() {
-  if (detail::current_process_or_null() != nullptr) throw std::logic_error("runtime::run called inside a process");
-  if (state_->initial || state_->io_server) throw std::logic_error("runtime::run may be called once per runtime");
+  if (detail::current_process_or_null() != nullptr)
+    throw std::logic_error("runtime::run called inside a process");
+  if (state_->initial || state_->io_server)
+    throw std::logic_error("runtime::run may be called once per runtime");
   state_->start_io_server();
   state_->capture_initial.store(true);
 }

@@ -1,6 +1,6 @@
-// runtime/runtime_state.hpp: the composition root: everything one runtime (this node) owns, in start-up order.
-// Shut-down runs in reverse: the initial process ends, the schedulers stop, the remaining processes are ended with
-// reason `shutdown` on the stopping thread, then the pools are freed.
+// runtime/runtime_state.hpp: the composition root: everything one runtime (this node) owns, in start-up
+// order. Shut-down runs in reverse: the initial process ends, the schedulers stop, the remaining processes
+// are ended with reason `shutdown` on the stopping thread, then the pools are freed.
 #pragma once
 
 #include <atomic>
@@ -28,17 +28,18 @@ namespace beam::detail {
 
 // What each scheduler keeps for itself. Owner worker only.
 struct worker_local {
-  worker_local(base::chunk_store& store, std::uint64_t now_ms) : pool(store), pcb_pool(store), timers(now_ms) {}
+  worker_local(base::chunk_store& store, std::uint64_t now_ms)
+      : pool(store), pcb_pool(store), timers(now_ms) {}
   base::pool_set pool;
   base::pool_set pcb_pool;  // PCBs only: type-stable (see process_control.hpp)
   proc::slot_cache slots;
   // The timers are the owner's, but the monitor thread polls them while the owner is stuck in a long slice.
   std::mutex timers_mutex;
   timer::timer_wheel timers;  // timers_mutex
-  // No timer of the wheel is due before this (no_deadline: the wheel is empty). Written under timers_mutex (lowered
-  // by each insert, set by each poll; never later than the true next deadline), read by the owner without the lock
-  // (relaxed: a stale value is earlier, which only costs a poll), so a worker with nothing due reads no clock and
-  // takes no lock between tasks.
+  // No timer of the wheel is due before this (no_deadline: the wheel is empty). Written under timers_mutex
+  // (lowered by each insert, set by each poll; never later than the true next deadline), read by the owner
+  // without the lock (relaxed: a stale value is earlier, which only costs a poll), so a worker with nothing
+  // due reads no clock and takes no lock between tasks.
   std::atomic<std::uint64_t> next_due_ms{timer::timer_wheel::no_deadline};
 
   // Owner only: adds `t` (its deadline set) to the wheel.
@@ -96,17 +97,19 @@ class runtime_state {
   void shut_down();
 
   const runtime_options options;
-  const std::uint32_t schedulers;  // regular schedulers (spares not counted); before `table`, which sizes by it
+  const std::uint32_t
+      schedulers;  // regular schedulers (spares not counted); before `table`, which sizes by it
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   base::chunk_store chunks;  // before everything that allocates from it
   proc::process_table table;
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker, built before the workers start
-  std::unique_ptr<io_impl::writer> output;  // the I/O server's writer thread
+  std::unique_ptr<io_impl::writer> output;            // the I/O server's writer thread
   std::unique_ptr<sched::scheduler> sched;
-  std::optional<pid> io_server;             // set by start_io_server, before the initial process
-  std::optional<pid> initial;              // set by the spawn that run() makes, before the process can run
+  std::optional<pid> io_server;              // set by start_io_server, before the initial process
+  std::optional<pid> initial;                // set by the spawn that run() makes, before the process can run
   std::atomic<bool> capture_initial{false};  // run() sets it; that spawn clears it
-  // Set by shut_down once the schedulers have stopped: processes ended from then on send no exit signals or DOWNs.
+  // Set by shut_down once the schedulers have stopped: processes ended from then on send no exit signals or
+  // DOWNs.
   std::atomic<bool> stopping{false};
 
  private:

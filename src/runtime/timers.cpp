@@ -1,6 +1,7 @@
-// runtime/timers.cpp: send_after, cancel_timer, read_timer. A send_after timer is an entry in the calling worker's
-// wheel, also listed by its reference in runtime_state::timers_by_ref (under timers_mutex) so that any process can
-// cancel or read it: the list holds the entry's second reference, dropped when the timer fires or is cancelled.
+// runtime/timers.cpp: send_after, cancel_timer, read_timer. A send_after timer is an entry in the calling
+// worker's wheel, also listed by its reference in runtime_state::timers_by_ref (under timers_mutex) so that
+// any process can cancel or read it: the list holds the entry's second reference, dropped when the timer
+// fires or is cancelled.
 #include <beam/error.hpp>
 #include <beam/process.hpp>
 #include <beam/timer.hpp>
@@ -13,14 +14,18 @@ namespace {
 
 struct send_timer final : timer::timer_entry {
   send_timer(runtime_state& r, term d, term m, reference ref) noexcept
-      : timer_entry(&send_timer::on_fire, &send_timer::on_free), rt(r), dest(std::move(d)), message(std::move(m)),
+      : timer_entry(&send_timer::on_fire, &send_timer::on_free),
+        rt(r),
+        dest(std::move(d)),
+        message(std::move(m)),
         id(ref) {}
 
   static void on_fire(timer_entry* self) {
     auto* t = static_cast<send_timer*>(self);
     t->rt.forget_timer(t->id);
     // A dead pid or a name no longer registered: the message is dropped, as Erlang drops it.
-    process_control* p = t->dest.is_pid() ? t->rt.table.find(t->dest.as_pid()) : find_named(t->rt, t->dest.as_atom());
+    process_control* p =
+        t->dest.is_pid() ? t->rt.table.find(t->dest.as_pid()) : find_named(t->rt, t->dest.as_atom());
     if (p != nullptr) deliver(*p, t->message);
   }
   static void on_free(timer_entry* self) { delete static_cast<send_timer*>(self); }
@@ -98,7 +103,8 @@ std::optional<std::chrono::milliseconds> read_timer(const reference& timer) {
   detail::runtime_state& rt = detail::runtime_for("beam::read_timer");
   std::lock_guard lock(rt.timers_mutex);
   auto it = rt.timers_by_ref.find(term(timer));
-  if (it == rt.timers_by_ref.end() || it->second->state.load() != timer::timer_entry::pending) return std::nullopt;
+  if (it == rt.timers_by_ref.end() || it->second->state.load() != timer::timer_entry::pending)
+    return std::nullopt;
   return detail::time_left(rt, *it->second);
 }
 

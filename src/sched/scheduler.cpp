@@ -4,46 +4,50 @@
 // ------
 // N worker threads (one per core by default) each own a bounded local run queue (run_queue.hpp). A task made
 // runnable on a worker goes to that worker's queue (or its runnext slot, below), near the task that made it
-// runnable and the data they share. A full local queue moves half of itself to the global queue, which also takes the tasks
-// submitted from outside the workers. A worker looks for work in this order: every 61st tick the global queue (so it
-// is never starved by busy local queues), its local queue, the global queue, then the other workers' queues,
-// stealing half of the first non-empty one (random start, so thieves spread out). Only then does it park.
+// runnable and the data they share. A full local queue moves half of itself to the global queue, which also
+// takes the tasks submitted from outside the workers. A worker looks for work in this order: every 61st tick
+// the global queue (so it is never starved by busy local queues), its local queue, the global queue, then the
+// other workers' queues, stealing half of the first non-empty one (random start, so thieves spread out). Only
+// then does it park.
 //
-// Parking protocol (Go's, simplified). `spinning_` counts workers that are looking for work without having found
-// any; `idle_count_` counts parked workers. A producer pushes its task and then, if no worker is spinning and one is
-// parked, wakes exactly one (it becomes a spinner). A spinner that finds work stops spinning and, if it was the
-// last spinner, wakes another one, so a burst of work fans out one worker at a time without a thundering herd.
-// A worker about to park first registers in `idle_` and bumps `idle_count_`, then looks at every queue once more;
-// the producer pushed before reading `idle_count_`, the parker registered before reading the queues, and all four
-// operations are sequentially consistent, so at least one of the two sees the other: no wake-up is lost.
-// A parked worker sleeps until unparked or until the deadline its hooks return (the next timer).
+// Parking protocol (Go's, simplified). `spinning_` counts workers that are looking for work without having
+// found any; `idle_count_` counts parked workers. A producer pushes its task and then, if no worker is
+// spinning and one is parked, wakes exactly one (it becomes a spinner). A spinner that finds work stops
+// spinning and, if it was the last spinner, wakes another one, so a burst of work fans out one worker at a
+// time without a thundering herd. A worker about to park first registers in `idle_` and bumps `idle_count_`,
+// then looks at every queue once more; the producer pushed before reading `idle_count_`, the parker
+// registered before reading the queues, and all four operations are sequentially consistent, so at least one
+// of the two sees the other: no wake-up is lost. A parked worker sleeps until unparked or until the deadline
+// its hooks return (the next timer).
 //
-// runnext (Go's). A task woken by the running task (a process receiving a message from the running one) goes to
-// the worker's `runnext_` slot, not to the queue: it runs as soon as the current task suspends, on the core that
-// holds the message in cache, and no parked worker is woken for it (a futex wake-up costs more than a message, and
-// the woken worker would find nothing to steal). A task it displaces from the slot goes to the queue, and that push
-// wakes a worker as any push does. Fairness: a chain of hand-offs shares one turn (Go lets the runnext task inherit
-// the time slice): after `max_runnext_streak` tasks in a row from runnext, the worker runs its queue's head before
-// the next hand-off, so two processes ping-ponging cannot starve the queue. Thieves leave a worker's runnext alone
-// unless the monitor has found that worker's slice stuck; then a thief (the spare) takes it, the monitor wakes a
-// worker for it at each look, and a parker's re-check counts it as visible work (stuck_seq_ is stored seq_cst
-// before the monitor reads idle_count_, and the parker reads it after its seq_cst increment).
+// runnext (Go's). A task woken by the running task (a process receiving a message from the running one) goes
+// to the worker's `runnext_` slot, not to the queue: it runs as soon as the current task suspends, on the
+// core that holds the message in cache, and no parked worker is woken for it (a futex wake-up costs more than
+// a message, and the woken worker would find nothing to steal). A task it displaces from the slot goes to the
+// queue, and that push wakes a worker as any push does. Fairness: a chain of hand-offs shares one turn (Go
+// lets the runnext task inherit the time slice): after `max_runnext_streak` tasks in a row from runnext, the
+// worker runs its queue's head before the next hand-off, so two processes ping-ponging cannot starve the
+// queue. Thieves leave a worker's runnext alone unless the monitor has found that worker's slice stuck; then
+// a thief (the spare) takes it, the monitor wakes a worker for it at each look, and a parker's re-check
+// counts it as visible work (stuck_seq_ is stored seq_cst before the monitor reads idle_count_, and the
+// parker reads it after its seq_cst increment).
 //
 // Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
-// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and steals its
-// queue. A slice that has used `long_slice` (10 ms) of CPU is reported once. On a shared core the spare takes turns
-// with the hog under CFS.
+// `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and
+// steals its queue. A slice that has used `long_slice` (10 ms) of CPU is reported once. On a shared core the
+// spare takes turns with the hog under CFS.
 //
-// Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on every
-// push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time (thieves
-// come back at once and contend on the victim's head); runnext stealable at any time (a thief spinning beside a
-// ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us before stealing it, which
-// we avoid by letting only the stuck case through); waking a worker for every hand-off (Go's wakep: on 2 cores the
-// woken worker mostly finds nothing and parks again); handing off only at the report threshold (the processes behind
-// the hog wait 10 ms of its CPU time, more on a loaded machine); demoting a hog's thread (SCHED_IDLE while its
-// slice lasts, restored after; tried: an unprivileged thread cannot leave SCHED_IDLE or lower its nice value again,
-// and a demoted thread yields to every thread of the machine, so a long legitimate slice, such as a receiver
-// draining a flood or a spawn loop, crawled on a loaded machine: W5 fell from 5.3M to 0.3-1.6M messages/s).
+// Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on
+// every push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time
+// (thieves come back at once and contend on the victim's head); runnext stealable at any time (a thief
+// spinning beside a ping-pong pair snatches each hand-off and bounces the pair between cores; Go sleeps 3 us
+// before stealing it, which we avoid by letting only the stuck case through); waking a worker for every
+// hand-off (Go's wakep: on 2 cores the woken worker mostly finds nothing and parks again); handing off only
+// at the report threshold (the processes behind the hog wait 10 ms of its CPU time, more on a loaded
+// machine); demoting a hog's thread (SCHED_IDLE while its slice lasts, restored after; tried: an unprivileged
+// thread cannot leave SCHED_IDLE or lower its nice value again, and a demoted thread yields to every thread
+// of the machine, so a long legitimate slice, such as a receiver draining a flood or a spawn loop, crawled on
+// a loaded machine: W5 fell from 5.3M to 0.3-1.6M messages/s).
 #include "sched/scheduler.hpp"
 
 #include <pthread.h>
@@ -58,8 +62,8 @@ namespace {
 thread_local worker* current_worker = nullptr;
 constexpr std::uint32_t global_check_interval = 61;
 constexpr int steal_rounds = 2;
-// A chain of runnext hand-offs shares one turn: after this many tasks taken from runnext in a row, the worker takes
-// the head of its queue before the next hand-off (Go's inherited time slice, counted in tasks).
+// A chain of runnext hand-offs shares one turn: after this many tasks taken from runnext in a row, the worker
+// takes the head of its queue before the next hand-off (Go's inherited time slice, counted in tasks).
 constexpr std::uint32_t max_runnext_streak = 64;
 
 std::chrono::nanoseconds thread_cpu_time(clockid_t clock) noexcept {
@@ -79,7 +83,9 @@ std::uint64_t next_random(std::uint64_t& state) noexcept {  // xorshift64
 worker::worker(scheduler& owner, std::uint32_t index)
     : owner_(owner), index_(index), rng_(0x9E3779B97F4A7C15ULL * (index + 1)) {}
 
-worker* worker::current() noexcept { return current_worker; }
+worker* worker::current() noexcept {
+  return current_worker;
+}
 
 void worker::push(task* t) {
   BEAM_ASSERT(current_worker == this, "worker::push is for the owner thread");
@@ -88,7 +94,8 @@ void worker::push(task* t) {
   task* last = nullptr;
   const std::uint32_t n = queue_.take_half(first, last);
   if (n > 0) owner_.push_global(first, last, n);
-  if (!queue_.push(t)) {  // thieves emptied nothing and take_half found nothing: cannot happen, but stay correct
+  if (!queue_.push(
+          t)) {  // thieves emptied nothing and take_half found nothing: cannot happen, but stay correct
     t->next = nullptr;
     owner_.push_global(t, t, 1);
   }
@@ -122,10 +129,12 @@ bool worker::push_next(task* t) {
 
 task* worker::take_runnext() noexcept {
   if (runnext_.load(std::memory_order_relaxed) == nullptr) return nullptr;  // only we fill it
-  return runnext_.exchange(nullptr);  // vs a thief's CAS
+  return runnext_.exchange(nullptr);                                        // vs a thief's CAS
 }
 
-bool worker::stuck() const noexcept { return slice_seq_.load() == stuck_seq_.load(); }
+bool worker::stuck() const noexcept {
+  return slice_seq_.load() == stuck_seq_.load();
+}
 
 task* worker::steal_runnext_of(worker& victim) noexcept {
   if (!victim.stuck()) return nullptr;  // its owner runs it as soon as the current task suspends
@@ -177,7 +186,9 @@ void worker::start_thread() {
   pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_);
 }
 
-bool worker::is_spare() const noexcept { return index_ >= owner_.options_.workers; }
+bool worker::is_spare() const noexcept {
+  return index_ >= owner_.options_.workers;
+}
 
 void worker::run_task(task* t) {
   const std::uint64_t seq = slice_seq_.load(std::memory_order_relaxed);  // only we write it
@@ -187,8 +198,9 @@ void worker::run_task(task* t) {
   slice_seq_.store(seq + 2, std::memory_order_relaxed);
 }
 
-// A spare with nothing to do stops when no worker is stuck any more; false: it stays active. Not while its hooks
-// have a deadline (timers in its wheel, which only its own thread polls once it is idle): it parks until then.
+// A spare with nothing to do stops when no worker is stuck any more; false: it stays active. Not while its
+// hooks have a deadline (timers in its wheel, which only its own thread polls once it is idle): it parks
+// until then.
 bool worker::retire_if_unneeded() {
   if (!is_spare() || owner_.stuck_.load(std::memory_order_relaxed) != 0 || !queue_.empty() ||
       runnext_.load(std::memory_order_relaxed) != nullptr) {
@@ -227,7 +239,8 @@ void worker::run_loop() {
   current_worker = nullptr;
 }
 
-scheduler::scheduler(scheduler_options options, worker_hooks hooks) : options_(options), hooks_(std::move(hooks)) {
+scheduler::scheduler(scheduler_options options, worker_hooks hooks)
+    : options_(options), hooks_(std::move(hooks)) {
   BEAM_ASSERT(options_.workers >= 1, "a scheduler needs a worker");
   if (options_.spares == 0) options_.spares = options_.workers;
   const std::uint32_t total = options_.workers + options_.spares;
@@ -263,8 +276,8 @@ void scheduler::stop() {
   for (auto& w : workers_) w->parker_.unpark();
 }
 
-// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, and a spare starts to
-// run its queue.
+// The monitor thread: `w` has been in the slice `seq` too long. Its runnext becomes stealable, and a spare
+// starts to run its queue.
 void scheduler::hand_off(worker& w, std::uint64_t seq) {
   w.stuck_seq_.store(seq);  // seq_cst: thieves may take its runnext from now on
   start_spare();
@@ -284,8 +297,8 @@ void scheduler::start_spare() {
 
 // The monitor thread. Looks at every worker each millisecond while any is busy (every 5 ms when all idle): a
 // slice seen for longer than hand_off_after is stuck: a spare is started to run the stuck worker's queue and
-// runnext (it steals from it, as any worker may) and the monitor polls its timers; a slice that has used more than
-// long_slice of CPU is reported once.
+// runnext (it steals from it, as any worker may) and the monitor polls its timers; a slice that has used more
+// than long_slice of CPU is reported once.
 void scheduler::monitor_loop() {
   std::unique_lock lock(monitor_mutex_);
   auto interval = std::chrono::milliseconds(5);
@@ -293,7 +306,8 @@ void scheduler::monitor_loop() {
     std::uint32_t stuck = 0;
     bool busy = false;  // a worker is in a slice or ran one since the last look
     for (auto& w : workers_) {
-      const std::uint64_t seq = w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
+      const std::uint64_t seq =
+          w->slice_seq_.load(std::memory_order_acquire);  // pairs with run_task's release
       busy = busy || seq != std::exchange(w->looked_seq_, seq);
       if (seq % 2 == 0) continue;
       busy = true;
@@ -315,7 +329,8 @@ void scheduler::monitor_loop() {
       }
       if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
         w->reported_ = true;
-        if (hooks_.long_slice) hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
+        if (hooks_.long_slice)
+          hooks_.long_slice(*w, w->slice_tag_.load(std::memory_order_relaxed), cpu - w->seen_cpu_);
       }
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
@@ -362,7 +377,8 @@ task* scheduler::pop_global(worker& w) {
   task* t = global_head_;
   if (t == nullptr) return nullptr;
   // Take a batch: one to run now, a few more into the local queue (a fair share of the global queue).
-  const std::uint32_t share = std::min<std::uint32_t>(global_size_.load() / size() + 1, run_queue::capacity / 2);
+  const std::uint32_t share =
+      std::min<std::uint32_t>(global_size_.load() / size() + 1, run_queue::capacity / 2);
   global_head_ = t->next;
   std::uint32_t taken = 1;
   while (taken < share && global_head_ != nullptr) {
@@ -383,14 +399,16 @@ bool scheduler::any_work_visible() const noexcept {
   if (global_size_.load() != 0) return true;  // seq_cst: the parking protocol
   for (const auto& w : workers_) {
     if (!w->queue_.empty()) return true;
-    if (w->runnext_.load() != nullptr && w->stuck()) return true;  // seq_cst: see the monitor's store of stuck_seq_
+    if (w->runnext_.load() != nullptr && w->stuck())
+      return true;  // seq_cst: see the monitor's store of stuck_seq_
   }
   return false;
 }
 
 void scheduler::wake_one_if_needed() {
-  // seq_cst loads after the producer's seq_cst push (a local queue's tail, or the global queue's size): with the
-  // parker's seq_cst increment and queue loads, the store-buffer pattern cannot lose both (see the design note).
+  // seq_cst loads after the producer's seq_cst push (a local queue's tail, or the global queue's size): with
+  // the parker's seq_cst increment and queue loads, the store-buffer pattern cannot lose both (see the design
+  // note).
   if (spinning_.load() != 0 || idle_count_.load() == 0) return;  // seq_cst: the parking protocol
   worker* w = nullptr;
   {

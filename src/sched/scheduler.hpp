@@ -24,9 +24,10 @@ class scheduler;
 
 // What a layer above the scheduler (timers, I/O) does for the workers.
 struct worker_hooks {
-  // Runs due work and returns the next deadline (time_point::max() when none). Called by a worker for itself before
-  // each search for work and when it wakes; and by the monitor thread for a worker stuck in a long slice (so the
-  // upper layer must make it safe from a second thread, e.g. a lock around the worker's timers).
+  // Runs due work and returns the next deadline (time_point::max() when none). Called by a worker for itself
+  // before each search for work and when it wakes; and by the monitor thread for a worker stuck in a long
+  // slice (so the upper layer must make it safe from a second thread, e.g. a lock around the worker's
+  // timers).
   std::function<std::chrono::steady_clock::time_point(worker&)> poll;
   // The monitor thread reports a slice that has run longer than the threshold, once per slice.
   std::function<void(worker&, std::uint64_t task_tag, std::chrono::steady_clock::duration ran)> long_slice;
@@ -34,7 +35,8 @@ struct worker_hooks {
 
 struct scheduler_options {
   std::uint32_t workers = 1;
-  // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as workers.
+  // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as
+  // workers.
   std::uint32_t spares = 0;
   // A slice that has used this much CPU is reported (once).
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
@@ -57,8 +59,9 @@ class worker {
 
   // Owner only: makes `t` runnable on this worker (overflowing half the local queue to the global queue).
   void push(task* t);
-  // Owner only, from inside a running task: `t` runs next on this worker, after the current task (Go's runnext).
-  // A task it displaces from the slot goes to the local queue. Returns whether a thief should be woken.
+  // Owner only, from inside a running task: `t` runs next on this worker, after the current task (Go's
+  // runnext). A task it displaces from the slot goes to the local queue. Returns whether a thief should be
+  // woken.
   bool push_next(task* t);
   // A spare: a worker the monitor starts only while others are stuck in long slices.
   [[nodiscard]] bool is_spare() const noexcept;
@@ -77,16 +80,18 @@ class worker {
   [[nodiscard]] bool stuck() const noexcept;
   bool park_until_work();
   void run_task(task* t);
-  // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone reads it.
+  // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone
+  // reads it.
   void start_thread();
   bool retire_if_unneeded();
 
   scheduler& owner_;
   const std::uint32_t index_;
   run_queue queue_;  // owner pushes and pops; others steal
-  // The task woken by the running task, to run next here (runnext). The owner exchanges it in (push_next) and out
-  // (find_work); a thief takes it with a CAS, and only from a worker whose slice the monitor found stuck, so it never
-  // snatches a hand-off the owner is about to run. All seq_cst: part of the parking protocol (scheduler.cpp).
+  // The task woken by the running task, to run next here (runnext). The owner exchanges it in (push_next) and
+  // out (find_work); a thief takes it with a CAS, and only from a worker whose slice the monitor found stuck,
+  // so it never snatches a hand-off the owner is about to run. All seq_cst: part of the parking protocol
+  // (scheduler.cpp).
   std::atomic<task*> runnext_{nullptr};
   std::uint32_t runnext_streak_ = 0;  // tasks taken from runnext since the last one taken from a queue
   parker parker_;
@@ -94,22 +99,22 @@ class worker {
   std::uint32_t ticks_ = 0;
   bool spinning_ = false;
   std::thread thread_;
-  // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of each
-  // slice and stores the task's tag first (relaxed: a late view only delays a report by one look). Reading no
-  // clock on the hot path, the monitor times a slice by the thread's CPU time since it first saw that odd number:
-  // a thread the OS preempted is not stuck, and a spare would not help it.
+  // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of
+  // each slice and stores the task's tag first (relaxed: a late view only delays a report by one look).
+  // Reading no clock on the hot path, the monitor times a slice by the thread's CPU time since it first saw
+  // that odd number: a thread the OS preempted is not stuck, and a spare would not help it.
   std::atomic<std::uint64_t> slice_seq_{0};
   std::atomic<std::uint64_t> slice_tag_{0};
-  clockid_t cpu_clock_{};                                       // set when the thread starts, before the monitor reads it
-  // The odd slice_seq_ value of the slice the monitor found stuck (written by the monitor, read by anyone; seq_cst,
-  // see the parking protocol). Starts odd and unreachable, so no slice matches it before a report.
+  clockid_t cpu_clock_{};  // set when the thread starts, before the monitor reads it
+  // The odd slice_seq_ value of the slice the monitor found stuck (written by the monitor, read by anyone;
+  // seq_cst, see the parking protocol). Starts odd and unreachable, so no slice matches it before a report.
   std::atomic<std::uint64_t> stuck_seq_{~std::uint64_t{0}};
-  std::uint64_t seen_seq_ = 0;                                  // monitor thread only: the odd seq it times
-  std::uint64_t looked_seq_ = 0;                                // monitor thread only: seq at its last look
-  std::chrono::nanoseconds seen_cpu_{};                         // monitor thread only
-  std::chrono::steady_clock::time_point seen_at_{};            // monitor thread only
-  bool reported_ = false;                                       // monitor thread only: this slice was reported
-  bool handed_off_ = false;                                     // monitor thread only: this slice was found stuck
+  std::uint64_t seen_seq_ = 0;                       // monitor thread only: the odd seq it times
+  std::uint64_t looked_seq_ = 0;                     // monitor thread only: seq at its last look
+  std::chrono::nanoseconds seen_cpu_{};              // monitor thread only
+  std::chrono::steady_clock::time_point seen_at_{};  // monitor thread only
+  bool reported_ = false;                            // monitor thread only: this slice was reported
+  bool handed_off_ = false;                          // monitor thread only: this slice was found stuck
   std::atomic<bool> active_{true};  // spares: started by the monitor, stopped by themselves when not needed
 };
 
@@ -121,13 +126,15 @@ class scheduler {
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;
 
-  // Any thread: makes `t` runnable. On a worker thread it goes to that worker's queue, elsewhere to the global one.
+  // Any thread: makes `t` runnable. On a worker thread it goes to that worker's queue, elsewhere to the
+  // global one.
   void submit(task* t);
-  // Any thread: makes `t` runnable, to run next after the calling task when called from a task this scheduler runs
-  // (a process woken by a message from the running one); elsewhere as submit. Wakes no parked worker unless the
-  // hand-off displaced another task into the queue or this worker's slice is stuck.
+  // Any thread: makes `t` runnable, to run next after the calling task when called from a task this scheduler
+  // runs (a process woken by a message from the running one); elsewhere as submit. Wakes no parked worker
+  // unless the hand-off displaced another task into the queue or this worker's slice is stuck.
   void submit_next(task* t);
-  // Any thread: the workers finish the task they run and exit their loops; queued tasks are left where they are.
+  // Any thread: the workers finish the task they run and exit their loops; queued tasks are left where they
+  // are.
   void stop();
   // Any thread but a worker: waits for the workers to exit their loops (after stop()).
   void join();
@@ -156,21 +163,23 @@ class scheduler {
   std::atomic<bool> stopping_{false};
 
   // The global queue: tasks submitted from outside and local overflow. `global_size_` mirrors its length for
-  // lock-free emptiness checks (written under the lock, read by anyone: seq_cst, part of the parking protocol).
+  // lock-free emptiness checks (written under the lock, read by anyone: seq_cst, part of the parking
+  // protocol).
   std::mutex global_mutex_;
   task* global_head_ = nullptr;  // global_mutex_
   task* global_tail_ = nullptr;  // global_mutex_
   std::atomic<std::uint32_t> global_size_{0};
 
   // Parking protocol (see scheduler.cpp): `idle_` lists the parked workers; `idle_count_` and `spinning_` are
-  // seq_cst so that "push work, then look for sleepers" and "announce sleep, then look for work" cannot both miss.
+  // seq_cst so that "push work, then look for sleepers" and "announce sleep, then look for work" cannot both
+  // miss.
   std::mutex idle_mutex_;
   std::vector<worker*> idle_;  // idle_mutex_
   std::atomic<std::uint32_t> idle_count_{0};
   std::atomic<std::uint32_t> spinning_{0};
 
-  // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the workers in a
-  // long slice at its last look (spares read it to decide whether to stop).
+  // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the
+  // workers in a long slice at its last look (spares read it to decide whether to stop).
   std::atomic<std::uint32_t> stuck_{0};
   std::mutex monitor_mutex_;
   std::condition_variable monitor_wake_;  // stop() wakes the monitor early

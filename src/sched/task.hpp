@@ -1,5 +1,5 @@
-// sched/task.hpp: what a scheduler runs. The scheduler knows nothing of processes: a task is an intrusive node with
-// a function to run it, so run queues and stealing can be built and tested alone.
+// sched/task.hpp: what a scheduler runs. The scheduler knows nothing of processes: a task is an intrusive
+// node with a function to run it, so run queues and stealing can be built and tested alone.
 #pragma once
 
 #include <cstdint>
@@ -8,8 +8,8 @@ namespace beam::sched {
 
 class worker;
 
-// A runnable unit. `next` links it in the global (injection) queue; it sits in at most one queue at a time, and the
-// owner of that queue is the only one who touches `next` while it is there.
+// A runnable unit. `next` links it in the global (injection) queue; it sits in at most one queue at a time,
+// and the owner of that queue is the only one who touches `next` while it is there.
 struct task {
   using run_fn = void (*)(task* self, worker& on);
   explicit task(run_fn fn) noexcept : run(fn) {}

@@ -1,15 +1,16 @@
 // term/atom_table.cpp: the process-wide atom table.
 //
-// Design. Atoms are interned once and never freed, as in Erlang. An atom is an index; its entry (text, flags) lives
-// in a directory of chunks that double in size (chunk k holds 4096 << k entries), so entries never move and the
-// directory is a fixed array of 32 pointers: index -> entry is two loads, with no lock.
-// Text -> index is an open-addressing hash table of entry indices. Lookups take no lock: they load the current
-// table and probe it. Inserts take `mutex`, recheck, append the entry, then publish the slot. When the table is half
-// full a writer builds a twice-as-large copy and publishes it; the old table is kept (retired, never freed) because
-// a reader may still be probing it, and an atom that reader misses in the old table is found again under the mutex.
-// Retired tables add up to less than the live one. Rejected: a std::unordered_map under a shared_mutex (every
-// lookup would write the lock's reader count, a contended cache line on every atom literal or ETF decode); a fixed
-// table sized for the limit (16 MB of slots up front for the default limit of a million).
+// Design. Atoms are interned once and never freed, as in Erlang. An atom is an index; its entry (text, flags)
+// lives in a directory of chunks that double in size (chunk k holds 4096 << k entries), so entries never move
+// and the directory is a fixed array of 32 pointers: index -> entry is two loads, with no lock. Text -> index
+// is an open-addressing hash table of entry indices. Lookups take no lock: they load the current table and
+// probe it. Inserts take `mutex`, recheck, append the entry, then publish the slot. When the table is half
+// full a writer builds a twice-as-large copy and publishes it; the old table is kept (retired, never freed)
+// because a reader may still be probing it, and an atom that reader misses in the old table is found again
+// under the mutex. Retired tables add up to less than the live one. Rejected: a std::unordered_map under a
+// shared_mutex (every lookup would write the lock's reader count, a contended cache line on every atom
+// literal or ETF decode); a fixed table sized for the limit (16 MB of slots up front for the default limit of
+// a million).
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -55,10 +56,11 @@ bool all_latin1(std::string_view text) noexcept {
   return true;
 }
 
-// Slots hold entry index + 1; 0 is empty. A slot goes from 0 to its final value once (release, paired with the
-// acquire in lookup, so a reader that sees the index sees the entry's text).
+// Slots hold entry index + 1; 0 is empty. A slot goes from 0 to its final value once (release, paired with
+// the acquire in lookup, so a reader that sees the index sees the entry's text).
 struct hash_index {
-  explicit hash_index(std::size_t capacity) : mask(capacity - 1), slots(new std::atomic<std::uint32_t>[capacity]) {
+  explicit hash_index(std::size_t capacity)
+      : mask(capacity - 1), slots(new std::atomic<std::uint32_t>[capacity]) {
     for (std::size_t i = 0; i < capacity; ++i) slots[i].store(0, std::memory_order_relaxed);
   }
   std::size_t mask;
@@ -74,7 +76,8 @@ class atom_table {
     for (const char* name : detail::atoms::predefined) insert_locked(name, hash_text(name));
   }
 
-  // Any thread. A miss is confirmed under the mutex: the atom may sit only in a table newer than the one probed.
+  // Any thread. A miss is confirmed under the mutex: the atom may sit only in a table newer than the one
+  // probed.
   std::optional<std::uint32_t> find(std::string_view text) const noexcept {
     const std::uint64_t h = hash_text(text);
     if (auto found = probe(*live_index_.load(std::memory_order_acquire), text, h)) return found;
@@ -88,8 +91,9 @@ class atom_table {
     if (auto found = probe(*live_index_.load(std::memory_order_acquire), text, h)) return *found;
     if (!utf8::valid(text)) throw std::invalid_argument("atom text is not valid UTF-8");
     if (utf8::length(text) > max_atom_chars) {
-      throw error(term(detail::atoms::system_limit),
-                  fmt::format("atom too long: {} characters, the limit is {}", utf8::length(text), max_atom_chars));
+      throw error(
+          term(detail::atoms::system_limit),
+          fmt::format("atom too long: {} characters, the limit is {}", utf8::length(text), max_atom_chars));
     }
     std::lock_guard lock(mutex_);
     if (auto found = probe(*index_, text, h)) return *found;
@@ -116,16 +120,18 @@ class atom_table {
   void set_limit(std::size_t limit) {
     std::lock_guard lock(mutex_);
     if (limit < count() || limit > max_atom_limit) {
-      throw std::invalid_argument(fmt::format("atom limit {} is outside {} (atoms in the table) ... {}", limit,
-                                              count(), max_atom_limit));
+      throw std::invalid_argument(fmt::format("atom limit {} is outside {} (atoms in the table) ... {}",
+                                              limit, count(), max_atom_limit));
     }
     limit_ = limit;
   }
 
  private:
-  std::optional<std::uint32_t> probe(const hash_index& index, std::string_view text, std::uint64_t h) const noexcept {
+  std::optional<std::uint32_t> probe(const hash_index& index, std::string_view text,
+                                     std::uint64_t h) const noexcept {
     for (std::size_t i = h & index.mask;; i = (i + 1) & index.mask) {
-      const std::uint32_t slot = index.slots[i].load(std::memory_order_acquire);  // pairs with publish's release
+      const std::uint32_t slot =
+          index.slots[i].load(std::memory_order_acquire);  // pairs with publish's release
       if (slot == 0) return std::nullopt;
       const atom_entry& e = entry(slot - 1);
       if (e.hash == h && e.text == text) return slot - 1;
@@ -167,13 +173,13 @@ class atom_table {
   }
 
   mutable std::mutex mutex_;
-  std::size_t limit_ = default_atom_limit;                      // mutex
-  std::unique_ptr<hash_index> index_;                           // mutex
-  std::vector<std::unique_ptr<hash_index>> retired_;            // mutex; kept for readers still probing them
-  std::vector<std::unique_ptr<atom_entry[]>> owned_chunks_;     // mutex
-  std::atomic<hash_index*> live_index_{nullptr};                // written under mutex, read by anyone
-  std::array<std::atomic<atom_entry*>, 32> chunks_{};           // written under mutex, read by anyone
-  std::atomic<std::size_t> count_{0};                           // written under mutex, read by anyone
+  std::size_t limit_ = default_atom_limit;                   // mutex
+  std::unique_ptr<hash_index> index_;                        // mutex
+  std::vector<std::unique_ptr<hash_index>> retired_;         // mutex; kept for readers still probing them
+  std::vector<std::unique_ptr<atom_entry[]>> owned_chunks_;  // mutex
+  std::atomic<hash_index*> live_index_{nullptr};             // written under mutex, read by anyone
+  std::array<std::atomic<atom_entry*>, 32> chunks_{};        // written under mutex, read by anyone
+  std::atomic<std::size_t> count_{0};                        // written under mutex, read by anyone
 };
 
 atom_table& table() {
@@ -190,15 +196,23 @@ std::optional<atom> atom::existing(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-std::string_view atom::text() const noexcept { return table().entry(index_).text; }
-bool atom::is_latin1() const noexcept { return table().entry(index_).latin1; }
+std::string_view atom::text() const noexcept {
+  return table().entry(index_).text;
+}
+bool atom::is_latin1() const noexcept {
+  return table().entry(index_).latin1;
+}
 
 std::strong_ordering operator<=>(atom a, atom b) noexcept {
   if (a.index_ == b.index_) return std::strong_ordering::equal;
   return a.text().compare(b.text()) <=> 0;
 }
 
-atom_table_info atom_table_stats() noexcept { return {table().count(), table().limit()}; }
-void set_atom_limit(std::size_t limit) { table().set_limit(limit); }
+atom_table_info atom_table_stats() noexcept {
+  return {table().count(), table().limit()};
+}
+void set_atom_limit(std::size_t limit) {
+  table().set_limit(limit);
+}
 
 }  // namespace beam

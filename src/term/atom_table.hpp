@@ -9,8 +9,9 @@ namespace beam::detail::atoms {
 
 // The table interns these, in this order, before any other atom.
 inline constexpr const char* predefined[] = {
-    "false", "true", "nil", "nonode@nohost", "undefined", "ok", "error", "system_limit", "badarg",
-    "normal", "shutdown", "undef", "kill", "killed", "noproc", "exception", "EXIT", "DOWN", "process",
+    "false",        "true",      "nil",    "nonode@nohost", "undefined", "ok",   "error",
+    "system_limit", "badarg",    "normal", "shutdown",      "undef",     "kill", "killed",
+    "noproc",       "exception", "EXIT",   "DOWN",          "process",
 };
 inline constexpr atom false_ = atom::from_index(0);
 inline constexpr atom true_ = atom::from_index(1);

@@ -1,10 +1,10 @@
 // term/compare.cpp: exact equality, Erlang's term order and hashing.
 //
 // Term order (compare/2): number < atom < reference < fun < port < pid < tuple < map < [] < list < bitstring.
-// Numbers compare by value across integers and floats (1 == 1.0 in this order). Exact order (=:=, map keys) is the
-// same except that every integer sorts before every float, as OTP's map key order does. Tuples compare by size then
-// elements; maps by size, then keys in map key order, then values in that key order; lists element by element,
-// then their tails; bitstrings byte by byte, then by length.
+// Numbers compare by value across integers and floats (1 == 1.0 in this order). Exact order (=:=, map keys)
+// is the same except that every integer sorts before every float, as OTP's map key order does. Tuples compare
+// by size then elements; maps by size, then keys in map key order, then values in that key order; lists
+// element by element, then their tails; bitstrings byte by byte, then by length.
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -26,7 +26,8 @@ struct magnitude_view {
   std::span<const std::uint8_t> bytes;  // little-endian, no trailing zero
 };
 
-std::strong_ordering compare_magnitudes(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
+std::strong_ordering compare_magnitudes(std::span<const std::uint8_t> a,
+                                        std::span<const std::uint8_t> b) noexcept {
   if (auto c = a.size() <=> b.size(); c != 0) return c;
   for (std::size_t i = a.size(); i-- > 0;) {
     if (auto c = a[i] <=> b[i]; c != 0) return c;
@@ -35,7 +36,8 @@ std::strong_ordering compare_magnitudes(std::span<const std::uint8_t> a, std::sp
 }
 
 std::strong_ordering compare_signed(magnitude_view a, magnitude_view b) noexcept {
-  if (a.negative != b.negative) return a.negative ? std::strong_ordering::less : std::strong_ordering::greater;
+  if (a.negative != b.negative)
+    return a.negative ? std::strong_ordering::less : std::strong_ordering::greater;
   auto c = compare_magnitudes(a.bytes, b.bytes);
   return a.negative ? 0 <=> c : c;
 }
@@ -43,7 +45,8 @@ std::strong_ordering compare_signed(magnitude_view a, magnitude_view b) noexcept
 // The exact integer value of an integral double as sign and magnitude (`storage` holds the bytes).
 magnitude_view integral_double(double d, std::uint8_t (&storage)[128]) noexcept {
   int exponent = 0;
-  const double mantissa = std::frexp(std::fabs(d), &exponent);  // |d| = mantissa * 2^exponent, mantissa in [0.5,1)
+  const double mantissa =
+      std::frexp(std::fabs(d), &exponent);  // |d| = mantissa * 2^exponent, mantissa in [0.5,1)
   auto bits = static_cast<std::uint64_t>(std::ldexp(mantissa, 53));
   const int shift = exponent - 53;  // |d| = bits * 2^shift; shift >= 0 for the doubles that reach here
   std::memset(storage, 0, sizeof storage);
@@ -78,7 +81,9 @@ std::weak_ordering compare_big_float(const term& big, double d) noexcept {
   return compare_signed({negative, big.big_magnitude()}, integral_double(d, storage));
 }
 
-std::weak_ordering flip(std::weak_ordering c) noexcept { return 0 <=> c; }
+std::weak_ordering flip(std::weak_ordering c) noexcept {
+  return 0 <=> c;
+}
 
 std::weak_ordering compare_numbers(const term& a, const term& b) noexcept {
   const tag ta = term_access::tag_of(a);
@@ -86,7 +91,8 @@ std::weak_ordering compare_numbers(const term& a, const term& b) noexcept {
   if (ta == tag::small_int && tb == tag::small_int) return a.as_int() <=> b.as_int();
   if (ta == tag::float_ && tb == tag::float_) {
     const double x = a.as_float(), y = b.as_float();
-    return x < y ? std::weak_ordering::less : (y < x ? std::weak_ordering::greater : std::weak_ordering::equivalent);
+    return x < y ? std::weak_ordering::less
+                 : (y < x ? std::weak_ordering::greater : std::weak_ordering::equivalent);
   }
   if (ta == tag::small_int && tb == tag::float_) return compare_int_float(a.as_int(), b.as_float());
   if (ta == tag::float_ && tb == tag::small_int) return flip(compare_int_float(b.as_int(), a.as_float()));
@@ -110,8 +116,8 @@ std::weak_ordering compare_spans(std::span<const term> a, std::span<const term> 
   return a.size() <=> b.size();
 }
 
-// What follows the common prefix of two lists: the rest of the longer one is a non-empty list, which sorts above
-// everything but a bitstring.
+// What follows the common prefix of two lists: the rest of the longer one is a non-empty list, which sorts
+// above everything but a bitstring.
 std::weak_ordering compare_rest_with_list(const term& tail) noexcept {
   return tail.is_bitstring() ? std::weak_ordering::greater : std::weak_ordering::less;
 }
@@ -162,25 +168,33 @@ std::weak_ordering compare_terms(const term& a, const term& b) noexcept {
   if (ka != kb) return ka <=> kb;
   switch (ka) {
     case term_kind::integer:
-    case term_kind::float_: return compare_numbers(a, b);
-    case term_kind::atom: return a.as_atom() <=> b.as_atom();
-    case term_kind::reference: return a.as_reference() <=> b.as_reference();
+    case term_kind::float_:
+      return compare_numbers(a, b);
+    case term_kind::atom:
+      return a.as_atom() <=> b.as_atom();
+    case term_kind::reference:
+      return a.as_reference() <=> b.as_reference();
     case term_kind::fun: {
       const export_fun fa = a.as_fun(), fb = b.as_fun();
       if (auto c = fa.module <=> fb.module; c != 0) return c;
       if (auto c = fa.function <=> fb.function; c != 0) return c;
       return fa.arity <=> fb.arity;
     }
-    case term_kind::pid: return a.as_pid() <=> b.as_pid();
+    case term_kind::pid:
+      return a.as_pid() <=> b.as_pid();
     case term_kind::tuple: {
       auto ta = a.as_tuple(), tb = b.as_tuple();
       if (auto c = ta.size() <=> tb.size(); c != 0) return c;
       return compare_spans<Exact>(ta, tb);
     }
-    case term_kind::map: return compare_maps<Exact>(a, b);
-    case term_kind::nil: return std::weak_ordering::equivalent;
-    case term_kind::list: return compare_lists<Exact>(a, b);
-    case term_kind::bitstring: return compare_bitstrings(a, b);
+    case term_kind::map:
+      return compare_maps<Exact>(a, b);
+    case term_kind::nil:
+      return std::weak_ordering::equivalent;
+    case term_kind::list:
+      return compare_lists<Exact>(a, b);
+    case term_kind::bitstring:
+      return compare_bitstrings(a, b);
   }
   return std::weak_ordering::equivalent;
 }
@@ -205,15 +219,20 @@ std::uint64_t hash_term(const term& t) noexcept {
   switch (term_access::tag_of(t)) {
     case tag::small_int:
     case tag::atom:
-    case tag::local_pid: return mix(kind_salt, term_access::bits(t));
+    case tag::local_pid:
+      return mix(kind_salt, term_access::bits(t));
     case tag::float_: {
       const double d = t.as_float() == 0.0 ? 0.0 : t.as_float();  // 0.0 =:= -0.0 in OTP 25
       return mix(kind_salt, std::bit_cast<std::uint64_t>(d));
     }
-    case tag::nil: return kind_salt;
-    case tag::big_int: return hash_bytes(t.big_magnitude(), mix(kind_salt, t.big_negative()));
-    case tag::bitstring: return hash_bytes(t.bitstring_bytes(), mix(kind_salt, t.bit_size()));
-    case tag::remote_pid: return mix(kind_salt, std::hash<pid>{}(t.as_pid()));
+    case tag::nil:
+      return kind_salt;
+    case tag::big_int:
+      return hash_bytes(t.big_magnitude(), mix(kind_salt, t.big_negative()));
+    case tag::bitstring:
+      return hash_bytes(t.bitstring_bytes(), mix(kind_salt, t.bit_size()));
+    case tag::remote_pid:
+      return mix(kind_salt, std::hash<pid>{}(t.as_pid()));
     case tag::reference: {
       const reference r = t.as_reference();  // words() views r: keep it alive for the loop
       std::uint64_t h = kind_salt;
@@ -245,9 +264,13 @@ std::uint64_t hash_term(const term& t) noexcept {
 
 }  // namespace
 
-std::weak_ordering compare_exact(const term& a, const term& b) noexcept { return compare_terms<true>(a, b); }
+std::weak_ordering compare_exact(const term& a, const term& b) noexcept {
+  return compare_terms<true>(a, b);
+}
 
-std::weak_ordering operator<=>(const term& a, const term& b) noexcept { return compare_terms<false>(a, b); }
+std::weak_ordering operator<=>(const term& a, const term& b) noexcept {
+  return compare_terms<false>(a, b);
+}
 
 bool operator==(const term& a, const term& b) noexcept {
   const tag ta = term_access::tag_of(a);
@@ -255,9 +278,12 @@ bool operator==(const term& a, const term& b) noexcept {
   switch (ta) {
     case tag::small_int:
     case tag::atom:
-    case tag::local_pid: return term_access::bits(a) == term_access::bits(b);
-    case tag::nil: return true;
-    case tag::float_: return a.as_float() == b.as_float();
+    case tag::local_pid:
+      return term_access::bits(a) == term_access::bits(b);
+    case tag::nil:
+      return true;
+    case tag::float_:
+      return a.as_float() == b.as_float();
     default:
       if (term_access::node<detail::heap_node>(a) == term_access::node<detail::heap_node>(b) &&
           term_access::aux(a) == term_access::aux(b)) {
@@ -267,6 +293,8 @@ bool operator==(const term& a, const term& b) noexcept {
   }
 }
 
-std::size_t term::hash() const noexcept { return static_cast<std::size_t>(hash_term(*this)); }
+std::size_t term::hash() const noexcept {
+  return static_cast<std::size_t>(hash_term(*this));
+}
 
 }  // namespace beam

@@ -1,9 +1,9 @@
-// term/heap.hpp: the layouts of the heap nodes behind beam::term, and the one door (term_access) through which the
-// term module's own code reads and builds them. Not part of the public API.
+// term/heap.hpp: the layouts of the heap nodes behind beam::term, and the one door (term_access) through
+// which the term module's own code reads and builds them. Not part of the public API.
 //
-// Each node is one allocation: a fixed header followed by its elements (terms, entries or bytes). A node is built
-// completely by one thread before the term that points at it is published; it is never written again. See the
-// reference-count rule at detail::heap_node in <beam/term.hpp>.
+// Each node is one allocation: a fixed header followed by its elements (terms, entries or bytes). A node is
+// built completely by one thread before the term that points at it is published; it is never written again.
+// See the reference-count rule at detail::heap_node in <beam/term.hpp>.
 #pragma once
 
 #include <cstring>
@@ -30,14 +30,18 @@ struct alignas(8) big_node : heap_node {
   bool negative;
   std::uint32_t size;  // bytes of magnitude, little-endian, the last one non-zero
   big_node(bool neg, std::uint32_t n) noexcept : heap_node(tag::big_int), negative(neg), size(n) {}
-  [[nodiscard]] std::span<const std::uint8_t> magnitude() const noexcept { return {trailing<std::uint8_t>(this), size}; }
+  [[nodiscard]] std::span<const std::uint8_t> magnitude() const noexcept {
+    return {trailing<std::uint8_t>(this), size};
+  }
 };
 
 struct alignas(8) bitstring_node : heap_node {
   std::uint64_t bits;
   explicit bitstring_node(std::uint64_t b) noexcept : heap_node(tag::bitstring), bits(b) {}
   [[nodiscard]] std::size_t byte_size() const noexcept { return static_cast<std::size_t>((bits + 7) / 8); }
-  [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept { return {trailing<std::uint8_t>(this), byte_size()}; }
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept {
+    return {trailing<std::uint8_t>(this), byte_size()};
+  }
 };
 
 struct alignas(8) tuple_node : heap_node {
@@ -56,7 +60,9 @@ struct alignas(8) list_node : heap_node {
 struct alignas(8) map_node : heap_node {
   std::uint32_t size;
   explicit map_node(std::uint32_t n) noexcept : heap_node(tag::map), size(n) {}
-  [[nodiscard]] std::span<const map_entry> entries() const noexcept { return {trailing<map_entry>(this), size}; }
+  [[nodiscard]] std::span<const map_entry> entries() const noexcept {
+    return {trailing<map_entry>(this), size};
+  }
 };
 
 template <class Value, tag Tag>

@@ -1,5 +1,5 @@
-// term/integer.cpp: decimal text of integers of any size. Big integers are kept, printed and compared exactly;
-// arithmetic on them is not needed (see <beam/term.hpp>).
+// term/integer.cpp: decimal text of integers of any size. Big integers are kept, printed and compared
+// exactly; arithmetic on them is not needed (see <beam/term.hpp>).
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
@@ -49,7 +49,8 @@ std::string integer_to_string(const term& integer) {
 term integer_from_string(std::string_view decimal) {
   const bool negative = !decimal.empty() && decimal.front() == '-';
   std::string_view digits = decimal.substr(negative || (!decimal.empty() && decimal.front() == '+') ? 1 : 0);
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     throw std::invalid_argument(fmt::format("not a decimal integer: \"{}\"", decimal));
   }
   std::vector<std::uint32_t> limbs;  // little-endian base 2^32
@@ -68,7 +69,8 @@ term integer_from_string(std::string_view decimal) {
     if (carry != 0) limbs.push_back(static_cast<std::uint32_t>(carry));
   }
   std::vector<std::uint8_t> bytes(limbs.size() * 4);
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(limbs[i / 4] >> (8 * (i % 4)));
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<std::uint8_t>(limbs[i / 4] >> (8 * (i % 4)));
   return make_integer(negative, bytes);
 }
 

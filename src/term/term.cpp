@@ -35,17 +35,28 @@ error::error(const term& reason) : error(reason, describe_reason(reason)) {}
 
 std::string_view to_string(term_kind kind) noexcept {
   switch (kind) {
-    case term_kind::integer: return "integer";
-    case term_kind::float_: return "float";
-    case term_kind::atom: return "atom";
-    case term_kind::reference: return "reference";
-    case term_kind::fun: return "fun";
-    case term_kind::pid: return "pid";
-    case term_kind::tuple: return "tuple";
-    case term_kind::map: return "map";
-    case term_kind::nil: return "empty list";
-    case term_kind::list: return "list";
-    case term_kind::bitstring: return "bitstring";
+    case term_kind::integer:
+      return "integer";
+    case term_kind::float_:
+      return "float";
+    case term_kind::atom:
+      return "atom";
+    case term_kind::reference:
+      return "reference";
+    case term_kind::fun:
+      return "fun";
+    case term_kind::pid:
+      return "pid";
+    case term_kind::tuple:
+      return "tuple";
+    case term_kind::map:
+      return "map";
+    case term_kind::nil:
+      return "empty list";
+    case term_kind::list:
+      return "list";
+    case term_kind::bitstring:
+      return "bitstring";
   }
   return "term";
 }
@@ -55,11 +66,15 @@ bad_term_access::bad_term_access(std::string_view expected, term_kind actual)
       expected_(expected),
       actual_(actual) {}
 
-void term::throw_access(std::string_view expected) const { throw bad_term_access(expected, kind()); }
+void term::throw_access(std::string_view expected) const {
+  throw bad_term_access(expected, kind());
+}
 
 // --- pids and references ---
 
-node_id this_node() noexcept { return {detail::atoms::nonode_at_nohost, 0}; }
+node_id this_node() noexcept {
+  return {detail::atoms::nonode_at_nohost, 0};
+}
 
 pid::pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept : pid(number, serial) {
   if (node != this_node()) {
@@ -68,7 +83,9 @@ pid::pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept : pi
   }
 }
 
-node_id pid::node() const noexcept { return is_local() ? this_node() : node_id{atom::from_index(node_), creation_}; }
+node_id pid::node() const noexcept {
+  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
+}
 
 std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
   if (a.node_ != b.node_) {
@@ -82,7 +99,8 @@ std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
 reference::reference(node_id node, std::span<const std::uint32_t> words)
     : node_(node), size_(static_cast<std::uint32_t>(words.size())) {
   if (words.empty() || words.size() > max_words) {
-    throw std::invalid_argument(fmt::format("a reference has 1 to {} words, not {}", max_words, words.size()));
+    throw std::invalid_argument(
+        fmt::format("a reference has 1 to {} words, not {}", max_words, words.size()));
   }
   std::copy(words.begin(), words.end(), words_.begin());
 }
@@ -91,8 +109,8 @@ reference reference::make() {
   // Unique for the life of the program: a 64-bit counter spread over three words as Erlang's refs are.
   static std::atomic<std::uint64_t> counter{0};
   const std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);  // only uniqueness is needed
-  const std::uint32_t words[3] = {static_cast<std::uint32_t>(n & 0x3FFFF), static_cast<std::uint32_t>(n >> 18),
-                                  static_cast<std::uint32_t>(n >> 50)};
+  const std::uint32_t words[3] = {static_cast<std::uint32_t>(n & 0x3FFFF),
+                                  static_cast<std::uint32_t>(n >> 18), static_cast<std::uint32_t>(n >> 50)};
   return reference(this_node(), words);
 }
 
@@ -136,8 +154,11 @@ term term::from_uint64(std::uint64_t value) {
   return make_integer(false, bytes);
 }
 
-// `other` may live inside the old value (t = t.as_tuple()[1]), so it is taken before the old value is released.
-term& term::operator=(const term& other) noexcept { return *this = term(other); }
+// `other` may live inside the old value (t = t.as_tuple()[1]), so it is taken before the old value is
+// released.
+term& term::operator=(const term& other) noexcept {
+  return *this = term(other);
+}
 
 term& term::operator=(term&& other) noexcept {
   term taken(std::move(other));
@@ -150,9 +171,9 @@ term& term::operator=(term&& other) noexcept {
 namespace detail {
 
 namespace {
-// Nodes waiting to be freed by destroy(): an inline stack that spills to a vector only for wide terms (more than
-// 32 children freed at once). If the spill cannot allocate, the node is freed at once by a nested destroy(): deeper
-// stack, but nothing lost and nothing thrown.
+// Nodes waiting to be freed by destroy(): an inline stack that spills to a vector only for wide terms (more
+// than 32 children freed at once). If the spill cannot allocate, the node is freed at once by a nested
+// destroy(): deeper stack, but nothing lost and nothing thrown.
 class pending_nodes {
  public:
   void push(heap_node* n) noexcept {
@@ -231,25 +252,40 @@ void destroy(heap_node* node) noexcept {
 term_kind term::kind() const noexcept {
   switch (tag_) {
     case tag::small_int:
-    case tag::big_int: return term_kind::integer;
-    case tag::float_: return term_kind::float_;
-    case tag::atom: return term_kind::atom;
+    case tag::big_int:
+      return term_kind::integer;
+    case tag::float_:
+      return term_kind::float_;
+    case tag::atom:
+      return term_kind::atom;
     case tag::local_pid:
-    case tag::remote_pid: return term_kind::pid;
-    case tag::reference: return term_kind::reference;
-    case tag::fun: return term_kind::fun;
-    case tag::tuple: return term_kind::tuple;
-    case tag::map: return term_kind::map;
-    case tag::nil: return term_kind::nil;
-    case tag::list: return term_kind::list;
-    case tag::bitstring: return term_kind::bitstring;
+    case tag::remote_pid:
+      return term_kind::pid;
+    case tag::reference:
+      return term_kind::reference;
+    case tag::fun:
+      return term_kind::fun;
+    case tag::tuple:
+      return term_kind::tuple;
+    case tag::map:
+      return term_kind::map;
+    case tag::nil:
+      return term_kind::nil;
+    case tag::list:
+      return term_kind::list;
+    case tag::bitstring:
+      return term_kind::bitstring;
   }
   return term_kind::nil;
 }
 
-bool term::is_boolean() const noexcept { return is_atom(detail::atoms::true_) || is_atom(detail::atoms::false_); }
+bool term::is_boolean() const noexcept {
+  return is_atom(detail::atoms::true_) || is_atom(detail::atoms::false_);
+}
 
-bool term::is_proper_list() const noexcept { return is_nil() || (is_list() && list_tail().is_nil()); }
+bool term::is_proper_list() const noexcept {
+  return is_nil() || (is_list() && list_tail().is_nil());
+}
 
 bool term::is_binary() const noexcept {
   return is_bitstring() && term_access::node<detail::bitstring_node>(*this)->bits % 8 == 0;
@@ -377,7 +413,8 @@ std::span<const std::uint8_t> term::big_magnitude() const {
 namespace {
 template <class Node>
 term build_terms(std::span<const term> elements, auto&&... node_args) {
-  if (elements.size() > UINT32_MAX) throw std::length_error("a tuple, list or map holds at most 2^32-1 elements");
+  if (elements.size() > UINT32_MAX)
+    throw std::length_error("a tuple, list or map holds at most 2^32-1 elements");
   auto* node = detail::allocate_node<Node, term>(elements.size(), static_cast<std::uint32_t>(elements.size()),
                                                  std::forward<decltype(node_args)>(node_args)...);
   std::uninitialized_copy(elements.begin(), elements.end(), detail::trailing<term>(node));
@@ -385,7 +422,8 @@ term build_terms(std::span<const term> elements, auto&&... node_args) {
 }
 template <class Node>
 term build_terms(std::vector<term>&& elements, auto&&... node_args) {
-  if (elements.size() > UINT32_MAX) throw std::length_error("a tuple, list or map holds at most 2^32-1 elements");
+  if (elements.size() > UINT32_MAX)
+    throw std::length_error("a tuple, list or map holds at most 2^32-1 elements");
   auto* node = detail::allocate_node<Node, term>(elements.size(), static_cast<std::uint32_t>(elements.size()),
                                                  std::forward<decltype(node_args)>(node_args)...);
   std::uninitialized_move(elements.begin(), elements.end(), detail::trailing<term>(node));
@@ -393,8 +431,12 @@ term build_terms(std::vector<term>&& elements, auto&&... node_args) {
 }
 }  // namespace
 
-term make_tuple(std::span<const term> elements) { return build_terms<detail::tuple_node>(elements); }
-term make_tuple(std::vector<term>&& elements) { return build_terms<detail::tuple_node>(std::move(elements)); }
+term make_tuple(std::span<const term> elements) {
+  return build_terms<detail::tuple_node>(elements);
+}
+term make_tuple(std::vector<term>&& elements) {
+  return build_terms<detail::tuple_node>(std::move(elements));
+}
 
 term make_list(std::span<const term> elements, const term& tail) {
   if (elements.empty()) return tail;
@@ -415,7 +457,9 @@ term make_list(std::vector<term>&& elements, const term& tail) {
   return build_terms<detail::list_node>(std::move(elements), tail);
 }
 
-term cons(const term& head, const term& tail) { return make_list(std::span<const term>(&head, 1), tail); }
+term cons(const term& head, const term& tail) {
+  return make_list(std::span<const term>(&head, 1), tail);
+}
 
 term charlist(std::string_view utf8) {
   std::vector<term> code_points;
@@ -428,11 +472,14 @@ term charlist(std::string_view utf8) {
   return make_list(std::move(code_points));
 }
 
-term map(std::initializer_list<map_entry> entries) { return make_map(std::vector<map_entry>(entries)); }
+term map(std::initializer_list<map_entry> entries) {
+  return make_map(std::vector<map_entry>(entries));
+}
 
 term make_map(std::vector<map_entry>&& entries) {
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const map_entry& a, const map_entry& b) { return compare_exact(a.first, b.first) < 0; });
+  std::stable_sort(entries.begin(), entries.end(), [](const map_entry& a, const map_entry& b) {
+    return compare_exact(a.first, b.first) < 0;
+  });
   // Keep the last of equal keys (maps:from_list semantics): walk back to front, keep first seen.
   std::vector<map_entry> unique;
   unique.reserve(entries.size());
@@ -441,7 +488,8 @@ term make_map(std::vector<map_entry>&& entries) {
   }
   std::reverse(unique.begin(), unique.end());
   if (unique.size() > UINT32_MAX) throw std::length_error("a map holds at most 2^32-1 entries");
-  auto* node = detail::allocate_node<detail::map_node, map_entry>(unique.size(), static_cast<std::uint32_t>(unique.size()));
+  auto* node = detail::allocate_node<detail::map_node, map_entry>(unique.size(),
+                                                                  static_cast<std::uint32_t>(unique.size()));
   std::uninitialized_move(unique.begin(), unique.end(), detail::trailing<map_entry>(node));
   return term_access::adopt(node);
 }
@@ -449,7 +497,8 @@ term make_map(std::vector<map_entry>&& entries) {
 term bitstring(std::span<const std::uint8_t> bytes, std::uint64_t bits) {
   const std::uint64_t byte_size = (bits + 7) / 8;
   if (bytes.size() < byte_size) {
-    throw std::invalid_argument(fmt::format("bitstring of {} bits needs {} bytes, got {}", bits, byte_size, bytes.size()));
+    throw std::invalid_argument(
+        fmt::format("bitstring of {} bits needs {} bytes, got {}", bits, byte_size, bytes.size()));
   }
   auto* node = detail::allocate_node<detail::bitstring_node, std::uint8_t>(byte_size, bits);
   auto* out = detail::trailing<std::uint8_t>(node);
@@ -458,9 +507,12 @@ term bitstring(std::span<const std::uint8_t> bytes, std::uint64_t bits) {
   return term_access::adopt(node);
 }
 
-term binary(std::span<const std::uint8_t> bytes) { return bitstring(bytes, std::uint64_t{bytes.size()} * 8); }
+term binary(std::span<const std::uint8_t> bytes) {
+  return bitstring(bytes, std::uint64_t{bytes.size()} * 8);
+}
 term binary(std::string_view bytes) {
-  return binary(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  return binary(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
 term make_integer(bool negative, std::span<const std::uint8_t> magnitude_le) {
@@ -472,7 +524,8 @@ term make_integer(bool negative, std::span<const std::uint8_t> magnitude_le) {
     if (!negative && m <= static_cast<std::uint64_t>(INT64_MAX)) return term(static_cast<std::int64_t>(m));
     if (negative && m <= std::uint64_t{1} << 63) return term(static_cast<std::int64_t>(0 - m));
   }
-  auto* node = detail::allocate_node<detail::big_node, std::uint8_t>(n, negative, static_cast<std::uint32_t>(n));
+  auto* node =
+      detail::allocate_node<detail::big_node, std::uint8_t>(n, negative, static_cast<std::uint32_t>(n));
   std::memcpy(detail::trailing<std::uint8_t>(node), magnitude_le.data(), n);
   return term_access::adopt(node);
 }

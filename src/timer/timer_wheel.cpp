@@ -99,7 +99,8 @@ void timer_wheel::expire_slot(const slot_position& at, std::uint64_t now_ms) {
     } else if (e->deadline_ms <= now_ms) {
       --size_;
       std::uint8_t expected = timer_entry::pending;
-      if (e->state.compare_exchange_strong(expected, timer_entry::fired, std::memory_order_acq_rel)) e->fire(e);
+      if (e->state.compare_exchange_strong(expected, timer_entry::fired, std::memory_order_acq_rel))
+        e->fire(e);
       e->release();
     } else {
       link(e);  // cascade to a lower level

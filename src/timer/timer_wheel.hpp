@@ -1,15 +1,17 @@
 // timer/timer_wheel.hpp: a hierarchical timer wheel, one per scheduler, 1 ms resolution.
 //
-// Six levels of 64 slots: a slot of level L spans 64^L ms, so the wheel covers 64^6 ms (about 2,200 years). An entry
-// goes to the level of the highest 6-bit digit in which its deadline differs from the wheel's current time; when
-// time reaches a slot of level > 0 its entries move down (cascade). Insert, cancel and expiry are O(1) per entry,
-// amortised, and a bitmap per level finds the next deadline for a parking worker in O(levels).
+// Six levels of 64 slots: a slot of level L spans 64^L ms, so the wheel covers 64^6 ms (about 2,200 years).
+// An entry goes to the level of the highest 6-bit digit in which its deadline differs from the wheel's
+// current time; when time reaches a slot of level > 0 its entries move down (cascade). Insert, cancel and
+// expiry are O(1) per entry, amortised, and a bitmap per level finds the next deadline for a parking worker
+// in O(levels).
 //
-// Ownership. The wheel and the links of its entries belong to the owner worker. An entry has two references: the
-// wheel's (dropped when it fires or is found cancelled) and its creator's (dropped when the creator no longer cares).
-// A creator on another thread cancels with cancel() (a CAS on `state` that races with expiry's CAS to `fired`):
-// the owner unlinks it lazily (or at once, when the creator runs on the owner thread). `fire` runs on the owner thread. Rejected: one global timer heap under a lock
-// (contended by every receive ... after); a thread per timer.
+// Ownership. The wheel and the links of its entries belong to the owner worker. An entry has two references:
+// the wheel's (dropped when it fires or is found cancelled) and its creator's (dropped when the creator no
+// longer cares). A creator on another thread cancels with cancel() (a CAS on `state` that races with expiry's
+// CAS to `fired`): the owner unlinks it lazily (or at once, when the creator runs on the owner thread).
+// `fire` runs on the owner thread. Rejected: one global timer heap under a lock (contended by every receive
+// ... after); a thread per timer.
 #pragma once
 
 #include <array>
@@ -31,7 +33,8 @@ struct timer_entry {
   std::uint8_t level = 0;       // owner only: where it is linked
   std::uint8_t slot = 0;
   enum status : std::uint8_t { pending, fired, cancelled };
-  std::atomic<std::uint8_t> state{pending};  // pending -> fired (owner, at expiry) or -> cancelled (the creator)
+  std::atomic<std::uint8_t> state{
+      pending};  // pending -> fired (owner, at expiry) or -> cancelled (the creator)
   std::atomic<std::uint32_t> refs{2};
 
   // Any thread: true if this call cancelled it (it had not fired). release: pairs with expiry's acquire.

@@ -3,7 +3,9 @@
 #include <mutex>
 
 namespace beam {
-void PrintTo(const term& t, std::ostream* os) { *os << inspect(t); }
+void PrintTo(const term& t, std::ostream* os) {
+  *os << inspect(t);
+}
 }  // namespace beam
 
 namespace beam::testing {
@@ -19,7 +21,9 @@ captured_log::captured_log() : state_(std::make_shared<state>()) {
     s->lines.emplace_back(text);
   });
 }
-captured_log::~captured_log() { set_logger(previous_); }
+captured_log::~captured_log() {
+  set_logger(previous_);
+}
 
 std::vector<std::string> captured_log::lines() const {
   std::lock_guard lock(state_->mutex);
@@ -44,7 +48,9 @@ captured_output::captured_output() : state_(std::make_shared<state>()) {
     s->text += text;
   });
 }
-captured_output::~captured_output() { io::set_output(previous_); }
+captured_output::~captured_output() {
+  io::set_output(previous_);
+}
 
 std::string captured_output::text() const {
   std::lock_guard lock(state_->mutex);

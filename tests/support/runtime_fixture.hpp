@@ -52,4 +52,5 @@ class captured_output {
 
 }  // namespace beam::testing
 
-#define BEAM_SCHEDULER_COUNTS(suite) INSTANTIATE_TEST_SUITE_P(Schedulers, suite, ::testing::Values(1u, 2u, 4u))
+#define BEAM_SCHEDULER_COUNTS(suite) \
+  INSTANTIATE_TEST_SUITE_P(Schedulers, suite, ::testing::Values(1u, 2u, 4u))

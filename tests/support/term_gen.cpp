@@ -12,24 +12,88 @@ namespace beam::testing {
 namespace {
 
 const char* const atom_texts[] = {
-    "ok", "error", "hello", "true", "false", "nil", "undefined", "hello world", "Elixir.Foo", "Elixir.Foo.Bar",
-    "foo?", "ok!", "9a", "_x", "@", "+", "--", "===", "é", "привет", "héllo", "a\"b", "a'b", "", "A", "a.b",
-    "Elixir", "Foo", "nonode@nohost", "with\nnewline", "\\", "😀", "__struct__x", "foo@bar", "a b c", "||", "&&&",
-    "..", "...", "<<>>", "%{}", "{}", "%", "::", "!", "^", "=>", "->", "when", "do", "end", "fn", "Elixir.",
+    "ok",
+    "error",
+    "hello",
+    "true",
+    "false",
+    "nil",
+    "undefined",
+    "hello world",
+    "Elixir.Foo",
+    "Elixir.Foo.Bar",
+    "foo?",
+    "ok!",
+    "9a",
+    "_x",
+    "@",
+    "+",
+    "--",
+    "===",
+    "é",
+    "привет",
+    "héllo",
+    "a\"b",
+    "a'b",
+    "",
+    "A",
+    "a.b",
+    "Elixir",
+    "Foo",
+    "nonode@nohost",
+    "with\nnewline",
+    "\\",
+    "😀",
+    "__struct__x",
+    "foo@bar",
+    "a b c",
+    "||",
+    "&&&",
+    "..",
+    "...",
+    "<<>>",
+    "%{}",
+    "{}",
+    "%",
+    "::",
+    "!",
+    "^",
+    "=>",
+    "->",
+    "when",
+    "do",
+    "end",
+    "fn",
+    "Elixir.",
 };
 
 const char* const binary_texts[] = {
-    "", "any", "message", "hello world", "tab\there", "new\nline", "quote\"s", "back\\slash", "#{interp}", "é",
-    "привет", "😀 emoji", "\x1b[0m", "nul\0byte", "bell\a", "\x7f", "\xff\xfe", "\xc3\x28", "plain ascii text",
-    "'single'", "#", "\\#{", "esc\x1b", "\v\f\b\r",
+    "",          "any",      "message",     "hello world",      "tab\there",
+    "new\nline", "quote\"s", "back\\slash", "#{interp}",        "é",
+    "привет",    "😀 emoji",  "\x1b[0m",     "nul\0byte",        "bell\a",
+    "\x7f",      "\xff\xfe", "\xc3\x28",    "plain ascii text", "'single'",
+    "#",         "\\#{",     "esc\x1b",     "\v\f\b\r",
 };
 
 }  // namespace
 
 term term_generator::integer() {
-  static const std::int64_t edges[] = {
-      0, 1, -1, 42, 255, 256, -256, 65535, 2147483647, -2147483648LL, 2147483648LL, -2147483649LL,
-      std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min(), 134217727, 1'000'000};
+  static const std::int64_t edges[] = {0,
+                                       1,
+                                       -1,
+                                       42,
+                                       255,
+                                       256,
+                                       -256,
+                                       65535,
+                                       2147483647,
+                                       -2147483648LL,
+                                       2147483648LL,
+                                       -2147483649LL,
+                                       std::numeric_limits<std::int64_t>::max(),
+                                       std::numeric_limits<std::int64_t>::min(),
+                                       134217727,
+                                       1'000'000};
   if (chance(40)) return edges[below(std::size(edges))];
   if (chance(50)) return static_cast<std::int64_t>(below(1000)) - 500;
   return static_cast<std::int64_t>(rng_());
@@ -43,9 +107,29 @@ term term_generator::big_integer() {
 }
 
 term term_generator::floating() {
-  static const double edges[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1.0e20, 1.0e-4, 0.001, 123456789.0, 1.0e15, 1.0e16,
-                                 1.0e21, 1.0e22, 3.14159, 5.0e-324, 1.7976931348623157e308, 2.2250738585072014e-308,
-                                 9007199254740993.0, 0.5, 100.0, 1.0e-10, 1.5e300, -2.5e-300};
+  static const double edges[] = {0.0,
+                                 -0.0,
+                                 1.0,
+                                 -1.0,
+                                 0.1,
+                                 1.0e20,
+                                 1.0e-4,
+                                 0.001,
+                                 123456789.0,
+                                 1.0e15,
+                                 1.0e16,
+                                 1.0e21,
+                                 1.0e22,
+                                 3.14159,
+                                 5.0e-324,
+                                 1.7976931348623157e308,
+                                 2.2250738585072014e-308,
+                                 9007199254740993.0,
+                                 0.5,
+                                 100.0,
+                                 1.0e-10,
+                                 1.5e300,
+                                 -2.5e-300};
   if (chance(50)) return edges[below(std::size(edges))];
   if (chance(50)) return static_cast<double>(static_cast<std::int64_t>(below(2000000)) - 1000000) / 1000.0;
   double d;
@@ -61,7 +145,8 @@ term term_generator::atom_term() {
   std::string text;
   const std::size_t n = below(12);
   for (std::size_t i = 0; i < n; ++i) {
-    static const char32_t alphabet[] = {'a', 'b', 'z', 'A', 'Z', '_', '0', '9', '?', '!', ' ', '@', 0xE9, 0x43F, 0x1F600};
+    static const char32_t alphabet[] = {'a', 'b', 'z', 'A', 'Z',  '_',   '0',    '9',
+                                        '?', '!', ' ', '@', 0xE9, 0x43F, 0x1F600};
     utf8::append(text, alphabet[below(std::size(alphabet))]);
   }
   return atom(text);
@@ -86,7 +171,8 @@ term term_generator::bitstring_term() {
 }
 
 term term_generator::charlist_term() {
-  static const char* const texts[] = {"be", "hello", "a b", "tab\t", "quote'", "new\nline", "é", "привет", "😀"};
+  static const char* const texts[] = {"be",        "hello", "a b",    "tab\t", "quote'",
+                                      "new\nline", "é",     "привет", "😀"};
   return charlist(texts[below(std::size(texts))]);
 }
 
@@ -94,20 +180,29 @@ term term_generator::any(int depth) {
   const bool leaf = depth >= options_.max_depth || chance(45);
   if (!leaf) return container(depth);
   switch (below(12)) {
-    case 0: return big_integer();
-    case 1: return floating();
-    case 2: return atom_term();
-    case 3: return binary_term();
-    case 4: return bitstring_term();
-    case 5: return charlist_term();
-    case 6: return term();
+    case 0:
+      return big_integer();
+    case 1:
+      return floating();
+    case 2:
+      return atom_term();
+    case 3:
+      return binary_term();
+    case 4:
+      return bitstring_term();
+    case 5:
+      return charlist_term();
+    case 6:
+      return term();
     case 7:
       // OTP 25 decodes a pid of its own node only with a 15-bit number and a 13-bit serial.
-      if (options_.pids_and_references) return pid(static_cast<std::uint32_t>(below(1 << 15)), static_cast<std::uint32_t>(below(8)));
+      if (options_.pids_and_references)
+        return pid(static_cast<std::uint32_t>(below(1 << 15)), static_cast<std::uint32_t>(below(8)));
       return integer();
     case 8:
       if (options_.pids_and_references) {
-        const std::uint32_t words[3] = {static_cast<std::uint32_t>(below(1 << 18)), static_cast<std::uint32_t>(rng_()),
+        const std::uint32_t words[3] = {static_cast<std::uint32_t>(below(1 << 18)),
+                                        static_cast<std::uint32_t>(rng_()),
                                         static_cast<std::uint32_t>(rng_())};
         return reference(this_node(), words);
       }
@@ -118,7 +213,8 @@ term term_generator::any(int depth) {
                           static_cast<std::uint8_t>(below(4))};
       }
       return floating();
-    default: return integer();
+    default:
+      return integer();
   }
 }
 
@@ -144,7 +240,8 @@ term term_generator::container(int depth) {
     }
     default: {
       std::vector<map_entry> entries;
-      const std::size_t keys = options_.big_maps && chance(10) ? 33 + below(10) : std::min<std::size_t>(n, 32);
+      const std::size_t keys =
+          options_.big_maps && chance(10) ? 33 + below(10) : std::min<std::size_t>(n, 32);
       for (std::size_t i = 0; i < keys; ++i) {
         term key = chance(60) ? atom_term() : any(depth + 1);
         if (key.is_atom() && key.as_atom().text().starts_with("__struct__")) key = integer();

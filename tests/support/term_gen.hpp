@@ -1,5 +1,5 @@
-// tests/support/term_gen.hpp: a deterministic generator of random terms of every kind, for property tests and the
-// comparisons against real erl/elixir. Same seed, same terms.
+// tests/support/term_gen.hpp: a deterministic generator of random terms of every kind, for property tests and
+// the comparisons against real erl/elixir. Same seed, same terms.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,8 @@ struct term_gen_options {
 
 class term_generator {
  public:
-  explicit term_generator(std::uint64_t seed, term_gen_options options = {}) : rng_(seed), options_(options) {}
+  explicit term_generator(std::uint64_t seed, term_gen_options options = {})
+      : rng_(seed), options_(options) {}
 
   [[nodiscard]] term next() { return any(0); }
 

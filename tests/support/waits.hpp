@@ -8,10 +8,14 @@
 namespace beam::testing {
 
 // Waits for the atom `a`.
-inline task<> expect(atom a) { co_await receive(on(a, [] {})); }
+inline task<> expect(atom a) {
+  co_await receive(on(a, [] {}));
+}
 
 // Waits until a signal ends the calling process.
-inline task<> wait_forever() { co_await expect(atom("never")); }
+inline task<> wait_forever() {
+  co_await expect(atom("never"));
+}
 
 // The reason in the DOWN for `ref`.
 inline task<term> down_reason(reference ref) {
@@ -21,7 +25,9 @@ inline task<term> down_reason(reference ref) {
 
 // Waits until `p` has ended (at once if it has already) and returns its exit reason (`noproc` if it had ended
 // before the call).
-inline task<term> wait_for_exit(pid p) { co_return co_await down_reason(monitor(p)); }
+inline task<term> wait_for_exit(pid p) {
+  co_return co_await down_reason(monitor(p));
+}
 
 // The next {tag, x} message, as x.
 inline task<term> next(atom tag) {

@@ -1,5 +1,5 @@
-// beam/detail/process_base.hpp: what the public templates (process bodies, task<T>, receive) need from the runtime.
-// Not for users: the names and signatures here change without notice.
+// beam/detail/process_base.hpp: what the public templates (process bodies, task<T>, receive) need from the
+// runtime. Not for users: the names and signatures here change without notice.
 #pragma once
 
 #include <chrono>
