@@ -576,6 +576,9 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
   beam::runtime rt(options());
   term ignored, crash_terminate, echo, shutdown_terminate, first, second;
   rt.run([&]() -> beam::process {
+    // The tree's `shutdown` reaches us through the start_link link, maybe before the child's last message is
+    // received: as in Erlang, an untrapped exit signal ends a process at once, whatever its mailbox holds.
+    beam::trap_exit(true);
     const beam::pid self = beam::self();
     const beam::pid s = co_await sup::start_link(
         {.intensity = 5},
