@@ -32,6 +32,7 @@ enum class signal_kind : std::uint8_t {
   demonitor,    // payload: the reference
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
   reply,        // payload: the {ref, value} reply of a call, kept only while ref is an alias of the receiver
+  overflow,     // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

@@ -380,14 +380,13 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   if (process_control* sender = running) bump_reductions(*sender, 1);
   proc::message_node* n = p.rt.new_message(message);  // O(1): the copy shares the term's nodes
   n->kind = kind;
-  p.mailbox.push(n);
+  // Past the limit the message becomes a signal that ends the receiver, in its place in the queue: the
+  // signals sent before it (a monitor, a link) take effect first, as the sender expects.
   const std::size_t limit = p.max_message_queue_len();
-  if (kind == proc::signal_kind::message && limit != 0 && p.mailbox.size() > limit &&
-      kill(p, term(atom("message_queue_limit")))) {
-    beam::log(log_level::error,
-              fmt::format("Process {} killed: its message queue passed the limit of {} messages",
-                          inspect(term(p.self())), limit));
+  if (kind == proc::signal_kind::message && limit != 0 && p.mailbox.size() >= limit) {
+    n->kind = proc::signal_kind::overflow;
   }
+  p.mailbox.push(n);
   wake(p);
   release(p);
 }

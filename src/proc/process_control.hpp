@@ -100,9 +100,9 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   process_links* links = nullptr;            // links and monitors, made at the first use (proc/signals.hpp)
   const process_rare* rare = nullptr;        // set at spawn when needed, immutable (any thread reads it)
 
-  // A pending kill (the mailbox limit now; exit signals later): the first killer CASes `kill_state` from none
-  // to writing, stores `kill_reason`, then stores ready (release; the owner reads it with acquire before each
-  // slice).
+  // A pending kill (an exit signal, a message past the mailbox limit), set as the owner acts on its signals:
+  // the first kill CASes `kill_state` from none to writing, stores `kill_reason`, then stores ready (release;
+  // read with acquire before each slice and by park's re-check).
   enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
   std::atomic<std::uint32_t> kill_state{kill_none};
   std::uint32_t wait_generation = 0;  // bumped at each wait; timers name the wait they end

@@ -8,6 +8,7 @@
 #include <beam/error.hpp>
 #include <beam/inspect.hpp>
 #include <beam/link.hpp>
+#include <beam/logger.hpp>
 #include <beam/monitor.hpp>
 
 #include "proc/process_control.hpp"
@@ -76,6 +77,15 @@ message_node* on_reply(process_control& p, message_node* n) {
   return keep_if(p.links != nullptr && p.links->aliases.contains(n->message.as_tuple()[0]), n);
 }
 
+// The first message past the mailbox's limit ends p (the later ones find it ending).
+void on_overflow(process_control& p) {
+  if (kill(p, term(atom("message_queue_limit")))) {
+    beam::log(log_level::error,
+              fmt::format("Process {} killed: its message queue passed the limit of {} messages",
+                          inspect(term(p.self())), p.max_message_queue_len()));
+  }
+}
+
 message_node* act_on(process_control& p, message_node* n) {
   switch (n->kind) {
     case signal_kind::message:
@@ -100,6 +110,9 @@ message_node* act_on(process_control& p, message_node* n) {
       return on_down(p, n);
     case signal_kind::reply:
       return on_reply(p, n);
+    case signal_kind::overflow:
+      on_overflow(p);
+      return nullptr;
   }
   return nullptr;
 }
