@@ -2,12 +2,18 @@
 // messages).
 //
 // A pool_set is one thread's set of free lists, one per size class (multiples of 16 bytes up to max_pooled).
-// Blocks are carved from 64 KiB chunks that a shared chunk_store hands out and frees only when it is
-// destroyed, so memory is type-stable for the store's life: a block once used for a PCB is only ever reused
-// as a block of the same class. A block freed on another thread joins that thread's lists (memory migrates;
-// nothing is shared). Rejected: malloc for everything (glibc's tcache is fast, but memory is not type-stable,
-// and per-process overhead is 16 bytes per allocation); one global lock-free pool (ABA hazards, contended
-// head).
+// Blocks are carved from 64 KiB chunks, aligned to their size, that a shared chunk_store hands out and frees
+// only when it is destroyed, so memory is type-stable for the store's life: a block once used for a PCB is
+// only ever reused as a block of the same class. Each chunk a pool_set carves starts with a header naming
+// that set, its owner. A block freed by its owner goes on the owner's free list; a block freed through
+// another set goes home, onto its owner's `remote_` list for its class (an atomic stack: any thread pushes
+// with a CAS, release; the owner takes the whole stack with one exchange, acquire, when its own list of that
+// class runs dry). So memory does not migrate: a sender on one core and a receiver on another recycle the
+// same message nodes instead of the sender carving new chunks forever while the receiver's lists grow
+// (push-only plus take-all has no ABA). Rejected: malloc for everything (glibc's tcache is fast, but memory
+// is not type-stable, and per-process overhead is 16 bytes per allocation); one global lock-free pool (ABA
+// hazards, contended head); keeping freed blocks where they were freed (unbounded growth under
+// producer/consumer traffic between cores).
 #pragma once
 
 #include <array>
@@ -19,23 +25,30 @@
 
 namespace beam::base {
 
-// Hands out chunks; frees them all at destruction. Any thread.
+// Hands out chunks, each aligned to chunk_size, cut from regions it maps (a page is resident only once
+// touched); unmaps them all at destruction. Any thread.
 class chunk_store {
  public:
   static constexpr std::size_t chunk_size = 64 * 1024;
+  static constexpr std::size_t region_size = 16 * chunk_size;
   chunk_store() = default;
   chunk_store(const chunk_store&) = delete;
   chunk_store& operator=(const chunk_store&) = delete;
   ~chunk_store();
   [[nodiscard]] std::byte* allocate_chunk();
-  [[nodiscard]] std::size_t chunk_bytes() const noexcept;
+  [[nodiscard]] std::size_t chunk_bytes() const noexcept;  // handed out so far
 
  private:
+  void map_region();  // mutex_
+
   mutable std::mutex mutex_;
-  std::vector<std::byte*> chunks_;  // mutex_
+  std::vector<std::byte*> regions_;  // mutex_
+  std::byte* next_ = nullptr;        // mutex_: the next chunk of the newest region
+  std::size_t handed_out_ = 0;       // mutex_: chunks
 };
 
-// One thread's free lists. Owner thread only (or under the owner's lock, for the shared set).
+// One thread's free lists. Owner thread only (or under the owner's lock, for the shared set), except
+// `remote_`, which any thread pushes to through free() on another set.
 class pool_set {
  public:
   static constexpr std::size_t granule = 16;
@@ -43,27 +56,27 @@ class pool_set {
   explicit pool_set(chunk_store& store) noexcept : store_(store) {}
 
   [[nodiscard]] void* allocate(std::size_t size);
+  // `block` may come from any set of the same store: it goes back to the set that carved it.
   void free(void* block, std::size_t size) noexcept;
-  // Bytes handed out and not freed through this set (may be negative: blocks migrate between sets).
-  [[nodiscard]] std::int64_t live_bytes() const noexcept {
-    return live_bytes_.load(std::memory_order_relaxed);
-  }
 
  private:
   struct free_block {
     free_block* next;
   };
+  // The first bytes of each chunk a set carves (blocks start after it, keeping 64-byte alignment).
+  struct alignas(64) chunk_header {
+    pool_set* owner;
+  };
+  static constexpr std::size_t classes = max_pooled / granule + 1;
   static std::size_t class_of(std::size_t size) noexcept { return (size + granule - 1) / granule; }
-  // One writer at a time (the owner, or the holder of the shared set's lock): no read-modify-write needed.
-  void count_live(std::int64_t delta) noexcept {
-    live_bytes_.store(live_bytes_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-  }
+  static pool_set* owner_of(void* block) noexcept;
+  void push_remote(free_block* b, std::size_t c) noexcept;
 
   chunk_store& store_;
-  std::array<free_block*, max_pooled / granule + 1> free_{};
+  std::array<free_block*, classes> free_{};
+  alignas(64) std::array<std::atomic<free_block*>, classes> remote_{};  // ours, freed through other sets
   std::byte* carve_ = nullptr;  // the unused rest of the current chunk
   std::size_t carve_left_ = 0;
-  std::atomic<std::int64_t> live_bytes_{0};  // written by the owner, read by anyone (statistics)
 };
 
 }  // namespace beam::base
