@@ -220,9 +220,11 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
 }  // namespace
 
 void wake(process_control& p) {
+  // seq_cst: the waker's read in the wake-up protocol (process_control.hpp), after its push; a plain load
+  // first, so that sends to a process that is not waiting (running, queued) cost no locked instruction.
+  if (p.state.load() != process_state::waiting) return;
   process_state expected = process_state::waiting;
-  // seq_cst: pairs with park's store and re-check (the wake-up protocol in process_control.hpp).
-  if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;
+  if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;  // another waker won
   // Woken by the running process (a send): it runs next on this worker, where the message is still in cache.
   if (running != nullptr) {
     p.rt.sched->submit_next(&p);

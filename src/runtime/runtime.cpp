@@ -33,9 +33,11 @@ struct receive_timer final : timer::timer_entry {
     auto* t = static_cast<receive_timer*>(self);
     process_control* p = t->rt.table.find(t->target);
     if (p == nullptr) return;
+    // Generations only grow: an old timer never hides a newer one. seq_cst: the waker's write in the wake-up
+    // protocol (process_control.hpp), before wake's read of the state.
     std::uint32_t seen = p->timer_fired.load(std::memory_order_relaxed);
-    while (seen < t->generation &&  // generations only grow: an old timer never hides a newer one
-           !p->timer_fired.compare_exchange_weak(seen, t->generation, std::memory_order_release)) {
+    while (seen < t->generation &&
+           !p->timer_fired.compare_exchange_weak(seen, t->generation, std::memory_order_seq_cst)) {
     }
     wake(*p);
     detail::release(*p);
