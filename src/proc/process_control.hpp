@@ -10,8 +10,9 @@
 // Transitions: spawn -> queued; worker pop: queued -> running; after a slice: running -> queued (yield),
 // running -> waiting (then the owner re-checks the mailbox and may CAS waiting -> queued itself), running ->
 // exited. Wake-up protocol: the owner stores `waiting` (seq_cst CAS) and then checks mailbox.has_new()
-// (seq_cst); a sender pushes (release) and then reads the state (seq_cst). One of them sees the other, so no
-// message is left unseen by a sleeping process.
+// (seq_cst); a waker makes its change (a sender's push, a timer's raise, a kill: seq_cst) and then reads the
+// state (a seq_cst load, and only if it reads `waiting`, the CAS to `queued`). One of them sees the other, so
+// no message is left unseen by a sleeping process.
 //
 // Lifetime: `refs` counts the process table's slot (1 while alive) and every sender holding the PCB for a
 // send. It is 0 until the table publishes the PCB, so nobody can retain a PCB still being built. PCBs live in
