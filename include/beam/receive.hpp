@@ -199,9 +199,9 @@ struct no_guard {};
 
 template <class P, class G, class H>
 struct on_clause {
-  P pattern;
-  G guard_;
-  H handler;
+  [[no_unique_address]] P pattern;
+  [[no_unique_address]] G guard_;
+  [[no_unique_address]] H handler;
   using captures = patterns::captures_of<P>;
 
   [[nodiscard]] std::optional<captures> match(const term& message) const {
@@ -274,6 +274,9 @@ template <class Rep, class Period, class H>
 
 namespace detail {
 
+// The awaiter of a receive, in the frame of the waiting coroutine: the clauses, the mailbox position, and the
+// deadline only when there is an `after`. A matching message stays in the mailbox, at the cursor, until
+// await_resume takes it (the process may first yield when its budget is spent).
 template <class... Clauses>
 class receive_awaiter : receive_waiter {
   static constexpr std::size_t count = sizeof...(Clauses);
@@ -281,54 +284,64 @@ class receive_awaiter : receive_waiter {
   static constexpr std::size_t match_count = has_after ? count - 1 : count;
   static_assert(!has_after || is_after<std::tuple_element_t<count - 1, std::tuple<Clauses...>>>::value,
                 "beam::after must be the last clause of a receive");
+  static_assert(match_count < 128, "a receive has at most 127 clauses");
   using result = typename clause_result<std::tuple_element_t<0, std::tuple<Clauses...>>>::type;
+  using time_point = std::chrono::steady_clock::time_point;
+  struct no_deadline {};
 
  public:
-  explicit receive_awaiter(Clauses... clauses)
-      : clauses_(std::move(clauses)...), process_(&current_process("beam::receive")) {
-    if constexpr (has_after) deadline = receive_deadline(std::get<count - 1>(clauses_).timeout);
+  explicit receive_awaiter(Clauses... clauses) : clauses_(std::move(clauses)...) {
+    (void)current_process("beam::receive");  // outside a process: a logic_error now, not at the co_await
+    if constexpr (has_after) deadline_ = receive_deadline(std::get<count - 1>(clauses_).timeout);
     try_match = &receive_awaiter::try_match_now;
   }
 
   bool await_ready() {
-    const bool budget_spent = bump_reductions(*process_, 1);
-    if (scan()) return !budget_spent;
-    if (deadline <= std::chrono::steady_clock::now()) {  // after(0), or a deadline already past
-      timed_out = true;
-      return !budget_spent;
+    process_control& p = *current_process_or_null();
+    const bool budget_spent = bump_reductions(p, 1);
+    if (scan(p)) return !budget_spent;
+    if constexpr (has_after) {
+      if (deadline_ <= std::chrono::steady_clock::now()) {  // after(0), or a deadline already past
+        timed_out = true;
+        return !budget_spent;
+      }
     }
     return false;
   }
   void await_suspend(std::coroutine_handle<> h) {
-    if (matched_ >= 0 || timed_out) {
-      note_suspend(*process_, h,
-                   suspend_reason::yield);  // the slice's budget is spent: run the handler next time
+    process_control& p = *current_process_or_null();
+    if (matched >= 0 || timed_out) {
+      note_suspend(p, h, suspend_reason::yield);  // the slice's budget is spent: run the handler next time
+    } else if constexpr (has_after) {
+      wait_for_message(p, *this, h, deadline_);
     } else {
-      wait_for_message(*process_, *this, h);
+      wait_for_message(p, *this, h, time_point::max());
     }
   }
   result await_resume() {
-    if (timed_out && matched_ < 0) {
+    if (matched < 0) {  // timed out
       if constexpr (has_after) return std::get<count - 1>(clauses_).handler();
     }
-    return invoke_matched(std::make_index_sequence<match_count>{});
+    const term message = mailbox_take(*current_process_or_null(), cursor_);
+    return invoke_matched(message, std::make_index_sequence<match_count>{});
   }
 
  private:
-  static bool try_match_now(receive_waiter* self) { return static_cast<receive_awaiter*>(self)->scan(); }
+  static bool try_match_now(receive_waiter* self) {
+    return static_cast<receive_awaiter*>(self)->scan(*current_process_or_null());
+  }
 
-  // Looks for the oldest message matching a clause from the cursor on; takes it. Each message examined costs
-  // a reduction, so a receive that skips many messages gives way to others as BEAM's does.
-  bool scan() {
-    while (const term* message = mailbox_peek(*process_, cursor_)) {
-      bump_reductions(*process_, 1);
+  // Looks for the oldest message matching a clause from the cursor on; leaves the cursor on it. Each message
+  // examined costs a reduction, so a receive that skips many messages gives way to others as BEAM's does.
+  bool scan(process_control& p) {
+    while (const term* message = mailbox_peek(p, cursor_)) {
+      bump_reductions(p, 1);
       const int clause = first_matching(*message, std::make_index_sequence<match_count>{});
       if (clause >= 0) {
-        matched_ = clause;
-        message_ = mailbox_take(*process_, cursor_);
+        matched = static_cast<std::int8_t>(clause);
         return true;
       }
-      mailbox_skip(*process_, cursor_);
+      mailbox_skip(p, cursor_);
     }
     return false;
   }
@@ -341,24 +354,22 @@ class receive_awaiter : receive_waiter {
   }
 
   template <std::size_t... Is>
-  result invoke_matched(std::index_sequence<Is...>) {
+  result invoke_matched(const term& message, std::index_sequence<Is...>) {
     if constexpr (std::is_void_v<result>) {
-      (void)((matched_ == static_cast<int>(Is) ? (std::get<Is>(clauses_).invoke(message_), true) : false) ||
+      (void)((matched == static_cast<int>(Is) ? (std::get<Is>(clauses_).invoke(message), true) : false) ||
              ...);
     } else {
       std::optional<result> out;
-      (void)((matched_ == static_cast<int>(Is) ? (out.emplace(std::get<Is>(clauses_).invoke(message_)), true)
-                                               : false) ||
+      (void)((matched == static_cast<int>(Is) ? (out.emplace(std::get<Is>(clauses_).invoke(message)), true)
+                                              : false) ||
              ...);
       return std::move(*out);
     }
   }
 
   std::tuple<Clauses...> clauses_;
-  process_control* process_;
   mailbox_cursor cursor_;
-  int matched_ = -1;
-  term message_;
+  [[no_unique_address]] std::conditional_t<has_after, time_point, no_deadline> deadline_;
 };
 
 // receive() without clauses: the oldest message.

@@ -21,7 +21,9 @@ class mail_available final : detail::receive_waiter {
  public:
   mail_available() : process_(&detail::current_process("io server")) { try_match = &mail_available::check; }
   bool await_ready() { return has_mail(); }
-  void await_suspend(std::coroutine_handle<> h) { detail::wait_for_message(*process_, *this, h); }
+  void await_suspend(std::coroutine_handle<> h) {
+    detail::wait_for_message(*process_, *this, h, std::chrono::steady_clock::time_point::max());
+  }
   void await_resume() const noexcept {}
 
  private:

@@ -314,11 +314,12 @@ term mailbox_take(process_control& p, mailbox_cursor& c) noexcept {
   return message;
 }
 
-void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_handle<> h) noexcept {
+void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_handle<> h,
+                      std::chrono::steady_clock::time_point deadline) noexcept {
   p.waiter = &w;
   ++p.wait_generation;
   note_suspend(p, h, suspend_reason::wait);
-  if (w.deadline != std::chrono::steady_clock::time_point::max()) p.rt.start_receive_timer(p, w.deadline);
+  if (deadline != std::chrono::steady_clock::time_point::max()) p.rt.start_receive_timer(p, deadline);
 }
 
 std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout) {

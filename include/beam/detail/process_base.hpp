@@ -38,10 +38,11 @@ bool bump_reductions(process_control& p, std::uint32_t n) noexcept;
 
 // A receive in progress, seen by the worker: when the process is woken, the worker calls `try_match` before
 // resuming the coroutine, so messages that match no clause never resume it.
+// Kept small: it lives in the frame of every waiting process (issue 4's W2 counts its bytes).
 struct receive_waiter {
   bool (*try_match)(receive_waiter* self) = nullptr;  // true: matched; the worker resumes the coroutine
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  bool timed_out = false;
+  bool timed_out = false;                             // set by the worker when the wait's timer fired
+  std::int8_t matched = -1;                           // the clause that matched, for receive's awaiter
 };
 
 // Mailbox access for the owner process (the running process only).
@@ -55,7 +56,9 @@ struct mailbox_cursor {
 void mailbox_skip(process_control& p, mailbox_cursor& c) noexcept;
 // Removes and returns the message at the cursor (which must be on a message); the cursor is reset.
 [[nodiscard]] term mailbox_take(process_control& p, mailbox_cursor& c) noexcept;
-// Suspends the process until a message arrives or `w.deadline`; used from await_suspend.
-void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_handle<> h) noexcept;
+// Suspends the process until a message arrives or `deadline` (time_point::max(): none); used from
+// await_suspend.
+void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_handle<> h,
+                      std::chrono::steady_clock::time_point deadline) noexcept;
 
 }  // namespace beam::detail
