@@ -154,12 +154,12 @@ void run_slice(sched::task* t, sched::worker& on) {
   p.state.store(process_state::running, std::memory_order_relaxed);  // we popped it: it is ours
   p.last_worker.store(on.index(), std::memory_order_relaxed);
   if (kill_pending(p)) {
-    exit_process(p, &on, p.kill_reason);
+    exit_process(p, &on, p.end_reason);
     return;
   }
   if (p.mailbox.has_new()) take_arrivals(p);  // signals take effect between slices, even without a receive
   if (kill_pending(p)) {
-    exit_process(p, &on, p.kill_reason);
+    exit_process(p, &on, p.end_reason);
     return;
   }
   running = &p;
@@ -174,7 +174,7 @@ void run_slice(sched::task* t, sched::worker& on) {
   p.resume_point.resume();
   running = nullptr;
   if (p.reason != suspend_reason::exited && kill_pending(p)) {
-    exit_process(p, &on, p.kill_reason);
+    exit_process(p, &on, p.end_reason);
     return;
   }
   switch (p.reason) {
@@ -198,7 +198,7 @@ namespace {
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason) noexcept {
   p.state.store(process_state::exited, std::memory_order_release);
   auto [reason, crashed] = forced_reason ? std::pair<term, bool>{*forced_reason, false}
-                           : p.crash     ? reason_of(p.crash)
+                           : p.threw     ? std::pair<term, bool>{p.end_reason, p.crashed}
                                          : std::pair<term, bool>{term(atoms::normal), false};
   if (crashed) report_crash(p, reason);
   runtime_state& rt = p.rt;
@@ -274,7 +274,10 @@ void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason 
 }
 
 void note_exception(process_control& p, std::exception_ptr e) noexcept {
-  p.crash = std::move(e);
+  auto [reason, crashed] = reason_of(e);
+  p.end_reason = std::move(reason);
+  p.threw = true;
+  p.crashed = crashed;
 }
 
 term exit_reason_of(const std::exception_ptr& e) {
@@ -400,7 +403,7 @@ bool kill(process_control& p, term reason) {
                                             std::memory_order_acquire)) {
     return false;  // an earlier kill wins
   }
-  p.kill_reason = std::move(reason);
+  p.end_reason = std::move(reason);
   // seq_cst: release for kill_pending, and ordered before wake's CAS as park's store is before its re-check,
   // so a kill that finds the process running (its wake fails) is seen by the park that follows.
   p.kill_state.store(process_control::kill_ready);

@@ -82,16 +82,13 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
 
   std::atomic<process_state> state{process_state::queued};
   std::atomic<std::uint32_t> refs{0};  // the table's (set to 1 by insert) + transient senders'
-  std::uint32_t number = 0;            // immutable while alive
-  std::uint32_t serial = 0;
-  runtime_state& rt;  // the runtime it belongs to
+  runtime_state& rt;                   // the runtime it belongs to
 
   // --- owner only (the worker running it, or the thread tearing it down) ---
   std::coroutine_handle<> resume_point;      // the innermost suspended coroutine
   std::coroutine_handle<> body;              // the process body's frame (destroyed at exit)
   closure_base* closure = nullptr;           // the body's callable, in the PCB's block when small
   receive_waiter* waiter = nullptr;          // the receive in progress, if waiting in one
-  std::exception_ptr crash;                  // what the body threw
   std::atomic<std::uint64_t> reductions{0};  // written by the owner (relaxed), read by process_info
   std::uint32_t closure_size = 0;            // immutable after spawn
   std::uint32_t reductions_left = 0;
@@ -102,18 +99,20 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   const process_rare* rare = nullptr;        // set at spawn when needed, immutable (any thread reads it)
 
   // A pending kill (an exit signal, a message past the mailbox limit), set as the owner acts on its signals:
-  // the first kill CASes `kill_state` from none to writing, stores `kill_reason`, then stores ready (release;
+  // the first kill CASes `kill_state` from none to writing, stores `end_reason`, then stores ready (release;
   // read with acquire before each slice and by park's re-check).
   enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
   std::atomic<std::uint32_t> kill_state{kill_none};
   std::uint32_t wait_generation = 0;  // bumped at each wait; timers name the wait they end
-  term kill_reason;
+  term end_reason;                    // a pending kill's reason, or what the body threw (then `threw` is set)
   std::atomic<std::uint32_t> timer_fired{0};    // the newest generation whose timeout fired (timers raise it)
   std::uint32_t receive_timer_worker = 0;       // the worker whose wheel holds it
   timer::timer_entry* receive_timer = nullptr;  // the timeout of the wait in progress; we hold one reference
   std::atomic<std::uint32_t> last_worker{0};    // for process_info; written by the owner, read by anyone
   suspend_reason reason = suspend_reason::yield;
   bool trap_exit = false;  // process_flag(trap_exit)
+  bool threw = false;      // the body ended with an exception: its reason is in end_reason
+  bool crashed = false;    // ... and it was a crash to report (not exit/1)
 
   proc::mailbox mailbox;
 
@@ -121,13 +120,17 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   [[nodiscard]] std::size_t max_message_queue_len() const noexcept {
     return rare != nullptr ? rare->max_message_queue_len : 0;
   }
-  [[nodiscard]] pid self() const noexcept { return pid(number, serial); }
+  // The pid is the task's tag (serial << 32 | number), set by the table before the PCB is published and
+  // immutable while alive, so the scheduler's reports name the process without a field of their own.
+  [[nodiscard]] std::uint32_t number() const noexcept { return static_cast<std::uint32_t>(tag); }
+  [[nodiscard]] std::uint32_t serial() const noexcept { return static_cast<std::uint32_t>(tag >> 32); }
+  [[nodiscard]] pid self() const noexcept { return pid(number(), serial()); }
   [[nodiscard]] bool try_retain() noexcept {
     std::uint32_t r = refs.load(std::memory_order_relaxed);
     do {
       if (r == 0) return false;
     } while (!refs.compare_exchange_weak(r, r + 1, std::memory_order_acquire, std::memory_order_relaxed));
-    return true;  // acquire: we read `number`/`serial` after this, written before the PCB was published
+    return true;  // acquire: we read the tag (the pid) after this, written before the PCB was published
   }
   static process_control* from_task(sched::task* t) noexcept { return static_cast<process_control*>(t); }
 };

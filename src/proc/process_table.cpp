@@ -84,18 +84,16 @@ void process_table::insert(detail::process_control& p, slot_cache* cache) {
   if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) refuse_past_limit();
   const std::uint32_t n = take_number(cache);
   if (n >= capacity_) refuse_past_limit();  // cannot happen: see capacity_ in the header
-  p.number = n;
-  p.serial = slots_[n].serial.load(std::memory_order_relaxed);
-  p.tag = std::uint64_t{p.serial} << 32 | n;   // how the scheduler names it in reports
+  p.tag = std::uint64_t{slots_[n].serial.load(std::memory_order_relaxed)} << 32 | n;  // its pid
   p.refs.store(1, std::memory_order_release);  // the table's reference; pairs with try_retain's acquire
   slots_[n].pcb.store(&p, std::memory_order_release);  // pairs with find's acquire: the PCB is fully built
 }
 
 void process_table::remove(detail::process_control& p, slot_cache* cache) noexcept {
-  slot& s = slots_[p.number];
+  slot& s = slots_[p.number()];
   s.pcb.store(nullptr, std::memory_order_release);
-  s.serial.store(p.serial + 1, std::memory_order_relaxed);  // the next process here gets a new pid
-  give_number(p.number, cache);
+  s.serial.store(p.serial() + 1, std::memory_order_relaxed);  // the next process here gets a new pid
+  give_number(p.number(), cache);
   live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -103,8 +101,7 @@ detail::process_control* process_table::find(const pid& id) const noexcept {
   if (!id.is_local() || id.number() >= capacity_) return nullptr;
   detail::process_control* p = slots_[id.number()].pcb.load(std::memory_order_acquire);
   if (p == nullptr || !p->try_retain()) return nullptr;
-  if (p->number != id.number() || p->serial != id.serial() ||
-      p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
+  if (p->self() != id || p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
     detail::release(*p);
     return nullptr;
   }
