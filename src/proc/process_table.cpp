@@ -84,24 +84,37 @@ void process_table::insert(detail::process_control& p, slot_cache* cache) {
   if (live_.fetch_add(1, std::memory_order_relaxed) >= limit_) refuse_past_limit();
   const std::uint32_t n = take_number(cache);
   if (n >= capacity_) refuse_past_limit();  // cannot happen: see capacity_ in the header
-  p.tag = std::uint64_t{slots_[n].serial.load(std::memory_order_relaxed)} << 32 | n;  // its pid
+  const std::uint64_t serial = slots_[n].word.load(std::memory_order_relaxed) >> 1;  // empty: ours alone
+  p.tag = serial << 32 | n;                                                          // its pid
   p.refs.store(1, std::memory_order_release);  // the table's reference; pairs with try_retain's acquire
-  slots_[n].pcb.store(&p, std::memory_order_release);  // pairs with find's acquire: the PCB is fully built
+  // Release: pairs with find's acquire, the PCB is fully built.
+  slots_[n].word.store(reinterpret_cast<std::uintptr_t>(&p), std::memory_order_release);
 }
 
 void process_table::remove(detail::process_control& p, slot_cache* cache) noexcept {
-  slot& s = slots_[p.number()];
-  s.pcb.store(nullptr, std::memory_order_release);
-  s.serial.store(p.serial() + 1, std::memory_order_relaxed);  // the next process here gets a new pid
+  const std::uint32_t next_serial = p.serial() + 1;  // the next process here gets a new pid
+  slots_[p.number()].word.store(std::uintptr_t{next_serial} << 1 | 1, std::memory_order_release);
   give_number(p.number(), cache);
   live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+detail::process_control* process_table::retain_at(std::uint32_t number) const noexcept {
+  const std::uintptr_t word = slots_[number].word.load(std::memory_order_acquire);
+  if (!holds_process(word)) return nullptr;
+  auto* p = reinterpret_cast<detail::process_control*>(word);
+  if (!p->try_retain()) return nullptr;
+  // The block may hold another process by now (PCB memory is type-stable): check what we retained.
+  if (p->number() != number || p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
+    detail::release(*p);
+    return nullptr;
+  }
+  return p;
+}
+
 detail::process_control* process_table::find(const pid& id) const noexcept {
   if (!id.is_local() || id.number() >= capacity_) return nullptr;
-  detail::process_control* p = slots_[id.number()].pcb.load(std::memory_order_acquire);
-  if (p == nullptr || !p->try_retain()) return nullptr;
-  if (p->self() != id || p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
+  detail::process_control* p = retain_at(id.number());
+  if (p != nullptr && p->serial() != id.serial()) {
     detail::release(*p);
     return nullptr;
   }
@@ -112,7 +125,7 @@ std::vector<pid> process_table::pids() const {
   std::vector<pid> out;
   const std::uint32_t used = std::min(fresh_.load(std::memory_order_relaxed), capacity_);
   for (std::uint32_t i = 0; i < used; ++i) {
-    if (detail::process_control* p = find(pid(i, slots_[i].serial.load(std::memory_order_relaxed)))) {
+    if (detail::process_control* p = retain_at(i)) {
       out.push_back(p->self());
       detail::release(*p);
     }

@@ -1,9 +1,11 @@
 // proc/process_table.hpp: pid -> process, an array indexed by the pid's number.
 //
 // The array is reserved for the process limit up front (mmap, MAP_NORESERVE) and its pages are touched only
-// as slots come into use, so a limit of 134,217,727 costs address space, not memory. Each slot holds the live
-// process's PCB (or nullptr) and the serial its next process will get: a reused slot's new pid differs from
-// every earlier one, so a stale pid never reaches the new process. Free numbers: workers keep a small cache
+// as slots come into use, so a limit of 134,217,727 costs address space, not memory. Each slot is one word:
+// the live process's PCB (even: PCBs are aligned), or, while empty, the serial its next process will get,
+// shifted left with the low bit set (0, the untouched page, reads as empty with serial 0). A live process's
+// serial is in its PCB (its pid is the PCB's tag). A reused slot's new pid differs from every earlier one, so
+// a stale pid never reaches the new process. Free numbers: workers keep a small cache
 // of free numbers (slot_cache) and trade batches with the table's shared list under `free_mutex_`, once per
 // batch, so spawn and exit take no shared lock in the common case. Numbers never used yet come from `fresh_`
 // (an atomic counter). `live_` counts processes against the limit (fetch_add before taking a number; undone
@@ -50,10 +52,15 @@ class process_table {
   void flush(slot_cache& cache) noexcept;
 
  private:
+  // The PCB's address, or serial << 1 | 1 while empty. Release on insert and remove, acquire on find.
   struct slot {
-    std::atomic<detail::process_control*> pcb{nullptr};  // release on insert, acquire on find
-    std::atomic<std::uint32_t> serial{0};                // the serial of the current or next process
+    std::atomic<std::uintptr_t> word{0};
   };
+  [[nodiscard]] static bool holds_process(std::uintptr_t word) noexcept {
+    return word != 0 && (word & 1) == 0;
+  }
+  // The live process in slot `number`, retained, or nullptr.
+  [[nodiscard]] detail::process_control* retain_at(std::uint32_t number) const noexcept;
   std::uint32_t take_number(slot_cache* cache);
   // Undoes the count taken by insert, logs "Too many processes" and throws beam::error(system_limit).
   [[noreturn]] void refuse_past_limit();
