@@ -20,6 +20,7 @@
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
 
+#include "base/assert.hpp"
 #include "base/frame_pool.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
@@ -73,18 +74,18 @@ bool closure_inline(std::size_t closure_size) noexcept {
   return closure_size <= inline_closure_bytes;
 }
 std::size_t pcb_block_size(std::size_t closure_size) noexcept {
-  return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : 0);
+  return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : sizeof(void*));
 }
 
 process_control* new_pcb(runtime_state& rt, std::size_t closure_size) {
   void* block = rt.allocate(pcb_block_size(closure_size), /*pcb=*/true);
-  auto* p = new (block) process_control(rt);
+  auto* p = new (block) process_control();
   p->closure_size = static_cast<std::uint32_t>(closure_size);
   return p;
 }
 
 void free_pcb(process_control* p) noexcept {
-  runtime_state& rt = p->rt;
+  runtime_state& rt = p->rt();
   const pid dead = p->self();
   p->mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, dead, n); });  // late senders' nodes
   delete p->rare;
@@ -93,27 +94,42 @@ void free_pcb(process_control* p) noexcept {
   rt.free(p, block, /*pcb=*/true);
 }
 
-void* closure_storage(process_control& p) {
-  if (closure_inline(p.closure_size)) return reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
-  return p.rt.allocate(p.closure_size);
+// Right after the PCB: the closure when small, else the address of its own block.
+void* closure_place(process_control& p) noexcept {
+  return reinterpret_cast<std::byte*>(&p) + sizeof(process_control);
+}
+void* closure_storage(process_control& p) noexcept {
+  void* place = closure_place(p);
+  return closure_inline(p.closure_size) ? place : *static_cast<void**>(place);
+}
+// At spawn: where to build the closure (a pooled block of its own when it is large).
+void* make_closure_storage(process_control& p) {
+  if (closure_inline(p.closure_size)) return closure_place(p);
+  void* storage = p.rt().allocate(p.closure_size);
+  *static_cast<void**>(closure_place(p)) = storage;
+  return storage;
+}
+void free_closure_storage(process_control& p) noexcept {
+  if (!closure_inline(p.closure_size)) p.rt().free(closure_storage(p), p.closure_size);
+}
+// The closure spawn built in closure_storage(p) (closure<F> has closure_base at offset 0).
+closure_base& closure_of(process_control& p) noexcept {
+  return *static_cast<closure_base*>(closure_storage(p));
 }
 
 void destroy_closure(process_control& p) noexcept {
-  if (p.closure == nullptr) return;
-  void* storage = p.closure;
-  p.closure->~closure_base();
-  if (!closure_inline(p.closure_size)) p.rt.free(storage, p.closure_size);
-  p.closure = nullptr;
+  closure_of(p).~closure_base();
+  free_closure_storage(p);
 }
 
-void report_crash(const process_control& p, const term& reason) {
+void report_crash(process_control& p, const term& reason) {
   beam::log(log_level::error,
             fmt::format("Process {} raised an exception\n** (EXIT) {}\n    initial call: {}",
-                        inspect(term(p.self())), inspect(reason), demangle(p.closure->body_name())));
+                        inspect(term(p.self())), inspect(reason), demangle(closure_of(p).body_name())));
 }
 
 void make_runnable(process_control& p) {
-  p.rt.sched->submit(&p);
+  p.rt().sched->submit(&p);
 }
 
 bool ready_to_resume(process_control& p) {
@@ -170,7 +186,7 @@ void run_slice(sched::task* t, sched::worker& on) {
     return;
   }
   p.waiter = nullptr;
-  p.rt.end_receive_timer(p, &on);
+  p.rt().end_receive_timer(p, &on);
   p.resume_point.resume();
   running = nullptr;
   if (p.reason != suspend_reason::exited && kill_pending(p)) {
@@ -201,7 +217,7 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
                            : p.threw     ? std::pair<term, bool>{p.end_reason, p.crashed}
                                          : std::pair<term, bool>{term(atoms::normal), false};
   if (crashed) report_crash(p, reason);
-  runtime_state& rt = p.rt;
+  runtime_state& rt = p.rt();
   rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
   rt.release_name(p);
   process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
@@ -227,7 +243,7 @@ void wake(process_control& p) {
   if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;  // another waker won
   // Woken by the running process (a send): it runs next on this worker, where the message is still in cache.
   if (running != nullptr) {
-    p.rt.sched->submit_next(&p);
+    p.rt().sched->submit_next(&p);
   } else {
     make_runnable(p);
   }
@@ -312,7 +328,7 @@ void mailbox_skip(process_control&, mailbox_cursor& c) noexcept {
 term mailbox_take(process_control& p, mailbox_cursor& c) noexcept {
   proc::message_node* n = p.mailbox.unlink(static_cast<proc::message_node**>(c.link));
   term message = std::move(n->message);
-  p.rt.free_message(n);
+  p.rt().free_message(n);
   c.link = nullptr;
   return message;
 }
@@ -322,7 +338,7 @@ void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_hand
   p.waiter = &w;
   ++p.wait_generation;
   note_suspend(p, h, suspend_reason::wait);
-  if (deadline != std::chrono::steady_clock::time_point::max()) p.rt.start_receive_timer(p, deadline);
+  if (deadline != std::chrono::steady_clock::time_point::max()) p.rt().start_receive_timer(p, deadline);
 }
 
 std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout) {
@@ -341,21 +357,30 @@ pid spawn_process(const spawn_request& request) {
                                 ? &current_process(link ? "beam::spawn_link" : "beam::spawn_monitor")
                                 : running;
   process_control* p = new_pcb(rt, request.closure_size);
+  bool storage_made = false, built = false;
   try {
-    p->closure = request.construct(closure_storage(*p), request.context);
+    void* storage = make_closure_storage(*p);
+    storage_made = true;
+    [[maybe_unused]] closure_base* closure = request.construct(storage, request.context);
+    BEAM_ASSERT(closure == storage, "closure_of finds the closure at its storage");
+    built = true;
     const std::size_t limit = request.options != nullptr ? request.options->max_message_queue_len : 0;
     if (limit != 0 || request.mfa != nullptr) {
       p->rare = new process_rare{request.mfa != nullptr ? std::optional(*request.mfa) : std::nullopt, limit};
     }
     spawning = p;
-    p->body = p->closure->start().release();
+    p->body = closure_of(*p).start().release();
     spawning = nullptr;
     p->resume_point = p->body;
     rt.table.insert(*p, rt.slot_cache_here());
   } catch (...) {  // the limit (logged by the table), or the closure or body failing to build
     spawning = nullptr;
     if (p->body) p->body.destroy();
-    destroy_closure(*p);
+    if (built) {
+      destroy_closure(*p);
+    } else if (storage_made) {
+      free_closure_storage(*p);
+    }
     free_pcb(p);
     throw;
   }
@@ -384,7 +409,7 @@ pid self() {
 namespace detail {
 void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   if (process_control* sender = running) bump_reductions(*sender, 1);
-  proc::message_node* n = p.rt.new_message(message);  // O(1): the copy shares the term's nodes
+  proc::message_node* n = p.rt().new_message(message);  // O(1): the copy shares the term's nodes
   n->kind = kind;
   // Past the limit the message becomes a signal that ends the receiver, in its place in the queue: the
   // signals sent before it (a monitor, a link) take effect first, as the sender expects.

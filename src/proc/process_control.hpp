@@ -45,6 +45,10 @@ class runtime_state;
 struct process_control;
 struct process_links;
 
+// The runtime running now, or nullptr (runtime.cpp): release when published, acquire when read from outside
+// its threads; relaxed by a PCB's users, which reached the PCB through the runtime.
+extern std::atomic<runtime_state*> the_runtime;
+
 // The scheduler's entry point for a process: one slice (proc/process.cpp).
 void run_slice(sched::task* t, sched::worker& on);
 // Drops one reference; the last one frees the PCB. Any thread.
@@ -78,16 +82,14 @@ struct process_rare {
 
 // Fields are ordered to leave no padding: a million idle processes pay for every byte (issue 4's W2).
 struct process_control : sched::task {  // the task base: the scheduler's handle, in one queue while `queued`
-  explicit process_control(runtime_state& owner) noexcept : sched::task(&run_slice), rt(owner) {}
+  process_control() noexcept : sched::task(&run_slice) {}
 
   std::atomic<process_state> state{process_state::queued};
   std::atomic<std::uint32_t> refs{0};  // the table's (set to 1 by insert) + transient senders'
-  runtime_state& rt;                   // the runtime it belongs to
 
   // --- owner only (the worker running it, or the thread tearing it down) ---
   std::coroutine_handle<> resume_point;      // the innermost suspended coroutine
   std::coroutine_handle<> body;              // the process body's frame (destroyed at exit)
-  closure_base* closure = nullptr;           // the body's callable, in the PCB's block when small
   receive_waiter* waiter = nullptr;          // the receive in progress, if waiting in one
   std::atomic<std::uint64_t> reductions{0};  // written by the owner (relaxed), read by process_info
   std::uint32_t closure_size = 0;            // immutable after spawn
@@ -125,6 +127,9 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   [[nodiscard]] std::uint32_t number() const noexcept { return static_cast<std::uint32_t>(tag); }
   [[nodiscard]] std::uint32_t serial() const noexcept { return static_cast<std::uint32_t>(tag >> 32); }
   [[nodiscard]] pid self() const noexcept { return pid(number(), serial()); }
+  // The runtime it belongs to: the one running (one at a time; see runtime.cpp), not a field, to keep the
+  // PCB small.
+  [[nodiscard]] static runtime_state& rt() noexcept { return *the_runtime.load(std::memory_order_relaxed); }
   [[nodiscard]] bool try_retain() noexcept {
     std::uint32_t r = refs.load(std::memory_order_relaxed);
     do {

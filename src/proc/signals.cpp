@@ -125,7 +125,7 @@ void flush_down(process_control& p, const term& ref) {
     const term& m = (*link)->message;
     if (m.is_tuple() && m.as_tuple().size() == 5 && m.as_tuple()[0].is_atom(atoms::down) &&
         m.as_tuple()[1] == ref) {
-      p.rt.free_message(p.mailbox.unlink(link));
+      p.rt().free_message(p.mailbox.unlink(link));
     } else {
       link = &(*link)->next;
     }
@@ -137,8 +137,8 @@ void start_monitor(process_control& p, const reference& ref, const pid& target, 
   const term key(ref);
   if (target == p.self()) return;  // as Erlang: a reference, and nothing ever comes of it
   links_of(p).monitors.emplace(key, target);
-  if (!send_signal(p.rt, target, signal_kind::monitor, tuple(p.self(), key, who))) {
-    send_signal(p.rt, p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
+  if (!send_signal(p.rt(), target, signal_kind::monitor, tuple(p.self(), key, who))) {
+    send_signal(p.rt(), p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
   }
 }
 
@@ -155,11 +155,11 @@ bool take_arrivals(process_control& p) {
 
 message_node* handle_signal(process_control& p, message_node* n) noexcept {
   if (kill_pending(p)) {  // it is ending: answer as the dead process it is about to be
-    drop_for_dead(p.rt, p.self(), n);
+    drop_for_dead(p.rt(), p.self(), n);
     return nullptr;
   }
   message_node* keep = act_on(p, n);
-  if (keep == nullptr) p.rt.free_message(n);
+  if (keep == nullptr) p.rt().free_message(n);
   return keep;
 }
 
@@ -178,8 +178,8 @@ void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept
 
 void notify_exit(process_control& p, const term& reason) noexcept {
   const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
-  if (l == nullptr || p.rt.stopping.load(std::memory_order_relaxed)) return;
-  runtime_state& rt = p.rt;
+  if (l == nullptr || p.rt().stopping.load(std::memory_order_relaxed)) return;
+  runtime_state& rt = p.rt();
   const pid self = p.self();
   for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));
   for (const auto& [ref, w] : l->monitored_by) {
@@ -212,12 +212,13 @@ void link(const pid& other) {
   if (other == p.self()) return;
   detail::process_links& l = detail::links_of(p);
   if (l.links.contains(other)) return;
-  if (!detail::send_signal(p.rt, other, proc::signal_kind::link, term(p.self()))) {
+  if (!detail::send_signal(p.rt(), other, proc::signal_kind::link, term(p.self()))) {
     if (!p.trap_exit) {
       throw beam::error(term(detail::atoms::noproc),
                         fmt::format("link: process {} does not exist", inspect(term(other))));
     }
-    detail::send_signal(p.rt, p.self(), proc::signal_kind::exit_linked, tuple(other, detail::atoms::noproc));
+    detail::send_signal(p.rt(), p.self(), proc::signal_kind::exit_linked,
+                        tuple(other, detail::atoms::noproc));
   }
   l.links.insert(other);
 }
@@ -225,7 +226,7 @@ void link(const pid& other) {
 void unlink(const pid& other) {
   detail::process_control& p = detail::current_process("beam::unlink");
   if (p.links != nullptr && p.links->links.erase(other) != 0) {
-    detail::send_signal(p.rt, other, proc::signal_kind::unlink, term(p.self()));
+    detail::send_signal(p.rt(), other, proc::signal_kind::unlink, term(p.self()));
   }
 }
 
@@ -241,7 +242,7 @@ bool traps_exits() {
 void exit(const pid& dest, term reason) {
   detail::process_control& p = detail::current_process("beam::exit");
   if (dest != p.self()) {
-    detail::send_signal(p.rt, dest, proc::signal_kind::exit, tuple(p.self(), reason));
+    detail::send_signal(p.rt(), dest, proc::signal_kind::exit, tuple(p.self(), reason));
     return;
   }
   // To itself: at once, as the signal would be handled at the next scheduling point anyway.
@@ -261,7 +262,7 @@ reference monitor(atom name) {
   detail::process_control& p = detail::current_process("beam::monitor");
   reference ref = reference::make();
   const term who = tuple(name, this_node().name);
-  detail::process_control* target = detail::find_named(p.rt, name);
+  detail::process_control* target = detail::find_named(p.rt(), name);
   // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN
   // noproc.
   const pid id = target != nullptr ? target->self() : pid(0, ~std::uint32_t{0});
@@ -277,7 +278,7 @@ bool demonitor(const reference& ref, demonitor_option option) {
     if (auto it = p.links->monitors.find(key); it != p.links->monitors.end()) {
       const pid target = it->second;
       p.links->monitors.erase(it);
-      detail::send_signal(p.rt, target, proc::signal_kind::demonitor, key);
+      detail::send_signal(p.rt(), target, proc::signal_kind::demonitor, key);
     }
   }
   if (option == demonitor_option::flush) detail::flush_down(p, key);

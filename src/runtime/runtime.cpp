@@ -21,9 +21,10 @@
 
 namespace beam {
 namespace detail {
-namespace {
 
-std::atomic<runtime_state*> the_runtime{nullptr};  // release when published, acquire when read
+std::atomic<runtime_state*> the_runtime{nullptr};  // see process_control.hpp
+
+namespace {
 
 // A receive timeout: when it fires, it raises the process's timer_fired to its wait generation and wakes it.
 struct receive_timer final : timer::timer_entry {
