@@ -1,5 +1,6 @@
-// The block pools under PCBs, messages and closures (src/base/pool.hpp): blocks go back to the set that
-// carved them, so traffic between threads recycles memory instead of growing it.
+// The block pools under PCBs, messages, closures and coroutine frames (src/base/pool.hpp, frame_pool.hpp):
+// blocks go back to the set that carved them, so traffic between threads recycles memory instead of growing
+// it, and the bytes in use are counted exactly.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/frame_pool.hpp"
 #include "base/pool.hpp"
 
 namespace {
@@ -27,9 +29,29 @@ TEST(Pool, ABlockFreedThroughAnotherSetGoesBackToTheSetThatCarvedIt) {
   chunk_store store;
   pool_set owner(store), other(store);
   void* a = owner.allocate(32);
+  EXPECT_EQ(store.used_bytes(), 32u);
   other.free(a, 32);
-  EXPECT_NE(other.allocate(32), a);  // not kept where it was freed
+  EXPECT_EQ(store.used_bytes(), 0u);
+  void* b = other.allocate(32);
+  EXPECT_NE(b, a);  // not kept where it was freed
   EXPECT_EQ(owner.allocate(32), a);
+  EXPECT_EQ(store.used_bytes(), 64u);
+  owner.free(b, 32);
+  owner.free(a, 32);
+  EXPECT_EQ(store.used_bytes(), 0u);
+}
+
+// Coroutine frames (base/frame_pool.hpp) are pooled per thread the same way: a frame made on one thread and
+// freed on another is reused by the thread that made it.
+TEST(FramePool, AFrameFreedOnAnotherThreadGoesHome) {
+  const std::size_t used = beam::base::frame_pool_used_bytes();
+  void* frame = beam::base::allocate_frame(200);
+  EXPECT_EQ(beam::base::frame_pool_used_bytes(), used + 208);
+  std::thread([frame] { beam::base::free_frame(frame, 200); }).join();
+  EXPECT_EQ(beam::base::frame_pool_used_bytes(), used);
+  void* again = beam::base::allocate_frame(200);
+  EXPECT_EQ(again, frame);
+  beam::base::free_frame(again, 200);
 }
 
 TEST(Pool, BlocksAreAlignedAndChunksAreCarvedInOrder) {
@@ -69,6 +91,7 @@ TEST(Pool, ProducerConsumerTrafficBetweenThreadsReusesTheSameChunks) {
   consumer.join();
   // Two million blocks of 32 B went through (61 MiB); at most two rounds are ever out (64 KiB).
   EXPECT_LE(store.chunk_bytes(), 2 * chunk_store::chunk_size);
+  EXPECT_EQ(store.used_bytes(), 0u);
 }
 
 }  // namespace

@@ -118,6 +118,7 @@ TEST_P(RegistryTest, ProcessInfoDescribesALiveProcessAndNothingForADeadOne) {
   EXPECT_GE(sys.process_count, 2u);
   EXPECT_GT(sys.atom_count, 0u);
   EXPECT_EQ(sys.atom_limit, beam::default_atom_limit);
+  EXPECT_GE(sys.pool_bytes, 64u * 1024);  // at least a chunk: two processes live
   EXPECT_FALSE(dead_info);
 }
 

@@ -1,138 +1,98 @@
 #include "base/frame_pool.hpp"
 
-#include <array>
 #include <mutex>
-#include <new>
-#include <utility>
+#include <vector>
 
 #include "base/pool.hpp"
 
 namespace beam::base {
 namespace {
 
-constexpr std::size_t granule = 16;
-constexpr std::size_t classes = max_pooled_frame / granule + 1;
-
-struct free_block {
-  free_block* next;
-};
-using free_lists = std::array<free_block*, classes>;
-
-std::size_t class_of(std::size_t size) noexcept {
-  return (size + granule - 1) / granule;
-}
-
-// The lists of ended threads and the chunks of every thread. Immortal: frames may be freed during static
-// destruction, after any static depot would be gone.
+// The store of every frame chunk, the sets of exited threads, and a set for threads that are exiting.
+// Immortal: frames may be freed during static destruction, after any static depot would be gone.
 struct depot {
   std::mutex mutex;
   chunk_store chunks;
-  free_lists lists{};  // mutex
+  std::vector<pool_set*> idle;  // mutex: sets of exited threads, waiting for a new owner
+  std::size_t sets = 0;         // mutex: made so far; idle has room for them all
+  pool_set exiting{chunks};     // mutex: the set of threads whose own set has been handed back
 };
 depot& shared_depot() {
   static depot* const d = new depot();
   return *d;
 }
 
-// Prepends the list `list` to `into`.
-void splice(free_block*& into, free_block* list) noexcept {
-  if (list == nullptr) return;
-  free_block* last = list;
-  while (last->next != nullptr) last = last->next;
-  last->next = into;
-  into = list;
-}
-
-class thread_frames {
+// This thread's set, taken from the depot on the first frame and handed back when the thread exits.
+class thread_set {
  public:
-  thread_frames() = default;
-  thread_frames(const thread_frames&) = delete;
-  thread_frames& operator=(const thread_frames&) = delete;
-  ~thread_frames() {
+  thread_set() = default;
+  thread_set(const thread_set&) = delete;
+  thread_set& operator=(const thread_set&) = delete;
+  ~thread_set() {
+    gone = true;
+    if (set_ == nullptr) return;
     depot& d = shared_depot();
     std::lock_guard lock(d.mutex);
-    for (std::size_t c = 0; c < classes; ++c) splice(d.lists[c], std::exchange(lists_[c], nullptr));
-    gone = true;
+    d.idle.push_back(set_);  // reserved when set_ was taken: cannot throw
   }
 
-  void* allocate(std::size_t c) {
-    if (free_block* b = lists_[c]) {
-      lists_[c] = b->next;
-      return b;
-    }
-    const std::size_t bytes = c * granule;
-    if (carve_left_ <
-        bytes) {  // the depot is looked at only when the chunk is used up: a lock per chunk at most
-      depot& d = shared_depot();
-      {
-        std::lock_guard lock(d.mutex);
-        lists_[c] = std::exchange(d.lists[c], nullptr);
-      }
-      if (free_block* b = lists_[c]) {
-        lists_[c] = b->next;
-        return b;
-      }
-      carve_ = d.chunks.allocate_chunk();
-      carve_left_ = chunk_store::chunk_size;
-    }
-    void* b = carve_;
-    carve_ += bytes;
-    carve_left_ -= bytes;
-    return b;
+  pool_set& get() {
+    if (set_ == nullptr) set_ = adopt();
+    return *set_;
   }
+  pool_set* held() const noexcept { return set_; }
 
-  void free(void* frame, std::size_t c) noexcept {
-    auto* b = static_cast<free_block*>(frame);
-    b->next = lists_[c];
-    lists_[c] = b;
-  }
+  // Set when this thread's set has been handed back (its thread_locals are being destroyed): later frames of
+  // this thread go through the depot. Trivially destructible, so it outlives `frames`.
+  static thread_local bool gone;
 
  private:
-  free_lists lists_{};
-  std::byte* carve_ = nullptr;  // the unused rest of the current chunk (left unused when the thread ends)
-  std::size_t carve_left_ = 0;
+  static pool_set* adopt() {
+    depot& d = shared_depot();
+    std::lock_guard lock(d.mutex);
+    if (!d.idle.empty()) {
+      pool_set* s = d.idle.back();
+      d.idle.pop_back();
+      return s;
+    }
+    d.idle.reserve(d.sets + 1);        // room for this set's return
+    auto* s = new pool_set(d.chunks);  // immortal
+    ++d.sets;
+    return s;
+  }
 
- public:
-  // Set when this thread's lists have been handed over (its thread_locals are being destroyed): later frames
-  // of this thread go through the depot. Trivially destructible, so it outlives `frames`.
-  static thread_local bool gone;
+  pool_set* set_ = nullptr;
 };
-thread_local bool thread_frames::gone = false;
+thread_local bool thread_set::gone = false;
 
-thread_local thread_frames frames;
+thread_local thread_set frames;
 
 }  // namespace
 
 void* allocate_frame(std::size_t size) {
-  if (size > max_pooled_frame) return ::operator new(size);
-  if (thread_frames::gone) {  // this thread's lists are gone (thread exit): take a block straight from the
-                              // depot
+  if (thread_set::gone) {
     depot& d = shared_depot();
     std::lock_guard lock(d.mutex);
-    free_block*& list = d.lists[class_of(size)];
-    if (free_block* b = list) {
-      list = b->next;
-      return b;
-    }
-    return ::operator new(class_of(size) *
-                          granule);  // a pooled block from now on: never given to operator delete
+    return d.exiting.allocate(size);
   }
-  return frames.allocate(class_of(size));
+  return frames.get().allocate(size);
 }
 
 void free_frame(void* frame, std::size_t size) noexcept {
-  if (size > max_pooled_frame) {
-    ::operator delete(frame);
+  pool_set* mine = thread_set::gone ? nullptr : frames.held();
+  if (mine == nullptr) {  // exiting, or this thread never made a frame
+    pool_set::free_home(frame, size);
     return;
   }
-  if (thread_frames::gone) {
-    depot& d = shared_depot();
-    std::lock_guard lock(d.mutex);
-    auto* b = static_cast<free_block*>(frame);
-    b->next = std::exchange(d.lists[class_of(size)], b);
-    return;
-  }
-  frames.free(frame, class_of(size));
+  mine->free(frame, size);
+}
+
+std::size_t frame_pool_bytes() noexcept {
+  return shared_depot().chunks.chunk_bytes();
+}
+
+std::size_t frame_pool_used_bytes() noexcept {
+  return shared_depot().chunks.used_bytes();
 }
 
 }  // namespace beam::base

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <new>
 
@@ -41,6 +42,23 @@ std::size_t chunk_store::chunk_bytes() const noexcept {
   return handed_out_ * chunk_size;
 }
 
+std::size_t chunk_store::used_bytes() const noexcept {
+  std::lock_guard lock(mutex_);
+  std::int64_t used = 0;
+  for (const pool_set* s : sets_) used += s->used_bytes();
+  return used > 0 ? static_cast<std::size_t>(used) : 0;  // a racing snapshot may see a free before its alloc
+}
+
+pool_set::pool_set(chunk_store& store) : store_(store) {
+  std::lock_guard lock(store_.mutex_);
+  store_.sets_.push_back(this);
+}
+
+pool_set::~pool_set() {
+  std::lock_guard lock(store_.mutex_);
+  std::erase(store_.sets_, this);
+}
+
 void* pool_set::allocate(std::size_t size) {
   if (size > max_pooled) return ::operator new(size);
   const std::size_t c = class_of(size);
@@ -48,13 +66,14 @@ void* pool_set::allocate(std::size_t size) {
   if (b == nullptr && remote_[c].load(std::memory_order_relaxed) != nullptr) {
     b = remote_[c].exchange(nullptr, std::memory_order_acquire);  // pairs with push_remote's release
   }
+  const std::size_t bytes = c * granule;
   if (b != nullptr) {
     free_[c] = b->next;
+    add_owner_bytes(static_cast<std::int64_t>(bytes));
     return b;
   }
-  const std::size_t bytes = c * granule;
   if (carve_left_ < bytes) {
-    carve_ = store_.allocate_chunk();
+    carve_ = store_.allocate_chunk();  // may throw: nothing counted yet
     new (carve_) chunk_header{this};
     carve_ += sizeof(chunk_header);
     carve_left_ = chunk_store::chunk_size - sizeof(chunk_header);
@@ -62,6 +81,7 @@ void* pool_set::allocate(std::size_t size) {
   void* block = carve_;
   carve_ += bytes;
   carve_left_ -= bytes;
+  add_owner_bytes(static_cast<std::int64_t>(bytes));
   return block;
 }
 
@@ -76,8 +96,17 @@ void pool_set::free(void* block, std::size_t size) noexcept {
     owner->push_remote(b, c);
     return;
   }
+  add_owner_bytes(-static_cast<std::int64_t>(c * granule));
   b->next = free_[c];
   free_[c] = b;
+}
+
+void pool_set::free_home(void* block, std::size_t size) noexcept {
+  if (size > max_pooled) {
+    ::operator delete(block);
+    return;
+  }
+  owner_of(block)->push_remote(static_cast<free_block*>(block), class_of(size));
 }
 
 pool_set* pool_set::owner_of(void* block) noexcept {
@@ -86,6 +115,7 @@ pool_set* pool_set::owner_of(void* block) noexcept {
 }
 
 void pool_set::push_remote(free_block* b, std::size_t c) noexcept {
+  remote_bytes_.fetch_add(static_cast<std::int64_t>(c * granule), std::memory_order_relaxed);
   free_block* top = remote_[c].load(std::memory_order_relaxed);
   do {
     b->next = top;

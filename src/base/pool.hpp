@@ -25,6 +25,8 @@
 
 namespace beam::base {
 
+class pool_set;
+
 // Hands out chunks, each aligned to chunk_size, cut from regions it maps (a page is resident only once
 // touched); unmaps them all at destruction. Any thread.
 class chunk_store {
@@ -37,27 +39,43 @@ class chunk_store {
   ~chunk_store();
   [[nodiscard]] std::byte* allocate_chunk();
   [[nodiscard]] std::size_t chunk_bytes() const noexcept;  // handed out so far
+  // Bytes of blocks handed out by this store's sets and not yet freed: a snapshot (blocks being allocated
+  // or freed meanwhile may or may not count).
+  [[nodiscard]] std::size_t used_bytes() const noexcept;
 
  private:
+  friend class pool_set;
   void map_region();  // mutex_
 
   mutable std::mutex mutex_;
-  std::vector<std::byte*> regions_;  // mutex_
-  std::byte* next_ = nullptr;        // mutex_: the next chunk of the newest region
-  std::size_t handed_out_ = 0;       // mutex_: chunks
+  std::vector<std::byte*> regions_;    // mutex_
+  std::vector<const pool_set*> sets_;  // mutex_: every live set over this store
+  std::byte* next_ = nullptr;          // mutex_: the next chunk of the newest region
+  std::size_t handed_out_ = 0;         // mutex_: chunks
 };
 
 // One thread's free lists. Owner thread only (or under the owner's lock, for the shared set), except
-// `remote_`, which any thread pushes to through free() on another set.
+// `remote_` and `remote_bytes_`, which any thread updates through free() on another set. `owner_bytes_` is
+// written by the owner only (a relaxed load and store, no read-modify-write on the hot path) and read by
+// used_bytes() from any thread.
 class pool_set {
  public:
   static constexpr std::size_t granule = 16;
   static constexpr std::size_t max_pooled = 1024;
-  explicit pool_set(chunk_store& store) noexcept : store_(store) {}
+  explicit pool_set(chunk_store& store);
+  pool_set(const pool_set&) = delete;
+  pool_set& operator=(const pool_set&) = delete;
+  ~pool_set();
 
   [[nodiscard]] void* allocate(std::size_t size);
   // `block` may come from any set of the same store: it goes back to the set that carved it.
   void free(void* block, std::size_t size) noexcept;
+  // Bytes of this set's blocks in use: carved or reused by it, less those freed back to it. Any thread.
+  [[nodiscard]] std::int64_t used_bytes() const noexcept {
+    return owner_bytes_.load(std::memory_order_relaxed) - remote_bytes_.load(std::memory_order_relaxed);
+  }
+  // Any thread, with no set of its own: `block` goes onto its owner's remote list.
+  static void free_home(void* block, std::size_t size) noexcept;
 
  private:
   struct free_block {
@@ -71,10 +89,15 @@ class pool_set {
   static std::size_t class_of(std::size_t size) noexcept { return (size + granule - 1) / granule; }
   static pool_set* owner_of(void* block) noexcept;
   void push_remote(free_block* b, std::size_t c) noexcept;
+  void add_owner_bytes(std::int64_t n) noexcept {
+    owner_bytes_.store(owner_bytes_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 
   chunk_store& store_;
   std::array<free_block*, classes> free_{};
+  std::atomic<std::int64_t> owner_bytes_{0};  // allocated less freed through this set
   alignas(64) std::array<std::atomic<free_block*>, classes> remote_{};  // ours, freed through other sets
+  std::atomic<std::int64_t> remote_bytes_{0};                           // their bytes
   std::byte* carve_ = nullptr;  // the unused rest of the current chunk
   std::size_t carve_left_ = 0;
 };

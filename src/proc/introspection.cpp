@@ -2,6 +2,7 @@
 // atomics (relaxed): a snapshot, as Erlang's process_info is.
 #include <beam/process_info.hpp>
 
+#include "base/frame_pool.hpp"
 #include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
@@ -72,7 +73,13 @@ std::size_t process_count() {
 system_info_t system_info() {
   detail::runtime_state& rt = detail::runtime_for("beam::system_info");
   const atom_table_info atoms = atom_table_stats();
-  return {rt.table.limit(), rt.table.count(), rt.schedulers, atoms.count, atoms.limit};
+  return {.process_limit = rt.table.limit(),
+          .process_count = rt.table.count(),
+          .schedulers = rt.schedulers,
+          .atom_count = atoms.count,
+          .atom_limit = atoms.limit,
+          .pool_bytes = rt.chunks.chunk_bytes() + base::frame_pool_bytes(),
+          .pool_used_bytes = rt.chunks.used_bytes() + base::frame_pool_used_bytes()};
 }
 
 }  // namespace beam
