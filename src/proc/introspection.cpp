@@ -56,7 +56,7 @@ std::optional<process_info_t> process_info(const pid& process) {
                              ? std::nullopt
                              : std::optional<atom>(atom::from_index(name)),
       .initial_call = initial_call_of(*p),
-      .scheduler = p->last_worker.load(std::memory_order_relaxed) + 1,
+      .scheduler = std::uint32_t{p->last_worker.load(std::memory_order_relaxed)} + 1,
   };
   detail::release(*p);
   return info;

@@ -32,6 +32,7 @@ namespace detail {
 namespace {
 
 thread_local process_control* running = nullptr;
+thread_local std::uint32_t slice_budget = 0;       // reductions left in the slice of the process running here
 thread_local process_control* spawning = nullptr;  // the process whose body spawn_process is creating
 
 constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
@@ -168,7 +169,7 @@ bool kill_pending(const process_control& p) noexcept {
 void run_slice(sched::task* t, sched::worker& on) {
   process_control& p = *process_control::from_task(t);
   p.state.store(process_state::running, std::memory_order_relaxed);  // we popped it: it is ours
-  p.last_worker.store(on.index(), std::memory_order_relaxed);
+  p.last_worker.store(static_cast<std::uint16_t>(on.index()), std::memory_order_relaxed);  // < 2,048 workers
   if (kill_pending(p)) {
     exit_process(p, &on, p.end_reason);
     return;
@@ -179,7 +180,7 @@ void run_slice(sched::task* t, sched::worker& on) {
     return;
   }
   running = &p;
-  p.reductions_left = slice_reductions;
+  slice_budget = slice_reductions;
   if (!ready_to_resume(p)) {
     running = nullptr;
     park(p);
@@ -214,7 +215,7 @@ namespace {
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason) noexcept {
   p.state.store(process_state::exited, std::memory_order_release);
   auto [reason, crashed] = forced_reason ? std::pair<term, bool>{*forced_reason, false}
-                           : p.threw     ? std::pair<term, bool>{p.end_reason, p.crashed}
+                           : p.threw     ? std::pair<term, bool>{p.end_reason, bool{p.crashed}}
                                          : std::pair<term, bool>{term(atoms::normal), false};
   if (crashed) report_crash(p, reason);
   runtime_state& rt = p.rt();
@@ -303,8 +304,8 @@ term exit_reason_of(const std::exception_ptr& e) {
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
   p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n,
                      std::memory_order_relaxed);  // owner only
-  p.reductions_left = p.reductions_left > n ? p.reductions_left - n : 0;
-  return p.reductions_left == 0;
+  slice_budget = slice_budget > n ? slice_budget - n : 0;
+  return slice_budget == 0;
 }
 
 void release(process_control& p) noexcept {
@@ -423,7 +424,7 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
 }
 
 bool kill(process_control& p, term reason) {
-  std::uint32_t expected = process_control::kill_none;
+  std::uint8_t expected = process_control::kill_none;
   if (!p.kill_state.compare_exchange_strong(expected, process_control::kill_writing,
                                             std::memory_order_acquire)) {
     return false;  // an earlier kill wins

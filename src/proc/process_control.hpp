@@ -88,33 +88,33 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   std::atomic<std::uint32_t> refs{0};  // the table's (set to 1 by insert) + transient senders'
 
   // --- owner only (the worker running it, or the thread tearing it down) ---
-  std::coroutine_handle<> resume_point;      // the innermost suspended coroutine
-  std::coroutine_handle<> body;              // the process body's frame (destroyed at exit)
-  receive_waiter* waiter = nullptr;          // the receive in progress, if waiting in one
-  std::atomic<std::uint64_t> reductions{0};  // written by the owner (relaxed), read by process_info
-  std::uint32_t closure_size = 0;            // immutable after spawn
-  std::uint32_t reductions_left = 0;
+  std::coroutine_handle<> resume_point;       // the innermost suspended coroutine
+  std::coroutine_handle<> body;               // the process body's frame (destroyed at exit)
+  receive_waiter* waiter = nullptr;           // the receive in progress, if waiting in one
+  std::atomic<std::uint64_t> reductions{0};   // written by the owner (relaxed), read by process_info
+  std::uint32_t closure_size = 0;             // immutable after spawn
   std::atomic<std::uint32_t> frame_bytes{0};  // coroutine frames of this process, for process_info's memory
   static constexpr std::uint32_t no_name = ~std::uint32_t{0};
-  std::atomic<std::uint32_t> name{no_name};  // registered name's atom index; changed under the names lock
-  process_links* links = nullptr;            // links and monitors, made at the first use (proc/signals.hpp)
-  const process_rare* rare = nullptr;        // set at spawn when needed, immutable (any thread reads it)
+  std::atomic<std::uint32_t> name{no_name};   // registered name's atom index; changed under the names lock
+  std::atomic<std::uint32_t> timer_fired{0};  // the newest generation whose timeout fired (timers raise it)
+  process_links* links = nullptr;             // links and monitors, made at the first use (proc/signals.hpp)
+  const process_rare* rare = nullptr;         // set at spawn when needed, immutable (any thread reads it)
 
+  std::uint32_t wait_generation = 0;  // bumped at each wait; timers name the wait they end
   // A pending kill (an exit signal, a message past the mailbox limit), set as the owner acts on its signals:
   // the first kill CASes `kill_state` from none to writing, stores `end_reason`, then stores ready (release;
   // read with acquire before each slice and by park's re-check).
-  enum kill_status : std::uint32_t { kill_none, kill_writing, kill_ready };
-  std::atomic<std::uint32_t> kill_state{kill_none};
-  std::uint32_t wait_generation = 0;  // bumped at each wait; timers name the wait they end
-  term end_reason;                    // a pending kill's reason, or what the body threw (then `threw` is set)
-  std::atomic<std::uint32_t> timer_fired{0};    // the newest generation whose timeout fired (timers raise it)
-  std::uint32_t receive_timer_worker = 0;       // the worker whose wheel holds it
+  enum kill_status : std::uint8_t { kill_none, kill_writing, kill_ready };
+  std::atomic<std::uint8_t> kill_state{kill_none};
+  // Owner only, packed in one byte (bit-fields are one memory location: no other thread may write beside
+  // them).
+  suspend_reason reason : 2 = suspend_reason::yield;
+  bool trap_exit : 1 = false;                 // process_flag(trap_exit)
+  bool threw : 1 = false;                     // the body ended with an exception: its reason is in end_reason
+  bool crashed : 1 = false;                   // ... and it was a crash to report (not exit/1)
+  std::atomic<std::uint16_t> last_worker{0};  // for process_info; written by the owner, read by anyone
+  term end_reason;  // a pending kill's reason, or what the body threw (then `threw` is set)
   timer::timer_entry* receive_timer = nullptr;  // the timeout of the wait in progress; we hold one reference
-  std::atomic<std::uint32_t> last_worker{0};    // for process_info; written by the owner, read by anyone
-  suspend_reason reason = suspend_reason::yield;
-  bool trap_exit = false;  // process_flag(trap_exit)
-  bool threw = false;      // the body ended with an exception: its reason is in end_reason
-  bool crashed = false;    // ... and it was a crash to report (not exit/1)
 
   proc::mailbox mailbox;
 

@@ -232,7 +232,9 @@ void unlink(const pid& other) {
 
 bool trap_exit(bool on) {
   detail::process_control& p = detail::current_process("beam::trap_exit");
-  return std::exchange(p.trap_exit, on);
+  const bool was = p.trap_exit;
+  p.trap_exit = on;
+  return was;
 }
 
 bool traps_exits() {

@@ -28,8 +28,12 @@ namespace {
 
 // A receive timeout: when it fires, it raises the process's timer_fired to its wait generation and wakes it.
 struct receive_timer final : timer::timer_entry {
-  receive_timer(runtime_state& r, pid p, std::uint32_t gen) noexcept
-      : timer_entry(&receive_timer::on_fire, &receive_timer::on_free), rt(r), target(p), generation(gen) {}
+  receive_timer(runtime_state& r, pid p, std::uint32_t gen, std::uint32_t w) noexcept
+      : timer_entry(&receive_timer::on_fire, &receive_timer::on_free),
+        rt(r),
+        target(p),
+        generation(gen),
+        worker(w) {}
   static void on_fire(timer_entry* self) {
     auto* t = static_cast<receive_timer*>(self);
     process_control* p = t->rt.table.find(t->target);
@@ -47,6 +51,7 @@ struct receive_timer final : timer::timer_entry {
   runtime_state& rt;
   pid target;
   std::uint32_t generation;
+  std::uint32_t worker;  // whose wheel holds it
 };
 
 std::uint32_t validate_limit(std::uint32_t limit) {
@@ -160,17 +165,16 @@ std::uint64_t runtime_state::to_ms(std::chrono::steady_clock::time_point t) cons
 
 void runtime_state::start_receive_timer(process_control& p, std::chrono::steady_clock::time_point deadline) {
   sched::worker* w = sched::worker::current();
-  auto* t = new receive_timer(*this, p.self(), p.wait_generation);
+  auto* t = new receive_timer(*this, p.self(), p.wait_generation, w->index());
   t->deadline_ms = to_ms(deadline);
   p.receive_timer = t;
-  p.receive_timer_worker = w->index();
   local(*w).insert_timer(t);
 }
 
 void runtime_state::end_receive_timer(process_control& p, sched::worker* on) noexcept {
   timer::timer_entry* t = std::exchange(p.receive_timer, nullptr);
   if (t == nullptr) return;
-  if (t->cancel() && on != nullptr && on->index() == p.receive_timer_worker) {
+  if (t->cancel() && on != nullptr && on->index() == static_cast<receive_timer*>(t)->worker) {
     worker_local& l = local(*on);  // on the wheel's own thread: unlink now rather than at the deadline
     std::lock_guard lock(l.timers_mutex);
     l.timers.remove(t);
