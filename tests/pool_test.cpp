@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "base/frame_pool.hpp"
 #include "base/pool.hpp"
+#include "base/small_pool.hpp"
 
 namespace {
 
@@ -41,17 +41,17 @@ TEST(Pool, ABlockFreedThroughAnotherSetGoesBackToTheSetThatCarvedIt) {
   EXPECT_EQ(store.used_bytes(), 0u);
 }
 
-// Coroutine frames (base/frame_pool.hpp) are pooled per thread the same way: a frame made on one thread and
+// Coroutine frames (base/small_pool.hpp) are pooled per thread the same way: a frame made on one thread and
 // freed on another is reused by the thread that made it.
 TEST(FramePool, AFrameFreedOnAnotherThreadGoesHome) {
-  const std::size_t used = beam::base::frame_pool_used_bytes();
-  void* frame = beam::base::allocate_frame(200);
-  EXPECT_EQ(beam::base::frame_pool_used_bytes(), used + 208);
-  std::thread([frame] { beam::base::free_frame(frame, 200); }).join();
-  EXPECT_EQ(beam::base::frame_pool_used_bytes(), used);
-  void* again = beam::base::allocate_frame(200);
+  const std::size_t used = beam::base::small_pool_used_bytes();
+  void* frame = beam::base::allocate_small(200);
+  EXPECT_EQ(beam::base::small_pool_used_bytes(), used + 208);
+  std::thread([frame] { beam::base::free_small(frame, 200); }).join();
+  EXPECT_EQ(beam::base::small_pool_used_bytes(), used);
+  void* again = beam::base::allocate_small(200);
   EXPECT_EQ(again, frame);
-  beam::base::free_frame(again, 200);
+  beam::base::free_small(again, 200);
 }
 
 TEST(Pool, BlocksAreAlignedAndChunksAreCarvedInOrder) {

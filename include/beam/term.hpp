@@ -101,6 +101,7 @@ inline constexpr tag first_heap_tag = tag::big_int;
 struct heap_node {
   std::atomic<std::uint32_t> refs{1};
   tag kind;
+  std::uint8_t block_class = 0;  // the block's size in 16-byte units when it came from the small-block pools
   explicit heap_node(tag k) noexcept : kind(k) {}
 };
 void destroy(

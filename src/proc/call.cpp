@@ -2,6 +2,8 @@
 // only while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
 #include <beam/call.hpp>
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
@@ -20,23 +22,25 @@ namespace {
 
 enum class call_outcome { replied, server_down, timed_out };
 
-// Waits for the reply to the call tagged `ref` to `server` (monitored under `ref`). The caller is `p`.
-task<term> await_reply(detail::process_control& p, term server, reference ref,
+// Waits for the reply to the call tagged `ref` to `server` (monitored under `ref`). The caller is `p`. `tag`
+// is `ref` as the term the request carried: the reply carries the same node, so matching it is a pointer
+// comparison.
+task<term> await_reply(detail::process_control& p, term server, reference ref, term tag,
                        std::chrono::milliseconds timeout) {
   term result;
   call_outcome outcome = call_outcome::timed_out;
-  co_await receive(on(tuple(ref, _term),
+  co_await receive(on(tuple(tag, _term),
                       [&](term value) {
                         result = std::move(value);
                         outcome = call_outcome::replied;
                       }),
-                   on(tuple(detail::atoms::down, ref, detail::atoms::process, _, _term),
+                   on(tuple(detail::atoms::down, tag, detail::atoms::process, _, _term),
                       [&](term reason) {
                         result = std::move(reason);
                         outcome = call_outcome::server_down;
                       }),
                    after(timeout, [] {}));
-  if (p.links != nullptr) p.links->aliases.erase(term(ref));
+  if (p.links != nullptr) p.links->aliases.erase(tag);
   if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
   switch (outcome) {
     case call_outcome::replied:
@@ -51,27 +55,33 @@ task<term> await_reply(detail::process_control& p, term server, reference ref,
                     fmt::format("call: no reply from {} within {} ms", inspect(server), timeout.count()));
 }
 
-term call_message(const pid& caller, const reference& ref, term request) {
-  return tuple(atom("$gen_call"), tuple(caller, ref), std::move(request));
+term call_message(const pid& caller, const term& tag, term request) {
+  static const atom gen_call("$gen_call");
+  return tuple(gen_call, tuple(caller, tag), std::move(request));
+}
+
+// Starts a call to `server` (a pid, or a name `whereis` found), monitored under `ref`: `ref` becomes an alias
+// of the caller and the request is sent. Returns the task that waits for the reply.
+task<term> start_call(detail::process_control& p, term server, const std::optional<pid>& to, reference ref,
+                      term request, std::chrono::milliseconds timeout) {
+  term tag(ref);
+  detail::links_of(p).aliases.insert(tag);
+  if (to) send(*to, call_message(p.self(), tag, std::move(request)));
+  return await_reply(p, std::move(server), std::move(ref), std::move(tag), timeout);
 }
 
 }  // namespace
 
 task<term> call(const pid& server, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
-  const reference ref = monitor(server);
-  detail::links_of(p).aliases.insert(term(ref));
-  send(server, call_message(p.self(), ref, std::move(request)));
-  return await_reply(p, term(server), ref, timeout);
+  reference ref = monitor(server);
+  return start_call(p, term(server), server, std::move(ref), std::move(request), timeout);
 }
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
-  const reference ref = monitor(name);
-  detail::links_of(p).aliases.insert(term(ref));
-  if (std::optional<pid> server = whereis(name))
-    send(*server, call_message(p.self(), ref, std::move(request)));
-  return await_reply(p, term(name), ref, timeout);
+  reference ref = monitor(name);
+  return start_call(p, term(name), whereis(name), std::move(ref), std::move(request), timeout);
 }
 
 void reply(const term& from, term value) {

@@ -2,7 +2,7 @@
 // atomics (relaxed): a snapshot, as Erlang's process_info is.
 #include <beam/process_info.hpp>
 
-#include "base/frame_pool.hpp"
+#include "base/small_pool.hpp"
 #include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
@@ -78,8 +78,8 @@ system_info_t system_info() {
           .schedulers = rt.schedulers,
           .atom_count = atoms.count,
           .atom_limit = atoms.limit,
-          .pool_bytes = rt.chunks.chunk_bytes() + base::frame_pool_bytes(),
-          .pool_used_bytes = rt.chunks.used_bytes() + base::frame_pool_used_bytes()};
+          .pool_bytes = rt.chunks.chunk_bytes() + base::small_pool_bytes(),
+          .pool_used_bytes = rt.chunks.used_bytes() + base::small_pool_used_bytes()};
 }
 
 }  // namespace beam

@@ -21,7 +21,7 @@
 #include <beam/receive.hpp>
 
 #include "base/assert.hpp"
-#include "base/frame_pool.hpp"
+#include "base/small_pool.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
 #include "runtime/runtime_state.hpp"
@@ -266,18 +266,18 @@ void add_frame_bytes(process_control& p, std::int64_t delta) noexcept {
   p.frame_bytes.store(static_cast<std::uint32_t>(now), std::memory_order_relaxed);
 }
 
-// Frames come from the program's frame pools (base/frame_pool.hpp): a frame may be made outside any runtime
-// (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame made
-// while a process runs (or is being spawned) is counted in that process's memory.
+// Frames come from the program's small-block pools (base/small_pool.hpp): a frame may be made outside any
+// runtime (a body called directly) and freed inside one, so it cannot come from a runtime's pools. Each frame
+// made while a process runs (or is being spawned) is counted in that process's memory.
 void* allocate_frame(std::size_t size) {
   if (process_control* p = spawning != nullptr ? spawning : running) {
     add_frame_bytes(*p, static_cast<std::int64_t>(size));
   }
-  return base::allocate_frame(size);
+  return base::allocate_small(size);
 }
 void free_frame(void* frame, std::size_t size) noexcept {
   if (running != nullptr) add_frame_bytes(*running, -static_cast<std::int64_t>(size));
-  base::free_frame(frame, size);
+  base::free_small(frame, size);
 }
 
 std::size_t pcb_memory(const process_control& p) noexcept {

@@ -20,6 +20,11 @@ using detail::term_access;
 
 namespace {
 
+// The reference a reference term holds, read in place (no copy): valid as long as `t`.
+const reference& reference_of(const term& t) noexcept {
+  return term_access::node<detail::reference_node>(t)->value;
+}
+
 // Sign and magnitude, the common form for comparing integers of any size with each other and with floats.
 struct magnitude_view {
   bool negative;
@@ -173,7 +178,7 @@ std::weak_ordering compare_terms(const term& a, const term& b) noexcept {
     case term_kind::atom:
       return a.as_atom() <=> b.as_atom();
     case term_kind::reference:
-      return a.as_reference() <=> b.as_reference();
+      return reference_of(a) <=> reference_of(b);
     case term_kind::fun: {
       const export_fun fa = a.as_fun(), fb = b.as_fun();
       if (auto c = fa.module <=> fb.module; c != 0) return c;
@@ -234,9 +239,8 @@ std::uint64_t hash_term(const term& t) noexcept {
     case tag::remote_pid:
       return mix(kind_salt, std::hash<pid>{}(t.as_pid()));
     case tag::reference: {
-      const reference r = t.as_reference();  // words() views r: keep it alive for the loop
       std::uint64_t h = kind_salt;
-      for (auto w : r.words()) h = mix(h, w);
+      for (auto w : reference_of(t).words()) h = mix(h, w);  // the node's: alive as long as t
       return h;
     }
     case tag::fun: {

@@ -74,12 +74,21 @@ using reference_node = value_node<reference, tag::reference>;
 using remote_pid_node = value_node<pid, tag::remote_pid>;
 using fun_node = value_node<export_fun, tag::fun>;
 
+// A block for a node of `bytes`: from the small-block pools (base/small_pool.hpp) up to their limit, else
+// from operator new. `block_class` (stored in the node) is what free_node_block needs back.
+[[nodiscard]] void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class);
+// Gives back the block of a node whose members are destroyed (or were never built).
+void free_node_block(heap_node* node) noexcept;
+
 // Allocates a node of type Node with room for `count` trailing Elems (left uninitialised for bytes, to be
 // constructed by the caller for terms). Throws std::bad_alloc.
 template <class Node, class Elem, class... Args>
 [[nodiscard]] Node* allocate_node(std::size_t count, Args&&... args) {
-  void* raw = ::operator new(sizeof(Node) + count * sizeof(Elem));
-  return new (raw) Node(std::forward<Args>(args)...);
+  std::uint8_t block_class = 0;
+  void* raw = allocate_node_block(sizeof(Node) + count * sizeof(Elem), block_class);
+  Node* node = new (raw) Node(std::forward<Args>(args)...);  // nodes' constructors are noexcept
+  node->block_class = block_class;
+  return node;
 }
 
 // The term module's access to the representation.

@@ -12,6 +12,7 @@
 #include <beam/error.hpp>
 #include <beam/term.hpp>
 
+#include "base/small_pool.hpp"
 #include "base/utf8.hpp"
 #include "term/atom_table.hpp"
 #include "term/heap.hpp"
@@ -204,6 +205,21 @@ class pending_nodes {
 };
 }  // namespace
 
+void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class) {
+  if (bytes > base::max_small) return ::operator new(bytes);
+  constexpr std::size_t unit = base::small_granule;
+  block_class = static_cast<std::uint8_t>((bytes + unit - 1) / unit);
+  return base::allocate_small(block_class * unit);
+}
+
+void free_node_block(heap_node* node) noexcept {
+  if (node->block_class == 0) {
+    ::operator delete(node);
+  } else {
+    base::free_small(node, std::size_t{node->block_class} * base::small_granule);
+  }
+}
+
 // Frees `node` and, without recursion, every node whose last reference it held.
 void destroy(heap_node* node) noexcept {
   pending_nodes pending;
@@ -239,7 +255,7 @@ void destroy(heap_node* node) noexcept {
       default:
         break;  // no children; the value nodes are trivially destructible
     }
-    ::operator delete(node);  // children are [] now: nothing left to destruct
+    free_node_block(node);  // children are [] now: nothing left to destruct
     node = pending.pop();
     if (node == nullptr) return;
   }
