@@ -6,6 +6,13 @@
 
 #include "base/pool.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
 static_assert(beam::base::max_small == beam::base::pool_set::max_pooled);
 static_assert(beam::base::small_granule == beam::base::pool_set::granule);
 
@@ -78,11 +85,17 @@ thread_local set_return returner;
 }  // namespace
 
 void* allocate_small(std::size_t size) {
-  if (pool_set* s = mine) return s->allocate(size);
-  return allocate_slow(size);
+  void* block = mine != nullptr ? mine->allocate(size) : allocate_slow(size);
+  ASAN_UNPOISON_MEMORY_REGION(block, size);
+  return block;
 }
 
+// Under AddressSanitizer a free block is poisoned but for its first word (the free list's link), so a use
+// after free of a frame or a term node is still reported although the block stays in the pool.
 void free_small(void* block, std::size_t size) noexcept {
+  if (size > sizeof(void*) && size <= max_small) {
+    ASAN_POISON_MEMORY_REGION(static_cast<std::byte*>(block) + sizeof(void*), size - sizeof(void*));
+  }
   if (pool_set* s = mine) {
     s->free(block, size);
     return;

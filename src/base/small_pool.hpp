@@ -32,4 +32,21 @@ void free_small(void* block, std::size_t size) noexcept;
 // Bytes of pooled blocks in use (a snapshot). Any thread.
 [[nodiscard]] std::size_t small_pool_used_bytes() noexcept;
 
+// A standard allocator over these pools, for node-based containers on hot paths (a hash map's nodes and, up
+// to max_small, its buckets).
+template <class T>
+struct small_allocator {
+  static_assert(alignof(T) <= small_granule);
+  using value_type = T;
+  small_allocator() noexcept = default;
+  template <class U>
+  small_allocator(const small_allocator<U>&) noexcept {}  // NOLINT: rebinding converts implicitly
+  [[nodiscard]] T* allocate(std::size_t n) { return static_cast<T*>(allocate_small(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { free_small(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const small_allocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 }  // namespace beam::base

@@ -24,6 +24,7 @@
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
 
+#include "base/small_pool.hpp"
 #include "proc/mailbox.hpp"
 
 namespace beam::detail {
@@ -38,10 +39,15 @@ struct process_links {
     pid by;    // the monitoring process
     term who;  // how its DOWN names us: our pid, or {name, node} for a monitor made by name
   };
-  std::unordered_set<pid> links;
-  std::unordered_map<term, watcher> monitored_by;  // reference -> watcher
-  std::unordered_map<term, pid> monitors;          // reference -> the process we monitor
-  std::unordered_set<term> aliases;                // call references whose replies are still wanted
+  template <class K>
+  using set = std::unordered_set<K, std::hash<K>, std::equal_to<K>, base::small_allocator<K>>;
+  template <class K, class V>
+  using map =
+      std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, base::small_allocator<std::pair<const K, V>>>;
+  set<pid> links;
+  map<term, watcher> monitored_by;  // reference -> watcher
+  map<term, pid> monitors;          // reference -> the process we monitor
+  set<term> aliases;                // call references whose replies are still wanted
 };
 
 // The owner: p's link record, made at the first use.
