@@ -1,6 +1,6 @@
-// The block pools under PCBs, messages, closures and coroutine frames (src/base/pool.hpp, frame_pool.hpp):
-// blocks go back to the set that carved them, so traffic between threads recycles memory instead of growing
-// it, and the bytes in use are counted exactly.
+// The block pools under PCBs, messages, closures, coroutine frames and term nodes (src/base/pool.hpp,
+// small_pool.hpp): blocks go back to the set that carved them, so traffic between threads recycles memory
+// instead of growing it, and the bytes in use are counted exactly.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -41,9 +41,9 @@ TEST(Pool, ABlockFreedThroughAnotherSetGoesBackToTheSetThatCarvedIt) {
   EXPECT_EQ(store.used_bytes(), 0u);
 }
 
-// Coroutine frames (base/small_pool.hpp) are pooled per thread the same way: a frame made on one thread and
-// freed on another is reused by the thread that made it.
-TEST(FramePool, AFrameFreedOnAnotherThreadGoesHome) {
+// Coroutine frames and term nodes (base/small_pool.hpp) are pooled per thread the same way: a block made on
+// one thread and freed on another is reused by the thread that made it.
+TEST(SmallPool, ABlockFreedOnAnotherThreadGoesHome) {
   const std::size_t used = beam::base::small_pool_used_bytes();
   void* frame = beam::base::allocate_small(200);
   EXPECT_EQ(beam::base::small_pool_used_bytes(), used + 208);

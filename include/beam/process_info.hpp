@@ -40,8 +40,9 @@ struct system_info_t {
   std::uint32_t schedulers;
   std::size_t atom_count;
   std::size_t atom_limit;
-  // Bytes the block pools (control blocks, messages, coroutine frames) have taken from the system: they keep
-  // what they take and reuse it, so this grows to the high-water mark of live processes and stays there.
+  // Bytes the block pools (control blocks, messages, coroutine frames, term nodes) have taken from the
+  // system: they keep what they take and reuse it, so this grows to the high-water mark of live processes and
+  // stays there.
   std::size_t pool_bytes;
   std::size_t pool_used_bytes;  // of those, in blocks in use now (a snapshot)
 };

@@ -54,10 +54,10 @@ pool_set* adopt() {
   return s;
 }
 
-// Hands this thread's set back to the depot when the thread exits. Touched once, at adoption, which registers
-// its destructor.
+// Adopts a set for this thread when made (at the thread's first block, which also registers the destructor)
+// and hands it back to the depot when the thread exits.
 struct set_return {
-  set_return() = default;
+  set_return() { mine = adopt(); }
   set_return(const set_return&) = delete;
   set_return& operator=(const set_return&) = delete;
   ~set_return() {
@@ -67,7 +67,6 @@ struct set_return {
     std::lock_guard lock(d.mutex);
     d.idle.push_back(std::exchange(mine, nullptr));  // reserved when it was taken: cannot throw
   }
-  bool armed = false;
 };
 thread_local set_return returner;
 
@@ -77,8 +76,7 @@ thread_local set_return returner;
     std::lock_guard lock(d.mutex);
     return d.exiting.allocate(size);
   }
-  returner.armed = true;  // its destructor now runs at thread exit
-  mine = adopt();
+  [[maybe_unused]] const set_return& first_use = returner;  // sets `mine`
   return mine->allocate(size);
 }
 

@@ -23,6 +23,11 @@ namespace beam::base {
 inline constexpr std::size_t max_small = 1024;    // larger blocks go to operator new
 inline constexpr std::size_t small_granule = 16;  // sizes are rounded up to a multiple of this
 
+// The size class of a block of `bytes` (up to max_small): its size in granules.
+constexpr std::size_t small_class(std::size_t bytes) noexcept {
+  return (bytes + small_granule - 1) / small_granule;
+}
+
 // Any thread. 16-byte aligned. Throws std::bad_alloc.
 [[nodiscard]] void* allocate_small(std::size_t size);
 // Any thread; `size` as given to allocate_small.

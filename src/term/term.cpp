@@ -207,9 +207,8 @@ class pending_nodes {
 
 void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class) {
   if (bytes > base::max_small) return ::operator new(bytes);
-  constexpr std::size_t unit = base::small_granule;
-  block_class = static_cast<std::uint8_t>((bytes + unit - 1) / unit);
-  return base::allocate_small(block_class * unit);
+  block_class = static_cast<std::uint8_t>(base::small_class(bytes));
+  return base::allocate_small(block_class * base::small_granule);
 }
 
 void free_node_block(heap_node* node) noexcept {
