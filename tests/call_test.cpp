@@ -57,6 +57,18 @@ TEST_P(CallTest, ACallToADeadServerRaisesNoprocAtOnce) {
   EXPECT_EQ(reason, term("noproc"_a));
 }
 
+TEST_P(CallTest, ACallToOneselfFailsAtOnceWithCallingSelf) {
+  beam::runtime rt(options());
+  term by_pid, by_name;
+  rt.run([&]() -> beam::process {
+    beam::register_name("me"_a, beam::self());
+    by_pid = co_await error_of(beam::call(beam::self(), 1, beam::infinity));
+    by_name = co_await error_of(beam::call("me"_a, 1, beam::infinity));
+  });
+  EXPECT_EQ(by_pid, term("calling_self"_a));
+  EXPECT_EQ(by_name, term("calling_self"_a));
+}
+
 TEST_P(CallTest, AServerThatEndsBeforeReplyingRaisesItsExitReason) {
   beam::runtime rt(options());
   term reason;

@@ -17,6 +17,14 @@ using beam::term;
 
 namespace {
 
+template <class T>
+concept trap_exit_takes = requires(T value) {
+  beam::trap_exit(value);
+};
+static_assert(trap_exit_takes<bool>);
+static_assert(!trap_exit_takes<const char*>, "trap_exit(\"true\") must not compile");
+static_assert(!trap_exit_takes<int>);
+
 class LinkTest : public beam::testing::RuntimeTest {};
 
 using beam::testing::down_reason;
@@ -235,6 +243,31 @@ TEST_P(LinkTest, ExitOfSelfWithNormalEndsTheCaller) {
   });
   EXPECT_EQ(reason, term("normal"_a));
   EXPECT_FALSE(ran_on);
+}
+
+// OTP: `catch exit(self(), die)` still kills. A catch (...) around beam::exit(self(), ...) must not save the
+// process: it ends at its next suspension, or when its body returns, with the signal's reason.
+TEST_P(LinkTest, ACaughtExitOfSelfStillEndsTheProcess) {
+  beam::runtime rt(options());
+  std::vector<term> reasons;
+  bool survived = false;
+  rt.run([&]() -> beam::process {
+    for (const term& reason : {term("die"_a), term("kill"_a)}) {
+      for (const bool suspends : {false, true}) {
+        auto [child, ref] = beam::spawn_monitor([&survived, reason, suspends]() -> beam::process {
+          try {
+            beam::exit(beam::self(), reason);
+          } catch (...) {
+          }
+          if (suspends) co_await beam::yield();
+          if (suspends) survived = true;
+        });
+        reasons.push_back(co_await down_reason(ref));
+      }
+    }
+  });
+  EXPECT_FALSE(survived);
+  EXPECT_EQ(reasons, (std::vector<term>{"die"_a, "die"_a, "killed"_a, "killed"_a}));
 }
 
 TEST_P(LinkTest, AnExitComesAfterEveryMessageItsProcessSentWithBothSchedulersBusy) {

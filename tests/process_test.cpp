@@ -13,6 +13,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -84,6 +85,45 @@ TEST(Runtime, ProcessOnlyCallsOutsideAProcessAreLogicErrors) {
   EXPECT_THROW((void)beam::self(), std::logic_error);
   EXPECT_THROW((void)beam::flush(), std::logic_error);
   EXPECT_THROW(beam::send_after(std::chrono::milliseconds(1), beam::pid(0, 0), term()), std::logic_error);
+  EXPECT_THROW(beam::exit("boom"_a), std::logic_error);
+}
+
+TEST(Runtime, SpawnAfterRunIsALogicErrorAndOutputAfterRunIsWrittenInOrder) {
+  beam::testing::captured_output out;
+  {
+    beam::runtime rt({.schedulers = 2});
+    rt.run([]() -> beam::process {
+      beam::io::puts("during");
+      co_return;
+    });
+    try {
+      (void)beam::spawn([]() -> beam::process { co_return; });
+      ADD_FAILURE() << "a spawn after run() returned must be refused";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find("after beam::runtime::run() has returned"), std::string::npos)
+          << e.what();
+    }
+    beam::io::puts("after");
+  }  // the runtime's end writes everything queued
+  EXPECT_EQ(out.text(), "during\nafter\n");
+}
+
+// OTP rounds +P up to a power of two (but not past the largest limit); so do we. Checked against erl itself.
+TEST(Runtime, TheProcessLimitRoundsUpAsErlangsPlusPDoes) {
+  for (const std::uint32_t asked : {1'024u, 2'000u, 100'000u, 262'144u, 300'000u, 134'217'727u}) {
+    const auto erl =
+        beam::testing::run_process({"erl", "+P", std::to_string(asked), "-noshell", "-eval",
+                                    "io:format(\"~p\", [erlang:system_info(process_limit)]), halt()."});
+    ASSERT_EQ(erl.exit_code, 0) << "erl is needed for this test (scripts/setup.sh test installs it): "
+                                << erl.err;
+    std::size_t ours = 0;
+    beam::runtime rt({.schedulers = 1, .process_limit = asked});
+    rt.run([&]() -> beam::process {
+      ours = beam::system_info().process_limit;
+      co_return;
+    });
+    EXPECT_EQ(std::to_string(ours), erl.out) << "+P " << asked;
+  }
 }
 
 TEST_P(ProcessTest, RunReturnsTheInitialProcessExitReason) {
@@ -98,6 +138,16 @@ TEST_P(ProcessTest, ExitEndsTheProcessWithItsReason) {
     co_return;
   });
   EXPECT_EQ(reason.reason(), beam::tuple("shutdown"_a, 42));
+}
+
+TEST_P(ProcessTest, ANonStandardExceptionIsReportedWithItsType) {
+  captured_log log;
+  beam::runtime rt(options());
+  auto reason = rt.run([]() -> beam::process {
+    throw 42;
+    co_return;
+  });
+  EXPECT_EQ(reason.reason(), beam::tuple("exception"_a, "int", "a non-standard exception"));
 }
 
 TEST_P(ProcessTest, AThrowingProcessIsReportedWithPidInitialCallAndReason) {

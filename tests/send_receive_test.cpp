@@ -126,6 +126,52 @@ TEST_P(SendReceiveTest, PatternsCaptureEveryKindAndGuardsFilter) {
   EXPECT_EQ(seen, (std::vector<std::string>{"big 50", "any 5", "1.500000 atom bin self ref"}));
 }
 
+// A receive of a list pattern, a guard that throws (a std::exception and a plain int), and a conversion that
+// throws: none of them matches anything but the list [1, x]; the rest stays queued.
+beam::task<term> receive_list_past_throwing_clauses() {
+  co_return co_await beam::receive(
+      beam::on(beam::_int, beam::when([](std::int64_t) -> bool { throw std::runtime_error("guard"); }),
+               [](std::int64_t) { return term("guard"_a); }),
+      beam::on(beam::_term, beam::when([](const term&) -> bool { throw 42; }),
+               [](const term&) { return term(); }),
+      beam::on(beam::tuple("s"_a, beam::as<std::string>), [](const std::string&) { return term("conv"_a); }),
+      beam::on(beam::list(1, beam::_term), [](term x) { return x; }));
+}
+
+TEST_P(SendReceiveTest, PatternsThatMeetOtherKindsOrThrowDoNotMatchOnEntry) {
+  beam::runtime rt(options());
+  term got, left;
+  auto reason = rt.run([&]() -> beam::process {
+    beam::send(beam::self(), "not_a_list"_a);
+    beam::send(beam::self(), 7);
+    beam::send(beam::self(), beam::tuple("s"_a, 5));  // 5 does not convert to std::string
+    beam::send(beam::self(), beam::list(1, "x"_a));
+    got = co_await receive_list_past_throwing_clauses();
+    left = co_await beam::receive();
+  });
+  EXPECT_EQ(reason.reason(), term("normal"_a));
+  EXPECT_EQ(got, term("x"_a));
+  EXPECT_EQ(left, term("not_a_list"_a));
+}
+
+TEST_P(SendReceiveTest, PatternsThatMeetOtherKindsOrThrowDoNotMatchWhileWaiting) {
+  beam::runtime rt(options());
+  term got, reason;
+  rt.run([&]() -> beam::process {
+    const beam::pid parent = beam::self();
+    auto [child, ref] = beam::spawn_monitor([parent]() -> beam::process {
+      beam::send(parent, beam::tuple("got"_a, co_await receive_list_past_throwing_clauses()));
+    });
+    while (beam::process_info(child)->status != beam::process_status::waiting) co_await beam::yield();
+    for (term m : {term("not_a_list"_a), term(7), beam::tuple("s"_a, 5), beam::list(1, 2)})
+      beam::send(child, m);
+    got = co_await beam::testing::next("got"_a);
+    reason = co_await beam::testing::down_reason(ref);
+  });
+  EXPECT_EQ(got, term(2));
+  EXPECT_EQ(reason, term("normal"_a));
+}
+
 TEST_P(SendReceiveTest, ReceiveOfACppTypeTakesTheOldestMessageThatConverts) {
   beam::runtime rt(options());
   std::vector<int> numbers;

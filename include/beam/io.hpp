@@ -27,7 +27,8 @@ template <class... Args>
 }
 
 namespace io {
-// Writes `text` and a newline (IO.puts).
+// Writes `text` and a newline (IO.puts). Also after runtime::run() has returned: the text then goes straight to
+// the writer, after everything written before, until the runtime is destroyed.
 void puts(std::string_view text);
 // Writes `text` as it is (IO.write).
 void write(std::string_view text);

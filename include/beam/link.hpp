@@ -16,6 +16,7 @@
 // All calls here are process-only: outside a process they throw std::logic_error.
 #pragma once
 
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,9 @@ void unlink(const pid& other);
 // process_flag(trap_exit, on): whether exit signals (but `kill`) become {:EXIT, from, reason} messages.
 // Returns the previous value.
 bool trap_exit(bool on);
+// Only a bool: trap_exit("false") or trap_exit(0.5) would silently convert, so they do not compile.
+template <class T>
+requires(!std::is_same_v<std::remove_cvref_t<T>, bool>) bool trap_exit(T&&) = delete;
 // Whether the calling process traps exits.
 [[nodiscard]] bool traps_exits();
 // exit/2: sends an exit signal with `reason` to `dest` from the caller, without a link. `kill` cannot be

@@ -146,7 +146,8 @@ term send(const pid& dest, term message);
 // To a registered name. Throws beam::error(badarg) when no process is registered under `name`.
 term send(atom name, term message);
 
-// Ends the calling process with `reason` (normal: a quiet exit). Does not return.
+// Ends the calling process with `reason` (normal: a quiet exit). Does not return. Outside a process:
+// std::logic_error.
 [[noreturn]] void exit(term reason);
 
 // Gives the rest of this slice to other processes: `co_await beam::yield();`.
@@ -226,7 +227,7 @@ pid spawn_with(const spawn_options* options, const export_fun* mfa, const refere
 
 // spawn/1: starts a process running `body(args...)`. Arguments are copied now; the callable and the copies
 // live as long as the process. Never blocks, never waits for the child. Throws beam::error(system_limit) past
-// the limit.
+// the limit, and std::logic_error after runtime::run() has returned (no process would run it).
 template <class F, class... Args>
 requires std::is_invocable_r_v < process, std::decay_t<F>
 &, std::decay_t<Args>&... > pid spawn(F&& body, Args&&... args) {

@@ -17,6 +17,8 @@
 // (beam::term), and as<T> for any C++ type with a term conversion (std::string, std::vector<int>, a user
 // type...); beam::tuple(p...) and beam::list(p...) with a pattern inside match tuples and proper lists
 // element by element. Guards: beam::on(pattern, beam::when(pred), handler), pred taking the captures.
+// A pattern meeting another kind of term does not match; a guard or a conversion that throws counts as no
+// match (as a failing Erlang guard does), never as a crash.
 #pragma once
 
 #include <chrono>
@@ -123,12 +125,7 @@ template <class T>
 struct is_piece<converted<T>> : std::true_type {};
 template <class T>
 std::optional<std::tuple<T>> match(converted<T>, const term& t) {
-  try {
-    return std::tuple<T>{from_term<T>(t)};
-  } catch (const bad_term_access&) {
-  } catch (const std::out_of_range&) {
-  }
-  return std::nullopt;
+  return std::tuple<T>{from_term<T>(t)};  // a conversion that throws is no match: see on_clause::match
 }
 
 template <class P>
@@ -155,7 +152,7 @@ auto match(const tuple_of<Ps...>& p, const term& t)
 template <class... Ps>
 auto match(const list_of<Ps...>& p, const term& t)
     -> std::optional<decltype(std::tuple_cat(std::declval<captures_of<Ps>>()...))> {
-  if (t.as_list().size() != sizeof...(Ps) || !t.is_proper_list()) return std::nullopt;
+  if (!t.is_proper_list() || t.as_list().size() != sizeof...(Ps)) return std::nullopt;
   return match_elements(p.elements, t.as_list(), std::index_sequence_for<Ps...>{});
 }
 }  // namespace patterns
@@ -204,12 +201,18 @@ struct on_clause {
   [[no_unique_address]] H handler;
   using captures = patterns::captures_of<P>;
 
-  [[nodiscard]] std::optional<captures> match(const term& message) const {
-    auto c = patterns::match(pattern, message);
-    if constexpr (!std::is_same_v<G, no_guard>) {
-      if (c && !std::apply(guard_.pred, *c)) return std::nullopt;
+  // Anything thrown while matching (a conversion, a guard, an accessor) means no match, as a failing Erlang
+  // guard does: it never ends the process, and never reaches the worker that matches for a waiting process.
+  [[nodiscard]] std::optional<captures> match(const term& message) const noexcept {
+    try {
+      auto c = patterns::match(pattern, message);
+      if constexpr (!std::is_same_v<G, no_guard>) {
+        if (c && !std::apply(guard_.pred, *c)) return std::nullopt;
+      }
+      return c;
+    } catch (...) {
+      return std::nullopt;
     }
-    return c;
   }
   decltype(auto) invoke(const term& message) {
     auto c = *match(message);

@@ -21,7 +21,8 @@ namespace beam {
 struct runtime_options {
   // Scheduler threads; 0: the cores this process may use (affinity mask and cgroup CPU quota respected).
   std::uint32_t schedulers = 0;
-  // Processes alive at once: 1,024 ... 134,217,727 (Erlang's +P).
+  // Processes alive at once: 1,024 ... 134,217,727 (Erlang's +P). Rounded up as OTP rounds +P, to a power of
+  // two capped at 134,217,727 (2000 -> 2048, 100000 -> 131072); system_info().process_limit shows the result.
   std::uint32_t process_limit = 262'144;
 };
 

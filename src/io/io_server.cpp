@@ -117,6 +117,11 @@ void write(std::string_view text) {
     io_impl::write_to_sink(text);
     return;
   }
+  if (rt->stopping.load(
+          std::memory_order_relaxed)) {  // after run(): no I/O server, but the writer keeps order
+    rt->output->submit(std::string(text));
+    return;
+  }
   send(*rt->io_server, binary(text));
 }
 

@@ -55,6 +55,14 @@ task<term> await_reply(detail::process_control& p, term server, reference ref, t
                     fmt::format("call: no reply from {} within {} ms", inspect(server), timeout.count()));
 }
 
+// A call to oneself would wait for a reply only the caller could send: it fails when awaited, without
+// waiting, as gen:call's does.
+task<term> refuse_calling_self(term server) {
+  throw beam::error(term(atom("calling_self")),
+                    fmt::format("call: {} is the calling process itself", inspect(server)));
+  co_return term();
+}
+
 term call_message(const pid& caller, const term& tag, term request) {
   static const atom gen_call("$gen_call");
   return tuple(gen_call, tuple(caller, tag), std::move(request));
@@ -74,14 +82,17 @@ task<term> start_call(detail::process_control& p, term server, const std::option
 
 task<term> call(const pid& server, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
+  if (server == p.self()) return refuse_calling_self(term(server));
   reference ref = monitor(server);
   return start_call(p, term(server), server, std::move(ref), std::move(request), timeout);
 }
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
-  reference ref = monitor(name);
-  return start_call(p, term(name), whereis(name), std::move(ref), std::move(request), timeout);
+  reference ref = monitor(name);  // before whereis: a server that ends in between is seen as DOWN
+  const std::optional<pid> to = whereis(name);
+  if (to == p.self()) return refuse_calling_self(term(name));  // monitoring oneself made no monitor
+  return start_call(p, term(name), to, std::move(ref), std::move(request), timeout);
 }
 
 void reply(const term& from, term value) {

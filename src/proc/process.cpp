@@ -51,6 +51,12 @@ std::string demangle(const char* name) {
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
+// Inside a catch: the C++ type of the exception being handled, demangled ("std::runtime_error", "int").
+std::string thrown_type_name() {
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  return type != nullptr ? demangle(type->name()) : std::string("unknown");
+}
+
 // The exit reason for what a body threw, and whether it is a crash to report.
 std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   try {
@@ -60,11 +66,9 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   } catch (const beam::error& err) {
     return {err.reason(), true};
   } catch (const std::exception& ex) {
-    const char* type =
-        abi::__cxa_current_exception_type() ? abi::__cxa_current_exception_type()->name() : "exception";
-    return {tuple(atom("exception"), demangle(type), std::string_view(ex.what())), true};
-  } catch (...) {
-    return {tuple(atom("exception"), "unknown", "a non-standard exception"), true};
+    return {tuple(atom("exception"), thrown_type_name(), std::string_view(ex.what())), true};
+  } catch (...) {  // `throw 42`: {:exception, "int", ...}
+    return {tuple(atom("exception"), thrown_type_name(), "a non-standard exception"), true};
   }
 }
 
@@ -190,7 +194,9 @@ void run_slice(sched::task* t, sched::worker& on) {
   p.rt().end_receive_timer(p, &on);
   p.resume_point.resume();
   running = nullptr;
-  if (p.reason != suspend_reason::exited && kill_pending(p)) {
+  // A kill that came while the slice ran ends the process with its reason, also when the body then returned
+  // (exit(self(), die) caught and ignored); a body that threw keeps its own reason and crash report.
+  if (kill_pending(p) && !(p.reason == suspend_reason::exited && p.threw)) {
     exit_process(p, &on, p.end_reason);
     return;
   }
@@ -353,6 +359,8 @@ std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock
 
 pid spawn_process(const spawn_request& request) {
   runtime_state& rt = runtime_for("spawn");
+  if (rt.stopping.load(std::memory_order_relaxed))  // set by the thread that returns from run()
+    throw std::logic_error("spawn called after beam::runtime::run() has returned: no process would run it");
   const bool link = request.options != nullptr && request.options->link;
   process_control* parent = link || request.monitor != nullptr
                                 ? &current_process(link ? "beam::spawn_link" : "beam::spawn_monitor")
@@ -456,6 +464,8 @@ term send(atom name, term message) {
 }
 
 void exit(term reason) {
+  (void)detail::current_process(
+      "beam::exit");  // outside a process: std::logic_error, as every process-only call
   throw detail::exit_signal{std::move(reason)};
 }
 

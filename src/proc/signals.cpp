@@ -247,10 +247,17 @@ void exit(const pid& dest, term reason) {
     detail::send_signal(p.rt(), dest, proc::signal_kind::exit, tuple(p.self(), reason));
     return;
   }
-  // To itself: at once, as the signal would be handled at the next scheduling point anyway.
-  if (reason.is_atom(detail::atoms::kill)) exit(term(detail::atoms::killed));
-  if (!p.trap_exit) exit(std::move(reason));
-  send(p.self(), tuple(detail::atoms::exit_tag, p.self(), reason));
+  // To itself: at once, as the signal would be handled at the next scheduling point anyway. The kill is
+  // recorded before the throw, so a `catch (...)` in the body cannot swallow it (OTP: `catch exit(self(),
+  // die)` still ends the process): the next suspension, or the body's end, ends the process with the reason.
+  if (reason.is_atom(detail::atoms::kill))
+    reason = term(detail::atoms::killed);
+  else if (p.trap_exit) {
+    send(p.self(), tuple(detail::atoms::exit_tag, p.self(), reason));
+    return;
+  }
+  detail::kill(p, reason);
+  exit(std::move(reason));
 }
 
 reference monitor(const pid& target) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -59,7 +60,9 @@ std::uint32_t validate_limit(std::uint32_t limit) {
     throw std::invalid_argument(fmt::format("process_limit {} is outside the accepted range {} ... {}", limit,
                                             min_process_limit, max_process_limit));
   }
-  return limit;
+  // As OTP's +P: the table holds a power of two, so the limit rounds up to one (2000 -> 2048), but never
+  // past the largest accepted limit (134,217,727 stays as it is).
+  return std::min(std::bit_ceil(limit), max_process_limit);
 }
 
 std::uint32_t scheduler_count(const runtime_options& options) {
