@@ -150,6 +150,29 @@ TEST_P(ProcessTest, ANonStandardExceptionIsReportedWithItsType) {
   EXPECT_EQ(reason.reason(), beam::tuple("exception"_a, "int", "a non-standard exception"));
 }
 
+TEST_P(ProcessTest, ACaughtExceptionsReasonIsReadWithExitReasonOf) {
+  beam::runtime rt(options());
+  std::vector<term> reasons;
+  rt.run([&]() -> beam::process {
+    const auto reason_of = [](auto raise) {
+      try {
+        raise();
+      } catch (...) {
+        return beam::exit_reason_of(std::current_exception());
+      }
+      return term();
+    };
+    reasons.push_back(reason_of([] { beam::exit("bye"_a); }));
+    reasons.push_back(reason_of([] { throw beam::error("badarg"_a); }));
+    reasons.push_back(reason_of([] { throw std::out_of_range("nope"); }));
+    reasons.push_back(reason_of([] { throw 42; }));
+    co_return;
+  });
+  EXPECT_EQ(reasons,
+            (std::vector<term>{"bye"_a, "badarg"_a, beam::tuple("exception"_a, "std::out_of_range", "nope"),
+                               beam::tuple("exception"_a, "int", "a non-standard exception")}));
+}
+
 TEST_P(ProcessTest, AThrowingProcessIsReportedWithPidInitialCallAndReason) {
   captured_log log;
   beam::runtime rt(options());

@@ -61,6 +61,22 @@ TEST(Term, WrongKindAccessNamesExpectedAndActualKind) {
                beam::bad_term_access);
 }
 
+TEST(Term, IndexingPastTheEndOfATupleOrListIsABadTermAccess) {
+  const term t = beam::tuple(1, 2, 3);
+  EXPECT_EQ(t.as_tuple()[2], term(3));
+  try {
+    (void)t.as_tuple()[3];
+    FAIL() << "index 3 of a 3-tuple must throw";
+  } catch (const beam::bad_term_access& e) {
+    EXPECT_EQ(e.actual(), beam::term_kind::tuple);
+    EXPECT_EQ(std::string(e.what()), "bad term access: expected an index below 3 (not 3), got tuple");
+  }
+  EXPECT_THROW((void)beam::list(1, 2).as_list()[2], beam::bad_term_access);
+  EXPECT_THROW((void)term().as_list()[0], beam::bad_term_access);
+  const std::span<const term> unchecked = t.as_tuple();  // still a std::span where one is wanted
+  EXPECT_EQ(unchecked.size(), 3u);
+}
+
 TEST(Term, UnsignedBeyondInt64IsABigInteger) {
   term t = std::uint64_t{18446744073709551615ULL};
   EXPECT_TRUE(t.is_integer());

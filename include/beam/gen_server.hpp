@@ -274,7 +274,7 @@ task<> shut_down(S& s, const server_context& ctx, term reason, const term& last_
   } catch (...) {
     crash = std::current_exception();
   }
-  if (crash) reason = beam::detail::exit_reason_of(crash);
+  if (crash) reason = beam::exit_reason_of(crash);
   if (pending_reply) beam::reply(pending_reply->first, std::move(pending_reply->second));
   if (!quiet_reason(reason)) report_termination(ctx, reason, last_message);
   beam::exit(std::move(reason));
@@ -314,7 +314,7 @@ task<> serve(S& s, const server_context& ctx) {
     } catch (...) {
       crash = std::current_exception();
     }
-    if (crash) stop_reason = beam::detail::exit_reason_of(crash);
+    if (crash) stop_reason = beam::exit_reason_of(crash);
     if (stop_reason) co_await shut_down(s, ctx, std::move(*stop_reason), message, std::move(pending_reply));
   }
 }
@@ -337,7 +337,7 @@ process server_body(const start_context& ctx, Args&... args) {
   } catch (...) {
     crash = std::current_exception();
   }
-  if (crash) result.emplace(stop(beam::detail::exit_reason_of(crash)));
+  if (crash) result.emplace(stop(beam::exit_reason_of(crash)));
   acknowledge(ctx, *result);
   const server_context server{ctx.linked ? ctx.starter : self(), ctx.name, ctx.type_name};
   co_await serve(*state, server);

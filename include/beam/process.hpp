@@ -146,6 +146,11 @@ term send(const pid& dest, term message);
 // To a registered name. Throws beam::error(badarg) when no process is registered under `name`.
 term send(atom name, term message);
 
+// The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason,
+// or {:exception, type, what} for any other exception ("int" for `throw 42`). In a `catch (...)`:
+//   beam::term why = beam::exit_reason_of(std::current_exception());
+[[nodiscard]] term exit_reason_of(const std::exception_ptr& e);
+
 // Ends the calling process with `reason` (normal: a quiet exit). Does not return. Outside a process:
 // std::logic_error.
 [[noreturn]] void exit(term reason);
@@ -204,11 +209,6 @@ struct spawn_request {
   const reference* monitor;  // spawn_monitor: the caller monitors the child under this reference
 };
 pid spawn_process(const spawn_request& request);
-
-// The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason,
-// or
-// {:exception, type, what} for any other exception. For server loops that catch, clean up, then exit alike.
-[[nodiscard]] term exit_reason_of(const std::exception_ptr& e);
 
 template <class F, class... Args>
 pid spawn_with(const spawn_options* options, const export_fun* mfa, const reference* monitor, F&& body,

@@ -74,6 +74,7 @@ struct export_fun {
 };
 
 class term;
+class term_span;
 using map_entry = std::pair<term, term>;
 
 namespace detail {
@@ -183,9 +184,9 @@ class term {
   [[nodiscard]] pid as_pid() const;
   [[nodiscard]] reference as_reference() const;
   [[nodiscard]] export_fun as_fun() const;
-  [[nodiscard]] std::span<const term> as_tuple() const;
+  [[nodiscard]] term_span as_tuple() const;
   // The elements of a non-empty list up to its tail; for [] an empty span.
-  [[nodiscard]] std::span<const term> as_list() const;
+  [[nodiscard]] term_span as_list() const;
   // What ends the list: [] for a proper list (and for [] itself), the improper tail otherwise.
   [[nodiscard]] term list_tail() const;
   [[nodiscard]] term head() const;                            // hd/1: throws on []
@@ -240,6 +241,24 @@ class term {
 };
 
 static_assert(sizeof(term) <= 16);
+
+// The elements of a tuple or a list (term::as_tuple, term::as_list): a std::span whose operator[] checks the
+// index, so `t.as_tuple()[5]` on a 3-tuple throws bad_term_access instead of reading past the end. It
+// converts to std::span<const term> for unchecked access.
+class term_span : public std::span<const term> {
+ public:
+  term_span() noexcept = default;
+  term_span(std::span<const term> elements, term_kind kind) noexcept
+      : std::span<const term>(elements), kind_(kind) {}
+  [[nodiscard]] const term& operator[](std::size_t index) const {
+    if (index >= size()) throw_out_of_range(index);
+    return data()[index];
+  }
+
+ private:
+  [[noreturn]] void throw_out_of_range(std::size_t index) const;
+  term_kind kind_ = term_kind::tuple;
+};
 
 // Erlang's compare with exact number types (=:= order): used for map keys, where integers sort before floats.
 [[nodiscard]] std::weak_ordering compare_exact(const term& a, const term& b) noexcept;

@@ -303,10 +303,6 @@ void note_exception(process_control& p, std::exception_ptr e) noexcept {
   p.crashed = crashed;
 }
 
-term exit_reason_of(const std::exception_ptr& e) {
-  return reason_of(e).first;
-}
-
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
   p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n,
                      std::memory_order_relaxed);  // owner only
@@ -461,6 +457,10 @@ term send(atom name, term message) {
   }
   detail::deliver(*p, message);
   return message;
+}
+
+term exit_reason_of(const std::exception_ptr& e) {
+  return detail::reason_of(e).first;
 }
 
 void exit(term reason) {

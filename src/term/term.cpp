@@ -350,15 +350,19 @@ export_fun term::as_fun() const {
   return term_access::node<detail::fun_node>(*this)->value;
 }
 
-std::span<const term> term::as_tuple() const {
+term_span term::as_tuple() const {
   if (!is_tuple()) throw_access("a tuple");
-  return term_access::node<detail::tuple_node>(*this)->elements();
+  return {term_access::node<detail::tuple_node>(*this)->elements(), term_kind::tuple};
 }
 
-std::span<const term> term::as_list() const {
-  if (is_nil()) return {};
+term_span term::as_list() const {
+  if (is_nil()) return {{}, term_kind::list};
   if (!is_list()) throw_access("a list");
-  return term_access::node<detail::list_node>(*this)->elements().subspan(aux_);
+  return {term_access::node<detail::list_node>(*this)->elements().subspan(aux_), term_kind::list};
+}
+
+void term_span::throw_out_of_range(std::size_t index) const {
+  throw bad_term_access(fmt::format("an index below {} (not {})", size(), index), kind_);
 }
 
 term term::list_tail() const {
