@@ -69,6 +69,20 @@ TEST_P(CallTest, ACallToOneselfFailsAtOnceWithCallingSelf) {
   EXPECT_EQ(by_name, term("calling_self"_a));
 }
 
+TEST_P(CallTest, ACallTimeoutOutsideOtpsRangeIsTimeoutValueAtOnce) {
+  beam::runtime rt(options());
+  term too_long, negative, got;
+  rt.run([&]() -> beam::process {
+    beam::pid server = beam::spawn(adder);
+    too_long = co_await error_of(beam::call(server, 1, std::chrono::milliseconds(4'294'967'296)));
+    negative = co_await error_of(beam::call(server, 1, std::chrono::milliseconds(-1)));
+    got = co_await beam::call(server, 1, std::chrono::milliseconds(4'294'967'295));
+  });
+  EXPECT_EQ(too_long, term("timeout_value"_a));
+  EXPECT_EQ(negative, term("timeout_value"_a));
+  EXPECT_EQ(got, term(2));
+}
+
 TEST_P(CallTest, AServerThatEndsBeforeReplyingRaisesItsExitReason) {
   beam::runtime rt(options());
   term reason;

@@ -5,11 +5,14 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -211,14 +214,62 @@ TEST_P(SendReceiveTest, AfterZeroPollsAndANegativeTimeoutIsAnError) {
   EXPECT_TRUE(negative_refused);
 }
 
-TEST_P(SendReceiveTest, AnUnrepresentablyLongTimeoutIsAcceptedWithoutOverflow) {
+TEST_P(SendReceiveTest, InfinityOrAnyDurationsMaxWaitsForeverWithoutOverflow) {
   beam::runtime rt(options());
   int got = 0;
   rt.run([&]() -> beam::process {
     beam::send(beam::self(), "x"_a);
     co_await beam::receive(beam::on("x"_a, [&] { ++got; }), beam::after(std::chrono::hours::max(), [] {}));
+    beam::send(beam::self(), "y"_a);
+    co_await beam::receive(beam::on("y"_a, [&] { ++got; }), beam::after(beam::infinity, [] {}));
   });
-  EXPECT_EQ(got, 1);
+  EXPECT_EQ(got, 2);
+}
+
+// What a receive `after T` does, with and without a matching message there: as Erlang, whose answers come
+// from a compiled module run by erl (`timeout_value` only when the receive would wait; OTP's largest is
+// 2^32-1 ms).
+beam::task<term> receive_after(std::chrono::milliseconds timeout, bool message_there) {
+  if (message_there) beam::send(beam::self(), "x"_a);
+  try {
+    co_return co_await beam::receive(beam::on("x"_a, [] { return term("ok"_a); }),
+                                     beam::after(timeout, [] { return term("timeout"_a); }));
+  } catch (const beam::error& e) {
+    co_return e.reason();
+  }
+}
+
+TEST_P(SendReceiveTest, TimeoutsOutsideOtpsRangeAreTimeoutValueWhenTheReceiveWouldWaitAsInErlang) {
+  const beam::testing::temp_dir dir;
+  beam::testing::write_file(dir.file("t.erl"), R"(-module(t).
+-export([r/2]).
+r(T, There) ->
+  There andalso (self() ! x),
+  try receive x -> ok after T -> timeout end catch error:E -> E end.
+)");
+  const auto erl = beam::testing::run_process(
+      {"erl", "-noshell", "-eval",
+       "{ok, t} = compile:file(\"" + dir.file("t.erl") + "\", [{outdir, \"" + dir.path() +
+           "\"}]), code:add_patha(\"" + dir.path() +
+           "\"), io:format(\"~w\", [[t:r(0, false), t:r(4294967296, false), t:r(-1, false), t:r(0, true), "
+           "t:r(4294967295, true), t:r(4294967296, true), t:r(-1, true)]]), halt()."});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed for this test (scripts/setup.sh test installs it): "
+                              << erl.err;
+  beam::runtime rt(options());
+  std::vector<std::string> ours;
+  rt.run([&]() -> beam::process {
+    using ms = std::chrono::milliseconds;
+    for (const auto& [t, there] : {std::pair{ms(0), false},
+                                   {ms(4294967296), false},
+                                   {ms(-1), false},
+                                   {ms(0), true},
+                                   {ms(4294967295), true},
+                                   {ms(4294967296), true},
+                                   {ms(-1), true}}) {
+      ours.push_back(beam::format_erlang(co_await receive_after(t, there)));
+    }
+  });
+  EXPECT_EQ(fmt::format("[{}]", fmt::join(ours, ",")), erl.out);
 }
 
 TEST_P(SendReceiveTest, ATimeoutFiresNoEarlierThanAsked) {

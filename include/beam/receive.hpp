@@ -244,8 +244,26 @@ struct clause_result<after_clause<H>> {
   using type = std::invoke_result_t<H&>;
 };
 
-// Throws beam::error(timeout_value) for a negative timeout, as Erlang's `after` does.
+// Throws beam::error(timeout_value) for a negative timeout or one past OTP's largest, as Erlang's `after`
+// does.
 std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout);
+
+// OTP's timeouts: integers 0 ... 2^32-1 ms, or infinity.
+inline constexpr double longest_timeout_ms = 4'294'967'295.0;
+// An after_clause's timeout past longest_timeout_ms: receive_deadline refuses it (a sentinel, so the clause
+// in every waiting frame stays one duration wide).
+inline constexpr std::chrono::steady_clock::duration timeout_too_long =
+    std::chrono::steady_clock::duration::min();
+
+// The steady-clock duration of a timeout: max() of any duration type (beam::infinity) waits forever.
+template <class Rep, class Period>
+std::chrono::steady_clock::duration to_timeout(std::chrono::duration<Rep, Period> timeout) {
+  using clock_duration = std::chrono::steady_clock::duration;
+  if (timeout == std::chrono::duration<Rep, Period>::max()) return clock_duration::max();
+  if (std::chrono::duration<double, std::milli>(timeout).count() > longest_timeout_ms)
+    return timeout_too_long;
+  return std::chrono::ceil<clock_duration>(timeout);
+}
 }  // namespace detail
 
 // A clause: messages matching `pattern` (and the guard) are taken and passed to `handler`.
@@ -262,17 +280,11 @@ template <class P, class Pred, class H>
                                                          std::move(g), std::move(handler)};
 }
 
-// The timeout clause, last: after(0) polls; a negative timeout is beam::error(timeout_value).
-// A timeout too long to represent (e.g. std::chrono::hours::max()) waits forever.
+// The timeout clause, last: after(0) polls. As OTP's `after`: up to 4,294,967,295 ms, or beam::infinity (the
+// max() of any duration type) to wait forever; a negative or longer timeout is beam::error(timeout_value).
 template <class Rep, class Period, class H>
 [[nodiscard]] auto after(std::chrono::duration<Rep, Period> timeout, H handler) {
-  using clock_duration = std::chrono::steady_clock::duration;
-  const auto longest =
-      std::chrono::duration_cast<std::chrono::duration<double, Period>>(clock_duration::max());
-  const clock_duration d = std::chrono::duration<double, Period>(timeout) >= longest
-                               ? clock_duration::max()
-                               : std::chrono::duration_cast<clock_duration>(timeout);
-  return detail::after_clause<H>{d, std::move(handler)};
+  return detail::after_clause<H>{detail::to_timeout(timeout), std::move(handler)};
 }
 
 namespace detail {
@@ -295,7 +307,6 @@ class receive_awaiter : receive_waiter {
  public:
   explicit receive_awaiter(Clauses... clauses) : clauses_(std::move(clauses)...) {
     (void)current_process("beam::receive");  // outside a process: a logic_error now, not at the co_await
-    if constexpr (has_after) deadline_ = receive_deadline(std::get<count - 1>(clauses_).timeout);
     try_match = &receive_awaiter::try_match_now;
   }
 
@@ -304,6 +315,8 @@ class receive_awaiter : receive_waiter {
     const bool budget_spent = bump_reductions(p, 1);
     if (scan(p)) return !budget_spent;
     if constexpr (has_after) {
+      // As OTP, the timeout is checked (timeout_value) only when the receive would wait.
+      deadline_ = receive_deadline(std::get<count - 1>(clauses_).timeout);
       if (deadline_ <= std::chrono::steady_clock::now()) {  // after(0), or a deadline already past
         timed_out = true;
         return !budget_spent;

@@ -55,12 +55,27 @@ task<term> await_reply(detail::process_control& p, term server, reference ref, t
                     fmt::format("call: no reply from {} within {} ms", inspect(server), timeout.count()));
 }
 
-// A call to oneself would wait for a reply only the caller could send: it fails when awaited, without
-// waiting, as gen:call's does.
-task<term> refuse_calling_self(term server) {
-  throw beam::error(term(atom("calling_self")),
-                    fmt::format("call: {} is the calling process itself", inspect(server)));
+// A call that cannot be made fails when awaited, without waiting, as gen:call's does.
+task<term> refuse_call(beam::error why) {
+  throw std::move(why);
   co_return term();
+}
+
+// Why a call to `to` (the caller is `p`) cannot be made: a call to oneself would wait for a reply only the
+// caller could send; a timeout must be OTP's (0 ... 2^32-1 ms, or infinity).
+std::optional<beam::error> call_refused(const detail::process_control& p, const std::optional<pid>& to,
+                                        const term& server, std::chrono::milliseconds timeout) {
+  if (to == p.self()) {
+    return beam::error(term(atom("calling_self")),
+                       fmt::format("call: {} is the calling process itself", inspect(server)));
+  }
+  if (detail::to_timeout(timeout) == detail::timeout_too_long || timeout.count() < 0) {
+    return beam::error(
+        term(atom("timeout_value")),
+        fmt::format("call: the timeout {} ms is outside 0 ... 4294967295 ms (or beam::infinity)",
+                    timeout.count()));
+  }
+  return std::nullopt;
 }
 
 term call_message(const pid& caller, const term& tag, term request) {
@@ -82,7 +97,7 @@ task<term> start_call(detail::process_control& p, term server, const std::option
 
 task<term> call(const pid& server, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
-  if (server == p.self()) return refuse_calling_self(term(server));
+  if (auto refused = call_refused(p, server, term(server), timeout)) return refuse_call(std::move(*refused));
   reference ref = monitor(server);
   return start_call(p, term(server), server, std::move(ref), std::move(request), timeout);
 }
@@ -91,7 +106,10 @@ task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   detail::process_control& p = detail::current_process("beam::call");
   reference ref = monitor(name);  // before whereis: a server that ends in between is seen as DOWN
   const std::optional<pid> to = whereis(name);
-  if (to == p.self()) return refuse_calling_self(term(name));  // monitoring oneself made no monitor
+  if (auto refused = call_refused(p, to, term(name), timeout)) {
+    demonitor(ref);  // none when the name is the caller's own
+    return refuse_call(std::move(*refused));
+  }
   return start_call(p, term(name), to, std::move(ref), std::move(request), timeout);
 }
 

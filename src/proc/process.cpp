@@ -346,6 +346,12 @@ void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_hand
 
 std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout) {
   using clock = std::chrono::steady_clock;
+  if (timeout == timeout_too_long) {
+    throw beam::error(
+        term(atom("timeout_value")),
+        "receive ... after: the timeout is past 4294967295 ms, OTP's largest (beam::infinity waits "
+        "forever)");
+  }
   if (timeout < clock::duration::zero()) {
     throw beam::error(term(atom("timeout_value")), "receive ... after: the timeout is negative");
   }
