@@ -125,9 +125,44 @@ TEST(Cli, LargeInputsPassThroughWhole) {
   process_result encoded = beampp({"etf", "encode"}, text);
   ASSERT_EQ(encoded.exit_code, 0) << encoded.err;
   EXPECT_EQ(encoded.out, etf_of(text));
-  process_result decoded = beampp({"etf", "decode"}, encoded.out);
+  process_result decoded = beampp({"etf", "decode", "--limit", "infinity"}, encoded.out);
   EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
   EXPECT_EQ(decoded.out, beam::inspect(beam::parse(text)) + "\n");
+}
+
+// The ETF bytes of a binary of `size` bytes of 1.
+std::string binary_etf(std::uint32_t size) {
+  std::string bytes("\x83m", 2);
+  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(size >> shift));
+  return bytes + std::string(size, '\x01');
+}
+
+TEST(Cli, DecodeShowsFiftyElementsAsIexUnlessToldOtherwise) {
+  const std::string list = etf_of("[1, 2, 3, 4, 5]");
+  EXPECT_EQ(beampp({"etf", "decode", "--limit", "2"}, list).out, "[1, 2, ...]\n");
+  EXPECT_EQ(beampp({"etf", "decode"}, list).out, "[1, 2, 3, 4, 5]\n");
+  std::string fifty;
+  for (int i = 0; i < 50; ++i) fifty += "1, ";
+  const process_result decoded = beampp({"etf", "decode"}, binary_etf(10 << 20));  // 10 MiB: was 1.1 GB, 4 s
+  EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_EQ(decoded.out, "<<" + fifty + "...>>\n");
+  const process_result bad = beampp({"etf", "decode", "--limit", "some"}, list);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("some is not a limit: expected a count of elements or infinity"), std::string::npos)
+      << bad.err;
+}
+
+TEST(Cli, DecodeRefusesAnInputOrFramePastMaxInput) {
+  const process_result whole = beampp({"etf", "decode", "--max-input", "1000"}, binary_etf(1001));
+  EXPECT_EQ(whole.exit_code, 1);
+  EXPECT_EQ(whole.err, "beampp: the input is larger than --max-input 1000 bytes\n");
+  EXPECT_EQ(beampp({"etf", "decode", "--max-input", "1006"}, binary_etf(1000)).exit_code, 0);
+  const process_result framed = beampp({"etf", "decode", "--packet", "4", "--max-input", "100"},
+                                       etf_of(":ok", 4) + etf_of("\"" + std::string(200, 'x') + "\"", 4));
+  EXPECT_EQ(framed.exit_code, 1);
+  EXPECT_EQ(framed.out, ":ok\n");
+  EXPECT_NE(framed.err.find("frame 2: 206 bytes, larger than --max-input 100 bytes"), std::string::npos)
+      << framed.err;
 }
 
 // --- bad input: exit status 1 and where ---

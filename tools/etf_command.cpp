@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,22 +31,36 @@ namespace beampp {
 
 namespace {
 
+constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+
 struct etf_options {
   bool erlang = false;     // decode: print Erlang syntax instead of Elixir's
   std::size_t packet = 0;  // 0: no framing; else the header size in bytes
+  // decode: elements of each collection and bytes of each binary shown before "...", as inspect/2's limit:
+  // (iex's 50); unlimited with `--limit infinity`.
+  std::size_t limit = 50;
+  // decode: the most input bytes read, and the largest size a compressed term may inflate to.
+  std::size_t max_input = std::size_t{256} << 20;
 };
 
 std::string show(const beam::term& t, const etf_options& options) {
-  return options.erlang ? beam::format_erlang(t) : beam::inspect(t);
+  return options.erlang ? beam::format_erlang(t) : beam::inspect(t, {.limit = options.limit});
+}
+
+beam::decode_options decoding(const etf_options& options) {
+  return {.max_uncompressed_size = options.max_input};
 }
 
 // --- decode ---
 
 void decode_whole(const etf_options& options, const stdio& io) {
-  std::vector<std::uint8_t> bytes = read_all(io.in);
+  std::vector<std::uint8_t> bytes;  // read in pieces: memory grows with what arrives, up to the cap
+  if (read_at_most(io.in, bytes, options.max_input + 1) > options.max_input) {
+    throw input_error(fmt::format("the input is larger than --max-input {} bytes", options.max_input));
+  }
   beam::term t;
   try {
-    t = beam::binary_to_term(bytes);
+    t = beam::binary_to_term(bytes, decoding(options));
   } catch (const beam::decode_error& e) {
     throw input_error(fmt::format("bad ETF: {}", e.what()));
   }
@@ -55,9 +70,13 @@ void decode_whole(const etf_options& options, const stdio& io) {
 void decode_frames(const etf_options& options, const stdio& io) {
   packet_reader frames(io.in, options.packet);
   while (auto frame = frames.next()) {
+    if (frame->size() > options.max_input) {
+      throw input_error(fmt::format("frame {}: {} bytes, larger than --max-input {} bytes",
+                                    frames.frame_number(), frame->size(), options.max_input));
+    }
     beam::term t;
     try {
-      t = beam::binary_to_term(*frame);
+      t = beam::binary_to_term(*frame, decoding(options));
     } catch (const beam::decode_error& e) {
       throw input_error(
           fmt::format("frame {}: bad ETF at byte {} of the input (byte {} of the frame's term): {}",
@@ -142,6 +161,31 @@ void add_packet_option(CLI::App& command, etf_options& options, std::string_view
       ->check(CLI::Validator(check_packet_size, "{1,2,4}"));
 }
 
+// Empty when `input` is a count of elements or `infinity`, else what is wrong with it.
+std::string check_limit(const std::string& input) {
+  std::size_t n = 0;
+  const char* end = input.data() + input.size();
+  auto [stop, error] = std::from_chars(input.data(), end, n);
+  const bool valid = input == "infinity" || (error == std::errc() && stop == end);
+  return valid ? "" : fmt::format("{} is not a limit: expected a count of elements or infinity", input);
+}
+
+void add_decode_limits(CLI::App& command, etf_options& options) {
+  command
+      .add_option_function<std::string>(
+          "--limit",
+          [&options](const std::string& value) {
+            options.limit = value == "infinity" ? unlimited : std::stoull(value);
+          },
+          "Show at most N elements of each list, tuple and map and N bytes of each binary, then ... (as "
+          "inspect/2's limit:; default 50, as iex; infinity: everything)")
+      ->check(CLI::Validator(check_limit, "N|infinity"));
+  command.add_option(
+      "--max-input", options.max_input,
+      "Refuse an input (or a frame, or a compressed term's inflated size) larger than this many "
+      "bytes (default 268435456: 256 MiB)");
+}
+
 // Makes `command` choose `run` (with the options it parsed) as the action.
 void on_parsed(CLI::App& command, command_action& action, std::shared_ptr<const etf_options> options,
                void (*run)(const etf_options&, const stdio&)) {
@@ -160,6 +204,7 @@ void add_etf_command(CLI::App& app, command_action& action) {
       "decode", "Read ETF bytes on stdin and print the term in Elixir syntax, on one line");
   decode_command->add_flag("--erlang", decode_options->erlang, "Print Erlang syntax instead of Elixir's");
   add_packet_option(*decode_command, *decode_options, "input term");
+  add_decode_limits(*decode_command, *decode_options);
   on_parsed(*decode_command, action, decode_options, decode);
 
   auto encode_options = std::make_shared<etf_options>();
