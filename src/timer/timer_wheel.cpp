@@ -1,6 +1,8 @@
 #include "timer/timer_wheel.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <vector>
 
 namespace beam::timer {
 namespace {
@@ -86,26 +88,56 @@ std::uint64_t timer_wheel::next_deadline() const noexcept {
   return at.time > elapsed_ ? at.time : elapsed_;
 }
 
+void timer_wheel::fire_due(timer_entry* e) {
+  --size_;
+  std::uint8_t expected = timer_entry::pending;
+  if (e->state.compare_exchange_strong(expected, timer_entry::fired, std::memory_order_acq_rel)) e->fire(e);
+  e->release();
+}
+
+// `e`, just taken from its slot: released, fired or cascaded to a lower level.
+void timer_wheel::expire_one(timer_entry* e, std::uint64_t now_ms) {
+  e->prev = e->next = nullptr;
+  if (e->state.load(std::memory_order_acquire) == timer_entry::cancelled) {
+    --size_;
+    e->release();
+  } else if (e->deadline_ms <= now_ms) {
+    fire_due(e);
+  } else {
+    link(e);  // cascade to a lower level
+  }
+}
+
+// A slot's list is newest first, and a slot of a higher level spans many milliseconds (a late poll may also
+// find it whole): the entries are taken oldest first, and those due fire in deadline order, ties oldest
+// first, as OTP fires its timers.
 void timer_wheel::expire_slot(const slot_position& at, std::uint64_t now_ms) {
   timer_entry* list = heads_[at.level][at.slot];
   heads_[at.level][at.slot] = nullptr;
   occupied_[at.level] &= ~(std::uint64_t{1} << at.slot);
-  while (timer_entry* e = list) {
-    list = e->next;
+  if (list->next == nullptr) {  // the common case: one entry, nothing to order
+    expire_one(list, now_ms);
+    return;
+  }
+  std::vector<timer_entry*> entries;
+  for (timer_entry* e = list; e != nullptr; e = e->next) entries.push_back(e);
+  std::vector<timer_entry*> due;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    timer_entry* e = *it;
     e->prev = e->next = nullptr;
     if (e->state.load(std::memory_order_acquire) == timer_entry::cancelled) {
       --size_;
       e->release();
     } else if (e->deadline_ms <= now_ms) {
-      --size_;
-      std::uint8_t expected = timer_entry::pending;
-      if (e->state.compare_exchange_strong(expected, timer_entry::fired, std::memory_order_acq_rel))
-        e->fire(e);
-      e->release();
+      due.push_back(e);
     } else {
       link(e);  // cascade to a lower level
     }
   }
+  std::stable_sort(due.begin(), due.end(), [](const timer_entry* a, const timer_entry* b) {
+    return a->deadline_ms < b->deadline_ms;
+  });
+  for (timer_entry* e : due) fire_due(e);
 }
 
 std::uint64_t timer_wheel::poll(std::uint64_t now_ms) {

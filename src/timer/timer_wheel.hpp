@@ -78,6 +78,8 @@ class timer_wheel {
   void link(timer_entry* e) noexcept;
   void unlink(timer_entry* e) noexcept;
   void expire_slot(const slot_position& at, std::uint64_t now_ms);
+  void expire_one(timer_entry* e, std::uint64_t now_ms);
+  void fire_due(timer_entry* e);
 
   std::uint64_t elapsed_;
   std::array<std::array<timer_entry*, slots>, levels> heads_{};
