@@ -8,9 +8,10 @@
 // gave up (timeout, or the server ended) is dropped, so late replies never reach the caller's mailbox.
 // Outcomes: the reply; beam::error(noproc) when the server does not exist; beam::error(reason) with the
 // server's exit reason when it ends before replying; beam::error(calling_self), at once, for a call to the
-// caller itself; beam::error(timeout) when no reply comes in time (the
-// default timeout is 5 s, as gen_server's; beam::infinity waits forever). A process that receives calls but
-// never replies (not a server) gives a timeout, as in Erlang.
+// caller itself; beam::error(timeout_value), at once, for a timeout outside OTP's 0 ... 2^32-1 ms;
+// beam::error(timeout) when no reply comes in time (the default timeout is 5 s, as gen_server's;
+// beam::infinity waits forever). A process that receives calls but never replies (not a server) gives a
+// timeout, as in Erlang.
 #pragma once
 
 #include <chrono>

@@ -117,8 +117,9 @@ void write(std::string_view text) {
     io_impl::write_to_sink(text);
     return;
   }
-  if (rt->stopping.load(
-          std::memory_order_relaxed)) {  // after run(): no I/O server, but the writer keeps order
+  // After run() returned (the caller is ordered after the stopping thread): no I/O server, but the writer,
+  // alive until the runtime is destroyed, keeps the order.
+  if (rt->stopping.load(std::memory_order_relaxed)) {
     rt->output->submit(std::string(text));
     return;
   }
