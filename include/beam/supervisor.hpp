@@ -42,7 +42,7 @@
 // Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
 // - start_link: a bad flag gives {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
 //   V}}; a bad child spec {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
-//   {start_spec, {invalid_mfa, Id}} (no start function), {start_spec, {invalid_restart_type, N}} or
+//   {start_spec, missing_start} (no start function, as OTP), {start_spec, {invalid_restart_type, N}} or
 //   {start_spec, {invalid_child_type, N}}. A child that fails to start makes the supervisor stop the children
 //   already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
 //   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies

@@ -57,7 +57,7 @@ void check_intensity(std::int64_t intensity, std::chrono::milliseconds period) {
 }
 
 void check_spec(child_spec& spec) {
-  if (!spec.start) fail(tuple("invalid_mfa"_a, spec.id), "the child spec has no start function");
+  if (!spec.start) fail(term("missing_start"_a), "the child spec has no start function");  // OTP's reason
   const auto restart = static_cast<int>(spec.restart);
   if (restart < 0 || restart > static_cast<int>(restart_type::temporary)) {
     fail(tuple("invalid_restart_type"_a, restart), "unknown restart type");
