@@ -98,6 +98,20 @@ TEST_P(MonitorTest, AfterDemonitorNoDownArrives) {
   EXPECT_EQ(stray, 0);
 }
 
+// Waits until the DOWN for `ref` is in the mailbox, and leaves it there.
+beam::task<> wait_until_down_is_queued(beam::reference ref) {
+  bool seen = false;  // a guard that never matches looks at the DOWN without taking it
+  while (!seen) {
+    co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, beam::_, beam::_, beam::_), beam::when([&] {
+                                      seen = true;
+                                      return false;
+                                    }),
+                                    [] {}),
+                           beam::after(0ms, [] {}));
+    if (!seen) co_await beam::yield();
+  }
+}
+
 TEST_P(MonitorTest, DemonitorWithFlushRemovesADownAlreadyQueued) {
   beam::runtime rt(options());
   bool after = true;
@@ -105,20 +119,33 @@ TEST_P(MonitorTest, DemonitorWithFlushRemovesADownAlreadyQueued) {
     beam::pid target = beam::spawn(exit_on_stop, term("bye"_a));
     beam::reference ref = beam::monitor(target);
     beam::send(target, "stop"_a);
-    bool seen = false;  // a guard that never matches looks at the DOWN without taking it
-    while (!seen) {
-      co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, beam::_, beam::_, beam::_), beam::when([&] {
-                                        seen = true;
-                                        return false;
-                                      }),
-                                      [] {}),
-                             beam::after(0ms, [] {}));
-      if (!seen) co_await beam::yield();
-    }
+    co_await wait_until_down_is_queued(ref);
     beam::demonitor(ref, beam::demonitor_option::flush);
     after = co_await has_down(ref);
   });
   EXPECT_FALSE(after);
+}
+
+// erlang:demonitor(Ref, [info]) and [flush, info]: true when the monitor was still there to remove.
+TEST_P(MonitorTest, DemonitorInfoSaysWhetherTheMonitorWasStillThere) {
+  beam::runtime rt(options());
+  std::vector<bool> answers;
+  bool down_left = true;
+  rt.run([&]() -> beam::process {
+    const beam::pid live = beam::spawn(exit_on_stop, term("bye"_a));
+    answers.push_back(beam::demonitor(beam::monitor(live), beam::demonitor_option::info));
+    answers.push_back(beam::demonitor(beam::monitor(live), beam::demonitor_option::flush_info));
+    const beam::reference queued = beam::monitor(live);
+    const beam::reference taken = beam::monitor(live);
+    beam::send(live, "stop"_a);
+    co_await beam::testing::down_reason(taken);
+    answers.push_back(beam::demonitor(taken, beam::demonitor_option::info));
+    co_await wait_until_down_is_queued(queued);
+    answers.push_back(beam::demonitor(queued, beam::demonitor_option::flush_info));
+    down_left = co_await has_down(queued);
+  });
+  EXPECT_EQ(answers, (std::vector<bool>{true, true, false, false}));
+  EXPECT_FALSE(down_left);
 }
 
 TEST_P(MonitorTest, DemonitorFlushOfAQueuedDownLeavesOtherMessages) {

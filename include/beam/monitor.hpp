@@ -31,10 +31,13 @@ reference monitor(atom name);
 
 enum class demonitor_option {
   none,
-  flush,  // also removes a {:DOWN, ref, ...} already in the mailbox
+  flush,       // also removes a {:DOWN, ref, ...} already in the mailbox
+  info,        // returns whether the monitor was found and removed (false: its DOWN was already delivered)
+  flush_info,  // flush, and return false when there was no monitor left to remove (a flush was needed)
 };
 // Ends the monitor `ref`: after it returns, no DOWN for `ref` arrives. Returns true (as erlang:demonitor/1
-// does; an unknown or already triggered reference is not an error).
+// does; an unknown or already triggered reference is not an error), or with `info` / `flush_info` whether the
+// monitor was still there, as erlang:demonitor(Ref, [info]) and [flush, info].
 bool demonitor(const reference& ref, demonitor_option option = demonitor_option::none);
 
 // spawn_monitor: spawn, with the monitor made before the child can run. Returns the child and the reference.

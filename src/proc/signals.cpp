@@ -283,15 +283,19 @@ reference monitor(atom name) {
 bool demonitor(const reference& ref, demonitor_option option) {
   detail::process_control& p = detail::current_process("beam::demonitor");
   const term key(ref);
+  bool found = false;
   if (p.links != nullptr) {
     if (auto it = p.links->monitors.find(key); it != p.links->monitors.end()) {
       const pid target = it->second;
       p.links->monitors.erase(it);
       detail::send_signal(p.rt(), target, proc::signal_kind::demonitor, key);
+      found = true;
     }
   }
-  if (option == demonitor_option::flush) detail::flush_down(p, key);
-  return true;
+  const bool flush = option == demonitor_option::flush || option == demonitor_option::flush_info;
+  if (flush) detail::flush_down(p, key);
+  const bool info = option == demonitor_option::info || option == demonitor_option::flush_info;
+  return info ? found : true;
 }
 
 }  // namespace beam
