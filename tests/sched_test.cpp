@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,7 +31,8 @@ struct tree_task : task {
     std::vector<std::uint32_t> ran_on = std::vector<std::uint32_t>(8);
     std::mutex ran_on_mutex;
   };
-  tree_task(shared& s, int levels) : task(&tree_task::run_it), state(s), depth(levels) {}
+  tree_task(shared& s, int levels, bool wait_for_thief = false)
+      : task(&tree_task::run_it), state(s), depth(levels), hold_worker(wait_for_thief) {}
   static void run_it(task* self, worker& on) {
     auto* t = static_cast<tree_task*>(self);
     t->state.runs.fetch_add(1);
@@ -44,6 +46,7 @@ struct tree_task : task {
         on.owner().submit(new tree_task(t->state, t->depth - 1));
       }
     }
+    if (t->hold_worker) wait_for_another_worker(t->state, on.index());
     shared& s = t->state;
     delete t;
     if (s.pending.fetch_sub(1) == 1) {
@@ -51,8 +54,24 @@ struct tree_task : task {
       s.done.notify_all();
     }
   }
+  // Keeps this worker busy until another worker has run a task: its children are in this worker's queue, so
+  // that one must have stolen them. A bounded wait on the workers' own progress (a loaded machine may take a
+  // while to run the other threads), not a sleep that guesses.
+  static void wait_for_another_worker(shared& s, std::uint32_t self) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up) {
+      {
+        std::lock_guard lock(s.ran_on_mutex);
+        for (std::uint32_t i = 0; i < s.ran_on.size(); ++i) {
+          if (i != self && s.ran_on[i] > 0) return;
+        }
+      }
+      std::this_thread::yield();
+    }
+  }
   shared& state;
   int depth;
+  bool hold_worker;
 };
 
 class SchedulerTest : public ::testing::TestWithParam<std::uint32_t> {};
@@ -62,7 +81,7 @@ TEST_P(SchedulerTest, EveryTaskOfATreeRunsExactlyOnce) {
   {
     scheduler sched({.workers = GetParam()}, {});
     s.pending.store(1);
-    sched.submit(new tree_task(s, 5));  // 1 + 10 + ... + 10^5 = 111111 tasks
+    sched.submit(new tree_task(s, 5, GetParam() > 1));  // 1 + 10 + ... + 10^5 = 111111 tasks
     std::unique_lock lock(s.mutex);
     s.done.wait(lock, [&] { return s.pending.load() == 0; });
   }
