@@ -119,20 +119,18 @@ void timer_wheel::expire_slot(const slot_position& at, std::uint64_t now_ms) {
     expire_one(list, now_ms);
     return;
   }
-  std::vector<timer_entry*> entries;
-  for (timer_entry* e = list; e != nullptr; e = e->next) entries.push_back(e);
+  timer_entry* oldest = list;
+  while (oldest->next != nullptr) oldest = oldest->next;
   std::vector<timer_entry*> due;
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    timer_entry* e = *it;
-    e->prev = e->next = nullptr;
-    if (e->state.load(std::memory_order_acquire) == timer_entry::cancelled) {
-      --size_;
-      e->release();
-    } else if (e->deadline_ms <= now_ms) {
-      due.push_back(e);
+  for (timer_entry* e = oldest; e != nullptr;) {
+    timer_entry* newer = e->prev;
+    if (e->deadline_ms <= now_ms && e->state.load(std::memory_order_acquire) != timer_entry::cancelled) {
+      e->prev = e->next = nullptr;
+      due.push_back(e);  // fired below, in deadline order
     } else {
-      link(e);  // cascade to a lower level
+      expire_one(e, now_ms);  // released or cascaded
     }
+    e = newer;
   }
   std::stable_sort(due.begin(), due.end(), [](const timer_entry* a, const timer_entry* b) {
     return a->deadline_ms < b->deadline_ms;
