@@ -108,6 +108,25 @@ TEST(Runtime, SpawnAfterRunIsALogicErrorAndOutputAfterRunIsWrittenInOrder) {
   EXPECT_EQ(out.text(), "during\nafter\n");
 }
 
+// A body that hands back an empty beam::process (moved from) is refused at spawn, not a crash when it runs.
+TEST(Runtime, ABodyReturningAnEmptyProcessIsALogicErrorAtSpawn) {
+  beam::runtime rt({.schedulers = 2});
+  std::string refused;
+  rt.run([&]() -> beam::process {
+    try {
+      (void)beam::spawn([]() -> beam::process {
+        beam::process body = []() -> beam::process { co_return; }();
+        beam::process taken = std::move(body);
+        return body;  // NOLINT(bugprone-use-after-move): the mistake under test
+      });
+    } catch (const std::logic_error& e) {
+      refused = e.what();
+    }
+    co_return;
+  });
+  EXPECT_NE(refused.find("the body returned an empty beam::process"), std::string::npos) << refused;
+}
+
 // OTP rounds +P up to a power of two (but not past the largest limit); so do we. Checked against erl itself.
 TEST(Runtime, TheProcessLimitRoundsUpAsErlangsPlusPDoes) {
   for (const std::uint32_t asked : {1'024u, 2'000u, 100'000u, 262'144u, 300'000u, 134'217'727u}) {
