@@ -23,6 +23,7 @@ namespace gs = beam::gen_server;
 
 namespace {
 
+using beam::testing::call_failure;
 using beam::testing::down_reason;
 using beam::testing::error_of;
 using beam::testing::next;
@@ -218,7 +219,8 @@ TEST_P(GenServerTest, NoreplyLetsAnotherCallbackReplyLater) {
 TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term replied, reply_terminate, reply_down, raised, raise_terminate, cast_terminate, info_terminate;
+  term replied, reply_terminate, reply_down, raised, expected_raised, raise_terminate, cast_terminate,
+      info_terminate;
   rt.run([&]() -> beam::process {
     beam::pid a = co_await gs::start<probe>(beam::self());
     beam::reference ra = beam::monitor(a);
@@ -229,6 +231,7 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
     beam::pid b = co_await gs::start<probe>(beam::self());
     raised = co_await error_of(beam::call(b, "stop"_a));
     raise_terminate = co_await next("terminated"_a);
+    expected_raised = call_failure("done"_a, beam::list(b, "stop"_a));
 
     beam::pid c = co_await gs::start<probe>(beam::self());
     beam::reference rc = beam::monitor(c);
@@ -243,7 +246,7 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
   EXPECT_EQ(replied, term("bye"_a));
   EXPECT_EQ(reply_terminate, term("done"_a));
   EXPECT_EQ(reply_down, term("done"_a));
-  EXPECT_EQ(raised, term("done"_a));
+  EXPECT_EQ(raised, expected_raised);
   EXPECT_EQ(raise_terminate, term("done"_a));
   EXPECT_EQ(cast_terminate, beam::tuple("cast_stop"_a, "cast_stop"_a));
   const term shutdown_info = beam::tuple("shutdown"_a, "info"_a);
@@ -255,24 +258,25 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
 TEST_P(GenServerTest, AThrowingHandlerRunsTerminateReportsAndExitsWithItsReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term raised, terminated, down, std_raised, exit_raised;
+  term raised, expected_raised, terminated, down, std_raised, exit_raised;
   std::string server_text;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>({.name = "crashy"_a}, beam::self());
     beam::reference ref = beam::monitor(server);
     raised = co_await error_of(beam::call(server, "throw"_a));
+    expected_raised = call_failure("crashed"_a, beam::list(server, "throw"_a));
     terminated = co_await next("terminated"_a);
     down = co_await down_reason(ref);
     server_text = beam::inspect(beam::self());
 
     beam::pid other = co_await gs::start<probe>(beam::self());
-    std_raised = co_await error_of(beam::call(other, "std_throw"_a));
+    std_raised = (co_await error_of(beam::call(other, "std_throw"_a))).as_tuple()[0];
     EXPECT_EQ(co_await next("terminated"_a), std_raised);
     beam::pid third = co_await gs::start<probe>(beam::self());
-    exit_raised = co_await error_of(beam::call(third, "exit"_a));
+    exit_raised = (co_await error_of(beam::call(third, "exit"_a))).as_tuple()[0];
     EXPECT_EQ(co_await next("terminated"_a), exit_raised);
   });
-  EXPECT_EQ(raised, term("crashed"_a));
+  EXPECT_EQ(raised, expected_raised);
   EXPECT_EQ(terminated, term("crashed"_a));
   EXPECT_EQ(down, term("crashed"_a));
   EXPECT_EQ(std_raised.as_tuple()[0], term("exception"_a));
@@ -357,13 +361,14 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
 TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term stopped_with, missing_pid, missing_name, not_a_server, replaced, itself;
+  term stopped_with, missing_pid, expected_missing_pid, missing_name, not_a_server, replaced, itself;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>(beam::self());
     co_await beam::stop(server, "bored"_a);
     stopped_with = co_await next("terminated"_a);
     missing_pid =
         beam::tuple(co_await error_of(beam::stop(server)), co_await error_of(beam::call(server, "get"_a)));
+    expected_missing_pid = beam::tuple("noproc"_a, call_failure("noproc"_a, beam::list(server, "get"_a)));
     missing_name = co_await error_of(beam::stop("nobody"_a));
     beam::pid plain =
         beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
@@ -377,7 +382,8 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
     co_await beam::stop(self_stopper);
   });
   EXPECT_EQ(stopped_with, term("bored"_a));
-  EXPECT_EQ(missing_pid, beam::tuple("noproc"_a, "noproc"_a));  // stop and call of a dead server
+  EXPECT_EQ(missing_pid,
+            expected_missing_pid);  // stop (gen_server:stop's bare reason) and call of a dead server
   EXPECT_EQ(missing_name, term("noproc"_a));
   EXPECT_EQ(not_a_server, term("timeout"_a));
   EXPECT_EQ(replaced, term("terminate_failed"_a));
@@ -399,26 +405,29 @@ struct empty_server {};
 TEST_P(GenServerTest, BadInputGivesOtpsOutcomes) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term non_server, bad_call, bad_call_down, cast_result;
+  term non_server, expected_non_server, bad_call, expected_bad_call, bad_call_down, cast_result;
   rt.run([&]() -> beam::process {
     beam::pid plain = beam::spawn([]() -> beam::process {
       for (;;) (void)co_await beam::receive();  // takes every message, answers none
     });
     non_server = co_await error_of(beam::call(plain, "hello"_a, 20ms));
+    expected_non_server = call_failure("timeout"_a, beam::list(plain, "hello"_a, 20));
     beam::exit(plain, "kill"_a);
 
     beam::pid empty = co_await gs::start<empty_server>();
     beam::reference ref = beam::monitor(empty);
     beam::send(empty, "unexpected"_a);  // logged, dropped; the server goes on
     bad_call = co_await error_of(beam::call(empty, "anything"_a));
+    expected_bad_call =
+        call_failure(beam::tuple("bad_call"_a, "anything"_a), beam::list(empty, "anything"_a));
     bad_call_down = co_await down_reason(ref);
 
     beam::cast("nobody"_a, "lost"_a);  // does nothing, as OTP's cast to a missing name
     beam::cast(beam::pid(200'000, 1), "lost"_a);
     cast_result = "survived"_a;
   });
-  EXPECT_EQ(non_server, term("timeout"_a));
-  EXPECT_EQ(bad_call, beam::tuple("bad_call"_a, "anything"_a));
+  EXPECT_EQ(non_server, expected_non_server);
+  EXPECT_EQ(bad_call, expected_bad_call);
   EXPECT_EQ(bad_call_down, beam::tuple("bad_call"_a, "anything"_a));
   EXPECT_EQ(cast_result, term("survived"_a));
   EXPECT_TRUE(log.contains("received unexpected message in handle_info"));
@@ -442,17 +451,18 @@ TEST_P(GenServerTest, StartOutsideAProcessIsALogicErrorAndAnUndefinedNameIsBadar
 
 TEST_P(GenServerTest, ACallThatTimesOutLeavesNoLateReplyInTheMailbox) {
   beam::runtime rt(options());
-  term reason, after_release, stray;
+  term reason, expected_reason, after_release, stray;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>(beam::self());
     reason = co_await error_of(beam::call(server, "hold"_a, 10ms));
+    expected_reason = call_failure("timeout"_a, beam::list(server, "hold"_a, 10));
     co_await beam::receive(beam::on("holding"_a, [] {}));
     beam::cast(server, "release"_a);  // replies to the call that gave up
     after_release = co_await beam::call(server, "get"_a);
     stray = co_await poll();
     co_await beam::stop(server);
   });
-  EXPECT_EQ(reason, term("timeout"_a));
+  EXPECT_EQ(reason, expected_reason);
   EXPECT_EQ(after_release, term(0));
   EXPECT_EQ(stray, term("empty"_a));
 }

@@ -55,7 +55,9 @@
 // result of the wrong kind (reply() from handle_cast) does not compile rather than exiting with
 // {:bad_return_value, v}.
 //
-// Calls (beam::call in beam/call.hpp) raise noproc, the server's exit reason or timeout; cast and stop below.
+// Calls (beam::call in beam/call.hpp) fail as OTP 25's gen_server:call: the caller exits with {Reason,
+// {gen_server, call, [Server, Request, Timeout]}}, Reason being noproc, the server's exit reason, timeout,
+// calling_self or timeout_value. cast and stop below (stop's failures are bare reasons, as gen_server:stop's).
 // start, start_link and stop are process-only: outside a process they throw std::logic_error. cast works from
 // wherever send does.
 #pragma once
