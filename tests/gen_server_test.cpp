@@ -1,5 +1,6 @@
-// gen_server (beam/gen_server.hpp, issue 5 point 7): start and init outcomes, call/cast results, termination
-// paths, stop, names, bad input, and many clients with both schedulers busy.
+// gen_server (beam/gen_server.hpp, issue 5 point 7, issue 10 point 10): start and init outcomes, call/cast
+// results, termination paths, stop, names, bad input, many clients with both schedulers busy; timeouts,
+// hibernate and continuations in results (their order checked with erl).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include <beam/gen_server.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -518,6 +521,215 @@ TEST_P(GenServerTest, ManyClientsCallAndCastOneServerWithAllSchedulersBusy) {
   });
   EXPECT_EQ(correct, 40 * 200);
   EXPECT_EQ(total, term(40 * 200));
+}
+
+// Reports handle_info, handle_continue and terminate to `observer`. Its results carry what it is asked for:
+// init returns ok(first); a call of n replies ok with a timeout of n ms, `hibernate` with hibernate; a cast
+// of {arm, n} gives noreply(n ms); the cast `wait_for_go` waits (selectively) for `go`, then gives noreply(0
+// ms).
+struct timed {
+  beam::pid observer;
+  gs::next_action first;
+  timed(beam::pid o, gs::next_action f) : observer(o), first(std::move(f)) {}
+
+  gs::init_result init() { return gs::ok(first); }
+  gs::call_result handle_call(const term& request, const term&) {
+    if (request == term("hibernate"_a)) return gs::reply("ok"_a, gs::hibernate);
+    return gs::reply("ok"_a, std::chrono::milliseconds(request.as_int()));
+  }
+  beam::task<gs::handler_result> handle_cast(const term& message) {
+    if (message == term("wait_for_go"_a)) {
+      co_await beam::receive(beam::on("go"_a, [] {}));
+      co_return gs::noreply(0ms);
+    }
+    co_return gs::noreply(std::chrono::milliseconds(message.as_tuple()[1].as_int()));
+  }
+  gs::handler_result handle_info(const term& message) {
+    beam::send(observer, beam::tuple("info"_a, message));
+    return gs::noreply();
+  }
+  void terminate(const term& reason) { beam::send(observer, beam::tuple("terminated"_a, reason)); }
+};
+
+TEST_P(GenServerTest, ATimeoutInAResultDeliversTimeoutToHandleInfoWhenNoMessageComesInTime) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term after_init, after_reply, after_cast, after_hibernate;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<timed>(beam::self(), gs::next_action(10ms));
+    after_init = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, 20), term("ok"_a));
+    after_reply = co_await next("info"_a);
+    beam::cast(server, beam::tuple("arm"_a, 0));
+    after_cast = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, "hibernate"_a), term("ok"_a));
+    after_hibernate = co_await beam::call(server, "hibernate"_a);  // woken by the next message
+    co_await beam::stop(server);
+    EXPECT_EQ(co_await next("terminated"_a), term("normal"_a));
+    EXPECT_EQ(co_await poll(), term("empty"_a));  // no timeout after hibernate
+  });
+  EXPECT_EQ(after_init, term("timeout"_a));
+  EXPECT_EQ(after_reply, term("timeout"_a));
+  EXPECT_EQ(after_cast, term("timeout"_a));
+  EXPECT_EQ(after_hibernate, term("ok"_a));
+}
+
+TEST_P(GenServerTest, AMessageThereBeforeTheTimeoutWinsAndCancelsIt) {
+  beam::runtime rt(options());
+  term first, second;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<timed>(beam::self(), gs::next_action());
+    beam::cast(server, "wait_for_go"_a);
+    beam::send(server, "ping"_a);  // queued while the server waits for `go`: there when noreply(0 ms) is
+    beam::send(server, "go"_a);
+    first = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, 0), term("ok"_a));  // now the mailbox is empty: the timeout fires
+    second = co_await next("info"_a);
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(first, term("ping"_a));
+  EXPECT_EQ(second, term("timeout"_a));
+}
+
+TEST_P(GenServerTest, ATimeoutOutsideOtpsRangeEndsTheServerWithTimeoutValueWithoutTerminateAsOtpsLoop) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term reason;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    beam::pid server = co_await gs::start_link<timed>(beam::self(), gs::next_action(-1ms));
+    reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, server, beam::_term), [](term r) { return r; }));
+    EXPECT_EQ(co_await poll(), term("empty"_a));  // terminate did not run
+  });
+  EXPECT_EQ(reason, term("timeout_value"_a));
+}
+
+// init queues a message for itself and asks for handle_continue(first); each step is reported to `observer`.
+struct continuing {
+  beam::pid observer;
+  explicit continuing(beam::pid o) : observer(o) {}
+
+  gs::init_result init() {
+    beam::send(beam::self(), "early"_a);
+    return gs::ok(gs::continue_with("first"_a));
+  }
+  beam::task<gs::handler_result> handle_continue(const term& step) {
+    beam::send(observer, beam::tuple("step"_a, step));
+    if (step == term("first"_a)) co_return gs::noreply(gs::continue_with("second"_a));
+    if (step == term("stop"_a)) co_return gs::stop("stopped_in_continue"_a);
+    co_return gs::noreply();
+  }
+  gs::call_result handle_call(const term& request, const term&) {
+    return gs::reply(request, gs::continue_with(request));
+  }
+  gs::handler_result handle_info(const term& message) {
+    beam::send(observer, beam::tuple("step"_a, message));
+    return gs::noreply();
+  }
+  void terminate(const term& reason) { beam::send(observer, beam::tuple("terminated"_a, reason)); }
+};
+
+TEST_P(GenServerTest, AContinueRunsHandleContinueBeforeAnyOtherMessage) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  std::vector<term> steps;
+  term replied, terminated;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<continuing>(beam::self());
+    for (int i = 0; i < 3; ++i) steps.push_back(co_await next("step"_a));
+    replied = co_await beam::call(server, "after_call"_a);  // replied before its continuation runs
+    steps.push_back(co_await next("step"_a));
+    EXPECT_EQ(co_await beam::call(server, "stop"_a), term("stop"_a));
+    steps.push_back(co_await next("step"_a));
+    terminated = co_await next("terminated"_a);
+  });
+  EXPECT_EQ(steps, (std::vector<term>{"first"_a, "second"_a, "early"_a, "after_call"_a, "stop"_a}));
+  EXPECT_EQ(replied, term("after_call"_a));
+  EXPECT_EQ(terminated, term("stopped_in_continue"_a));
+  EXPECT_TRUE(log.contains("** (stop) :stopped_in_continue\nLast message: {:continue, :stop}"));
+}
+
+// Asks for a continuation it has no handle_continue for.
+struct no_continue {
+  gs::init_result init() { return gs::ok(gs::continue_with("x"_a)); }
+};
+
+TEST_P(GenServerTest, AContinueWithoutHandleContinueStopsTheServerWithBadContinue) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term reason;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    beam::pid server = co_await gs::start_link<no_continue>();  // init has finished: start succeeds
+    reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, server, beam::_term), [](term r) { return r; }));
+  });
+  EXPECT_EQ(reason, beam::tuple("bad_continue"_a, "x"_a));
+}
+
+// The script of gs_t in the test below, callback for callback: continuations, timeouts and hibernate chained,
+// each callback recorded; the trace goes to `starter` at the second timeout.
+struct scripted {
+  beam::pid starter;
+  std::vector<term> trace;
+  int timeouts = 0;
+  explicit scripted(beam::pid s) : starter(s) {}
+
+  gs::init_result init() {
+    beam::send(beam::self(), "early"_a);
+    return gs::ok(gs::continue_with("first"_a));
+  }
+  gs::handler_result handle_continue(const term& step) {
+    trace.push_back(beam::tuple("continue"_a, step));
+    if (step == term("first"_a)) return gs::noreply(gs::continue_with("second"_a));
+    return gs::noreply(0ms);
+  }
+  gs::handler_result handle_info(const term& message) {
+    trace.push_back(beam::tuple("info"_a, message));
+    if (message == term("early"_a)) return gs::noreply(0ms);
+    if (++timeouts == 1) {
+      beam::cast(beam::self(), "c"_a);
+      return gs::noreply(gs::hibernate);
+    }
+    beam::send(starter, beam::tuple("trace"_a, beam::make_list(std::move(trace))));
+    return gs::stop("normal"_a);
+  }
+  gs::handler_result handle_cast(const term& message) {
+    trace.push_back(beam::tuple("cast"_a, message));
+    return gs::noreply(5ms);
+  }
+};
+
+TEST_P(GenServerTest, ContinuationsTimeoutsAndHibernateRunCallbacksInOtpsOrder) {
+  const beam::testing::temp_dir dir;
+  beam::testing::write_file(dir.file("gs_t.erl"), R"(-module(gs_t).
+-behaviour(gen_server).
+-export([run/0, init/1, handle_call/3, handle_cast/2, handle_info/2, handle_continue/2]).
+run() -> {ok, _} = gen_server:start(?MODULE, self(), []), receive {trace, T} -> T end.
+init(Starter) -> self() ! early, {ok, {Starter, [], 0}, {continue, first}}.
+handle_continue(first, {S, T, N}) -> {noreply, {S, [{continue, first} | T], N}, {continue, second}};
+handle_continue(second, {S, T, N}) -> {noreply, {S, [{continue, second} | T], N}, 0}.
+handle_info(early, {S, T, N}) -> {noreply, {S, [{info, early} | T], N}, 0};
+handle_info(timeout, {S, T, 0}) ->
+  gen_server:cast(self(), c), {noreply, {S, [{info, timeout} | T], 1}, hibernate};
+handle_info(timeout, {S, T, 1}) ->
+  S ! {trace, lists:reverse([{info, timeout} | T])}, {stop, normal, {S, T, 2}}.
+handle_cast(c, {S, T, N}) -> {noreply, {S, [{cast, c} | T], N}, 5}.
+handle_call(_, _, State) -> {reply, ok, State}.
+)");
+  const auto erl = beam::testing::run_process(
+      {"erl", "-noshell", "-eval",
+       "{ok, gs_t} = compile:file(\"" + dir.file("gs_t.erl") + "\", [{outdir, \"" + dir.path() +
+           "\"}]), code:add_patha(\"" + dir.path() + "\"), io:format(\"~w\", [gs_t:run()]), halt()."});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed (scripts/setup.sh installs it): " << erl.err;
+  beam::runtime rt(options());
+  std::string ours;
+  rt.run([&]() -> beam::process {
+    (void)co_await gs::start<scripted>(beam::self());
+    ours = beam::format_erlang(co_await next("trace"_a));
+  });
+  EXPECT_EQ(ours, erl.out);
 }
 
 BEAM_SCHEDULER_COUNTS(GenServerTest);
