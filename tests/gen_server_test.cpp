@@ -668,6 +668,27 @@ TEST_P(GenServerTest, AContinueWithoutHandleContinueStopsTheServerWithBadContinu
   EXPECT_EQ(reason, beam::tuple("bad_continue"_a, "x"_a));
 }
 
+// Takes its arguments by value and is final (its callbacks are then found by a direct look-up); it also has
+// an unrelated overload of handle_call, which the server never calls.
+struct by_value final {
+  gs::call_result handle_call(term request, term /*from*/) {
+    return gs::reply(beam::tuple("got"_a, request));
+  }
+  gs::call_result handle_call(int, int, int) { return gs::noreply(); }
+  gs::handler_result handle_continue(term) { return gs::noreply(); }
+};
+
+TEST_P(GenServerTest, CallbacksMayTakeTheirTermsByValueInAFinalServerType) {
+  beam::runtime rt(options());
+  term answer;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<by_value>();
+    answer = co_await beam::call(server, "ping"_a);
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(answer, beam::tuple("got"_a, "ping"_a));
+}
+
 // The script of gs_t in the test below, callback for callback: continuations, timeouts and hibernate chained,
 // each callback recorded; the trace goes to `starter` at the second timeout.
 struct scripted {

@@ -30,12 +30,13 @@
 //   handle_info(message)        -> handler_result: the same
 //   handle_continue(value)      -> handler_result: the same
 //   terminate(reason)           -> void
-// The arguments are const beam::term&. A member named as a callback (code_change and format_status too,
-// which beampp never calls) with another signature does not compile: a static_assert names the expected one.
-// `from` is the caller's {pid, tag}: after noreply(), any callback may answer later with beam::reply(from,
-// v). Missing callbacks: a call stops the server with {:bad_call, request}, a cast with {:bad_cast, message},
-// a continuation with {:bad_continue, value} (OTP would crash with `undef`); an info message is logged as a
-// warning and dropped, as OTP's default handle_info.
+// (The result types and helpers are in beam/gen_server_result.hpp.) The arguments are const beam::term&. A
+// member named as a callback (code_change and format_status too, which beampp never calls) with another
+// signature does not compile: a static_assert names the expected one. `from` is the caller's {pid, tag}:
+// after noreply(), any callback may answer later with beam::reply(from, v). Missing callbacks: a call stops
+// the server with {:bad_call, request}, a cast with {:bad_cast, message}, a continuation with {:bad_continue,
+// value} (OTP would crash with `undef`); an info message is logged as a warning and dropped, as OTP's default
+// handle_info.
 //
 // `next` (a gen_server::next_action) is OTP's last element of {ok, S, _}, {reply, R, S, _} and
 // {noreply, S, _}: a timeout (a std::chrono duration, e.g. 100ms; beam::infinity for none): when no message
@@ -87,7 +88,9 @@
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
+#include <beam/detail/gen_server_callbacks.hpp>
 #include <beam/detail/task_traits.hpp>
+#include <beam/gen_server_result.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
@@ -110,114 +113,6 @@ void cast(atom name, term message);
                           std::chrono::milliseconds timeout = infinity);
 
 namespace gen_server {
-
-// stop(reason): ends the server from any callback. Converts to every result type.
-struct stop_request {
-  term reason;
-};
-
-// hibernate: what OTP's `hibernate` in a result asks. beampp has no erlang:hibernate, so the server only
-// waits for its next message, with no timeout, keeping its memory.
-struct hibernate_t {
-  explicit constexpr hibernate_t() = default;
-};
-inline constexpr hibernate_t hibernate{};
-
-// continue_with(c): OTP's {continue, C}; handle_continue(c) runs before any other message.
-struct continue_request {
-  term value;
-};
-[[nodiscard]] inline continue_request continue_with(term value) {
-  return {std::move(value)};
-}
-
-// What the server does before its next message, the last element of OTP's {ok, S, _}, {reply, R, S, _} and
-// {noreply, S, _}: wait for it (the default: however long it takes); wait at most a timeout, after which
-// handle_info gets the atom `timeout` (beam::infinity: no timeout); hibernate; or continue_with(c).
-class next_action {
- public:
-  next_action() = default;
-  template <class Rep, class Period>
-  requires std::convertible_to<std::chrono::duration<Rep, Period>, std::chrono::milliseconds> next_action(
-      std::chrono::duration<Rep, Period> timeout)  // NOLINT: noreply(100ms)
-      : timeout_(timeout) {}
-  next_action(hibernate_t /*unused*/) {}  // NOLINT: noreply(hibernate); waits as the default does
-  next_action(continue_request c)         // NOLINT: noreply(continue_with(c))
-      : continues_(true), value_(std::move(c.value)) {}
-
-  // The continue_with value, or null when the server is to wait for a message.
-  [[nodiscard]] const term* continuation() const noexcept { return continues_ ? &value_ : nullptr; }
-  // How long the server waits for a message (infinity: no timeout), when continuation() is null.
-  [[nodiscard]] std::chrono::milliseconds timeout() const noexcept { return timeout_; }
-
- private:
-  std::chrono::milliseconds timeout_ = infinity;
-  bool continues_ = false;  // continue_with: value_ goes to handle_continue before any message
-  term value_;
-};
-
-// What init returns.
-struct init_result {
-  enum class outcome : std::uint8_t { ok, stop, ignore };
-  outcome what = outcome::ok;
-  term reason;                                                                       // outcome::stop
-  next_action next;                                                                  // outcome::ok
-  init_result(outcome o) : what(o) {}                                                // NOLINT: ok(), ignore()
-  init_result(stop_request s) : what(outcome::stop), reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
-};
-
-// What handle_cast, handle_info and handle_continue return.
-struct handler_result {
-  std::optional<term> stop_reason;  // empty: noreply
-  next_action next;                 // when the server goes on
-  handler_result() = default;
-  handler_result(stop_request s) : stop_reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
-};
-
-// What handle_call returns.
-struct call_result {
-  std::optional<term> reply;        // sent to the caller (after terminate, when stopping)
-  std::optional<term> stop_reason;  // empty: the server goes on
-  next_action next;                 // when the server goes on
-  call_result() = default;
-  call_result(handler_result r)  // NOLINT: noreply()
-      : stop_reason(std::move(r.stop_reason)), next(std::move(r.next)) {}
-  call_result(stop_request s) : stop_reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
-};
-
-// {ok, S} and {ok, S, Next}.
-[[nodiscard]] inline init_result ok(next_action next = {}) {
-  init_result r(init_result::outcome::ok);
-  r.next = std::move(next);
-  return r;
-}
-[[nodiscard]] inline init_result ignore() {
-  return init_result::outcome::ignore;
-}
-// {noreply, S} and {noreply, S, Next}.
-[[nodiscard]] inline handler_result noreply(next_action next = {}) {
-  handler_result r;
-  r.next = std::move(next);
-  return r;
-}
-[[nodiscard]] inline stop_request stop(term reason) {
-  return {std::move(reason)};
-}
-// {reply, R, S} and {reply, R, S, Next}: replies beam::to_term(value).
-template <class T>
-[[nodiscard]] call_result reply(T&& value, next_action next = {}) {
-  call_result r;
-  r.reply = to_term(std::forward<T>(value));
-  r.next = std::move(next);
-  return r;
-}
-// Stops with `reason`, replying `value` to the caller once terminate has run.
-template <class T>
-[[nodiscard]] call_result stop(term reason, T&& value) {
-  call_result r = reply(std::forward<T>(value));
-  r.stop_reason = std::move(reason);
-  return r;
-}
 
 struct start_options {
   std::optional<atom> name = std::nullopt;       // registers the server under this name
@@ -279,30 +174,6 @@ void report_unexpected_info(const server_context& ctx, const term& message);
 
 // co_await maybe_async(x): x itself when it is a beam::task, else an awaitable that is ready with x.
 // Callbacks may be coroutines or plain functions; a plain one costs no coroutine frame.
-// names_<callback><S>: whether S has a member of that name, whatever its kind or signature. Found by
-// ambiguity: in a class derived from S and from a holder of an int of that name, the name is ambiguous
-// exactly when S has one too (private, inherited, overloaded or a template alike). A final S cannot be
-// derived from, so its member is looked up directly, which misses an overloaded or template one.
-#define BEAM_GEN_SERVER_NAME_PROBE(callback)                                       \
-  struct callback##_holder {                                                       \
-    int callback;                                                                  \
-  };                                                                               \
-  template <class S>                                                               \
-  struct callback##_probe : S, callback##_holder {};                               \
-  template <class S>                                                               \
-  concept names_##callback =                                                       \
-      std::is_class_v<S> && ((std::is_final_v<S> && requires { &S::callback; }) || \
-                             (!std::is_final_v<S> && !requires { &callback##_probe<S>::callback; }));
-BEAM_GEN_SERVER_NAME_PROBE(init)
-BEAM_GEN_SERVER_NAME_PROBE(handle_call)
-BEAM_GEN_SERVER_NAME_PROBE(handle_cast)
-BEAM_GEN_SERVER_NAME_PROBE(handle_info)
-BEAM_GEN_SERVER_NAME_PROBE(handle_continue)
-BEAM_GEN_SERVER_NAME_PROBE(terminate)
-BEAM_GEN_SERVER_NAME_PROBE(code_change)
-BEAM_GEN_SERVER_NAME_PROBE(format_status)
-#undef BEAM_GEN_SERVER_NAME_PROBE
-
 template <class T>
 struct ready {
   T value;
@@ -317,77 +188,6 @@ auto maybe_async(T&& x) {
   } else {
     return ready<std::remove_cvref_t<T>>{std::forward<T>(x)};
   }
-}
-
-// The callbacks S has, told apart from members that only share a callback's name (names_* above).
-// A callback's result: R, or a beam::task of something convertible to R.
-template <class T>
-struct awaited {
-  using type = T;
-};
-template <class T>
-struct awaited<task<T>> {
-  using type = T;
-};
-template <class T, class R>
-concept result_of_kind = std::convertible_to<typename awaited<std::remove_cvref_t<T>>::type, R>;
-
-template <class S>
-concept valid_init = requires(S& s) {
-  { s.init() } -> result_of_kind<init_result>;
-};
-template <class S>
-concept valid_handle_call = requires(S& s, const term& request, const term& from) {
-  { s.handle_call(request, from) } -> result_of_kind<call_result>;
-};
-template <class S>
-concept valid_handle_cast = requires(S& s, const term& message) {
-  { s.handle_cast(message) } -> result_of_kind<handler_result>;
-};
-template <class S>
-concept valid_handle_info = requires(S& s, const term& message) {
-  { s.handle_info(message) } -> result_of_kind<handler_result>;
-};
-template <class S>
-concept valid_handle_continue = requires(S& s, const term& value) {
-  { s.handle_continue(value) } -> result_of_kind<handler_result>;
-};
-template <class S>
-concept valid_terminate = requires(S& s, const term& reason) {
-  s.terminate(reason);
-};
-
-// A member named after a callback whose signature is not the callback's does not compile, rather than being
-// taken for a missing callback. Called by start (so the server type is complete).
-template <class S>
-constexpr void check_callbacks() {
-  static_assert(std::is_class_v<S>, "gen_server: the server type must be a class");
-  static_assert(!names_init<S> || valid_init<S>,
-                "gen_server: the server type's init must be callable as init() and return "
-                "gen_server::init_result or beam::task<gen_server::init_result>");
-  static_assert(!names_handle_call<S> || valid_handle_call<S>,
-                "gen_server: the server type's handle_call must be callable as handle_call(const beam::term& "
-                "request, const beam::term& from) and return gen_server::call_result or "
-                "beam::task<gen_server::call_result>");
-  static_assert(!names_handle_cast<S> || valid_handle_cast<S>,
-                "gen_server: the server type's handle_cast must be callable as handle_cast(const beam::term& "
-                "message) and return gen_server::handler_result or beam::task<gen_server::handler_result>");
-  static_assert(!names_handle_info<S> || valid_handle_info<S>,
-                "gen_server: the server type's handle_info must be callable as handle_info(const beam::term& "
-                "message) and return gen_server::handler_result or beam::task<gen_server::handler_result>");
-  static_assert(!names_handle_continue<S> || valid_handle_continue<S>,
-                "gen_server: the server type's handle_continue must be callable as handle_continue(const "
-                "beam::term& value) and return gen_server::handler_result or "
-                "beam::task<gen_server::handler_result>");
-  static_assert(!names_terminate<S> || valid_terminate<S>,
-                "gen_server: the server type's terminate must be callable as terminate(const beam::term& "
-                "reason), returning void or beam::task<>");
-  static_assert(
-      !names_code_change<S>,
-      "gen_server: the server type has a code_change, which beampp never calls (no hot code upgrade)");
-  static_assert(!names_format_status<S>,
-                "gen_server: the server type has a format_status, which beampp never calls (no state in "
-                "reports, no sys:get_status)");
 }
 
 template <class S>
