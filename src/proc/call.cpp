@@ -1,5 +1,7 @@
 // proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps
 // only while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
+// A failure names the call as OTP 25's gen_server:call does, {Reason, {gen_server, call, Args}} (call_site);
+// rejected: bare reasons (gen:call's), which no Erlang caller of gen_server:call ever sees.
 #include <beam/call.hpp>
 
 #include <chrono>
