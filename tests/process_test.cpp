@@ -539,4 +539,53 @@ TEST(Hogs, MoreHogsThanSparesAreReportedAsSuch) {
 
 BEAM_SCHEDULER_COUNTS(HogTest);
 
+beam::task<beam::pid> start_short_lived() {
+  co_return beam::spawn([]() -> beam::process { co_return; });
+}
+
+// On one scheduler, a loop that spawns 10,000 processes through a beam::task gives the scheduler to the
+// process queued behind it as soon as its reductions are spent (spawns cost them), and is no long_schedule.
+TEST(Reductions, ALoopSpawningTenThousandProcessesSharesItsScheduler) {
+  captured_log log;
+  beam::runtime rt({.schedulers = 1});
+  int spawned = 0;
+  int spawned_when_the_other_ran = -1;
+  rt.run([&]() -> beam::process {
+    beam::spawn([&]() -> beam::process {
+      spawned_when_the_other_ran = spawned;
+      co_return;
+    });
+    for (; spawned < 10'000; ++spawned) co_await start_short_lived();
+  });
+  EXPECT_GE(spawned_when_the_other_ran, 1);
+  EXPECT_LT(spawned_when_the_other_ran, 1'000) << "the loop kept its scheduler past its reductions";
+  EXPECT_FALSE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
+}
+
+TEST(Reductions, SpawnSignalsAndBuildingLargeTermsCostReductions) {
+  beam::runtime rt({.schedulers = 1});
+  std::uint64_t for_spawns = 0, for_monitors = 0, for_a_large_list = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    const auto reductions = [me] { return beam::process_info(me)->reductions; };
+    std::uint64_t before = reductions();
+    for (int i = 0; i < 100; ++i) (void)beam::spawn([]() -> beam::process { co_return; });
+    for_spawns = reductions() - before;
+    const beam::pid idle =
+        beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("stop"_a, [] {})); });
+    before = reductions();
+    for (int i = 0; i < 100; ++i) beam::demonitor(beam::monitor(idle));
+    for_monitors = reductions() - before;
+    before = reductions();
+    const beam::term large = beam::to_term(std::vector<int>(100'000, 7));  // 1.6 MB of list
+    beam::send(idle, "stop"_a);                                            // counts what was built
+    for_a_large_list = reductions() - before;
+    EXPECT_EQ(large.as_list().size(), 100'000u);
+    co_return;
+  });
+  EXPECT_GE(for_spawns, 1'000u);        // 10 a spawn
+  EXPECT_GE(for_monitors, 200u);        // 1 a signal
+  EXPECT_GE(for_a_large_list, 4'000u);  // a slice's budget at once
+}
+
 }  // namespace

@@ -131,9 +131,10 @@ class [[nodiscard]] task {
   }
 
   bool await_ready() const noexcept { return false; }
+  // A co_await point: the process yields here first when its slice's reductions are spent.
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
     handle_.promise().continuation = awaiter;
-    return handle_;
+    return detail::enter_task(handle_);
   }
   T await_resume() { return handle_.promise().take(); }
 

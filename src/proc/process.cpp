@@ -26,6 +26,7 @@
 #include "proc/signals.hpp"
 #include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
+#include "term/heap.hpp"
 
 namespace beam {
 namespace detail {
@@ -36,6 +37,12 @@ thread_local std::uint32_t slice_budget = 0;       // reductions left in the sli
 thread_local process_control* spawning = nullptr;  // the process whose body spawn_process is creating
 
 constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
+// What the runtime's calls cost: a send, link, monitor or exit signal 1 (a BIF call in BEAM); a spawn 10 (it
+// builds a process: about the work of 20 sends); building terms 1 per 64 bytes of nodes (BEAM charges the
+// garbage collection such values cause). The co_await points (receive, a beam::task) yield when the slice's
+// budget is spent, so a loop that spawns or sends and awaits anything at all shares its scheduler.
+constexpr std::uint32_t spawn_reductions = 10;
+constexpr std::size_t bytes_per_reduction = 64;
 constexpr std::size_t inline_closure_bytes = 48;
 
 // Thrown by beam::exit; not a std::exception, so `catch (const std::exception&)` in a body does not swallow
@@ -185,6 +192,7 @@ void run_slice(sched::task* t, sched::worker& on) {
   }
   running = &p;
   slice_budget = slice_reductions;
+  (void)take_built_bytes();  // built before this slice (signals, timers): not this process's work
   if (!ready_to_resume(p)) {
     running = nullptr;
     park(p);
@@ -304,10 +312,19 @@ void note_exception(process_control& p, std::exception_ptr e) noexcept {
 }
 
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept {
+  n += static_cast<std::uint32_t>(
+      std::min<std::size_t>(take_built_bytes() / bytes_per_reduction, slice_reductions));
   p.reductions.store(p.reductions.load(std::memory_order_relaxed) + n,
                      std::memory_order_relaxed);  // owner only
   slice_budget = slice_budget > n ? slice_budget - n : 0;
   return slice_budget == 0;
+}
+
+std::coroutine_handle<> enter_task(std::coroutine_handle<> h) noexcept {
+  process_control* p = running;
+  if (p == nullptr || !bump_reductions(*p, 1)) return h;  // outside a process, tasks run as plain coroutines
+  note_suspend(*p, h, suspend_reason::yield);
+  return std::noop_coroutine();
 }
 
 void release(process_control& p) noexcept {
@@ -405,7 +422,7 @@ pid spawn_process(const spawn_request& request) {
   if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false))
     rt.initial = id;
   if (parent != nullptr) {
-    bump_reductions(*parent, 1);
+    bump_reductions(*parent, spawn_reductions);
     if (link) link_at_spawn(*parent, *p);
     if (request.monitor != nullptr) monitor_at_spawn(*parent, *p, *request.monitor);
   }

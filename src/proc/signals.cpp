@@ -205,10 +205,17 @@ void monitor_at_spawn(process_control& parent, process_control& child, const ref
   links_of(parent).monitors.emplace(term(ref), child.self());
 }
 
+// The calling process, for a call that sends a signal: it costs a reduction, as a send does.
+process_control& signalling_process(const char* what) {
+  process_control& p = current_process(what);
+  bump_reductions(p, 1);
+  return p;
+}
+
 }  // namespace detail
 
 void link(const pid& other) {
-  detail::process_control& p = detail::current_process("beam::link");
+  detail::process_control& p = detail::signalling_process("beam::link");
   if (other == p.self()) return;
   detail::process_links& l = detail::links_of(p);
   if (l.links.contains(other)) return;
@@ -224,7 +231,7 @@ void link(const pid& other) {
 }
 
 void unlink(const pid& other) {
-  detail::process_control& p = detail::current_process("beam::unlink");
+  detail::process_control& p = detail::signalling_process("beam::unlink");
   if (p.links != nullptr && p.links->links.erase(other) != 0) {
     detail::send_signal(p.rt(), other, proc::signal_kind::unlink, term(p.self()));
   }
@@ -242,7 +249,7 @@ bool traps_exits() {
 }
 
 void exit(const pid& dest, term reason) {
-  detail::process_control& p = detail::current_process("beam::exit");
+  detail::process_control& p = detail::signalling_process("beam::exit");
   if (dest != p.self()) {
     detail::send_signal(p.rt(), dest, proc::signal_kind::exit, tuple(p.self(), reason));
     return;
@@ -261,14 +268,14 @@ void exit(const pid& dest, term reason) {
 }
 
 reference monitor(const pid& target) {
-  detail::process_control& p = detail::current_process("beam::monitor");
+  detail::process_control& p = detail::signalling_process("beam::monitor");
   reference ref = reference::make();
   detail::start_monitor(p, ref, target, term(target));
   return ref;
 }
 
 reference monitor(atom name) {
-  detail::process_control& p = detail::current_process("beam::monitor");
+  detail::process_control& p = detail::signalling_process("beam::monitor");
   reference ref = reference::make();
   const term who = tuple(name, this_node().name);
   detail::process_control* target = detail::find_named(p.rt(), name);
@@ -281,7 +288,7 @@ reference monitor(atom name) {
 }
 
 bool demonitor(const reference& ref, demonitor_option option) {
-  detail::process_control& p = detail::current_process("beam::demonitor");
+  detail::process_control& p = detail::signalling_process("beam::demonitor");
   const term key(ref);
   bool found = false;
   if (p.links != nullptr) {

@@ -75,8 +75,12 @@ using remote_pid_node = value_node<pid, tag::remote_pid>;
 using fun_node = value_node<export_fun, tag::fun>;
 
 // A block for a node of `bytes`: from the small-block pools (base/small_pool.hpp) up to their limit, else
-// from operator new. `block_class` (stored in the node) is what free_node_block needs back.
+// from operator new. `block_class` (stored in the node) is what free_node_block needs back. Counts the bytes
+// in built_bytes.
 [[nodiscard]] void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class);
+// Bytes of term nodes this thread has built since the last call; the process layer charges them as
+// reductions to the process running here (building a large value is work, as in BEAM).
+[[nodiscard]] std::size_t take_built_bytes() noexcept;
 // Gives back the block of a node whose members are destroyed (or were never built).
 void free_node_block(heap_node* node) noexcept;
 

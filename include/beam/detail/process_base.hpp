@@ -33,8 +33,12 @@ void note_suspend(process_control& p, std::coroutine_handle<> h, suspend_reason 
 // The process body's exception, recorded as its exit reason.
 void note_exception(process_control& p, std::exception_ptr e) noexcept;
 
-// Counts `n` reductions; true when the slice's budget is spent (the next suspension point should yield).
+// Counts `n` reductions (and the terms built since the last count); true when the slice's budget is spent
+// (the next suspension point should yield).
 bool bump_reductions(process_control& p, std::uint32_t n) noexcept;
+// The coroutine to transfer to when a task `h` is co_awaited: `h` itself, or, when the running process has
+// spent its slice's budget, none (the process yields, and its next slice starts `h`).
+[[nodiscard]] std::coroutine_handle<> enter_task(std::coroutine_handle<> h) noexcept;
 
 // A receive in progress, seen by the worker: when the process is woken, the worker calls `try_match` before
 // resuming the coroutine, so messages that match no clause never resume it.
