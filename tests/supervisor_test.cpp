@@ -2,6 +2,7 @@
 // nested trees, the child API and its errors, and the reports.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -610,6 +612,174 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
   EXPECT_EQ(echo, term("echo"_a));
   EXPECT_EQ(shutdown_terminate, term("shutdown"_a));
   EXPECT_TRUE(log.contains("context=child_terminated")) << ::testing::PrintToString(log.lines());
+}
+
+// --- checked against erl (OTP 25) itself ---
+
+// The Erlang twin of the tests below: a supervisor module whose init takes its children, and idle workers.
+constexpr std::string_view oracle_module = R"(-module(sup_oracle).
+-export([init/1, start_idle/0, idle/0]).
+init(Children) -> {ok, {#{strategy => one_for_one, intensity => 5, period => 5}, Children}}.
+start_idle() -> {ok, spawn_link(fun idle/0)}.
+idle() -> receive never -> ok end.
+)";
+
+// Runs `expression` in erl (which must print its result and not halt) with sup_oracle loaded, the shell
+// process trapping exits.
+beam::testing::process_result run_erl(const std::string& expression) {
+  const beam::testing::temp_dir dir;
+  beam::testing::write_file(dir.file("sup_oracle.erl"), oracle_module);
+  return beam::testing::run_process({"erl", "-noshell", "-eval",
+                                     "{ok, sup_oracle} = compile:file(\"" + dir.file("sup_oracle.erl") +
+                                         "\", [{outdir, \"" + dir.path() + "\"}]), code:add_patha(\"" +
+                                         dir.path() + "\"), process_flag(trap_exit, true), " + expression +
+                                         ", halt()."});
+}
+
+constexpr std::string_view erl_needed = "erl is needed (scripts/setup.sh installs it): ";
+
+// OTP's result of a check: ok or {error, Reason}.
+term check_result(const std::optional<term>& error) {
+  return error ? beam::tuple("error"_a, *error) : term("ok"_a);
+}
+
+term shutdown_term(const sup::shutdown_spec& s) {
+  if (s.is_brutal_kill()) return "brutal_kill"_a;
+  if (s.is_infinity()) return "infinity"_a;
+  return s.timeout().count();
+}
+
+// [Id, Restart, Shutdown, Type] of a spec, as the erl twin prints them from get_childspec's map.
+term spec_fields(const sup::child_spec& s) {
+  constexpr std::string_view restarts[] = {"permanent", "transient", "temporary"};
+  return beam::list(*s.id, beam::atom(restarts[static_cast<int>(s.restart)]),
+                    shutdown_term(s.shutdown.value()),
+                    s.type == sup::child_type::worker ? term("worker"_a) : term("supervisor"_a));
+}
+
+// [Specs, Active, Supervisors, Workers], as the erl twin prints count_children's values.
+term count_values(const sup::child_counts& c) {
+  return beam::list(c.specs, c.active, c.supervisors, c.workers);
+}
+
+beam::task<term> count_values_of(beam::pid s) {
+  co_return count_values(co_await sup::count_children(s));
+}
+
+// `e`'s reason as OTP's {error, Reason}; ok when it raises none.
+template <class T>
+beam::task<term> result_of(beam::task<T> t) {
+  const term reason = co_await error_of(std::move(t));
+  co_return reason.is_nil() ? term("ok"_a) : beam::tuple("error"_a, reason);
+}
+
+TEST_P(SupervisorTest, ChildSpecsAreCheckedWithOtpsReasonsInOtpsOrderAsErlChecksThem) {
+  const auto erl = run_erl(
+      "C = fun supervisor:check_childspecs/1, S = #{start => {sup_oracle, start_idle, []}}, "
+      "io:format(\"~w\", [[C([S]), C([#{}]), C([#{id => a}]), C([S#{id => a}, S#{id => a}]), "
+      "C([S#{id => a, shutdown => -1}]), C([]), C([S#{id => a}, S]), C([S#{id => []}]), "
+      "supervisor:start_link(sup_oracle, [S])]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    const auto idless = [] { return sup::child_spec{.start = sup::worker("x"_a, idle).start}; };
+    const auto a = [] { return sup::worker("a"_a, idle); };
+    const auto check = [](std::vector<sup::child_spec> specs) {
+      return check_result(sup::check_childspecs(specs));
+    };
+    ours = beam::list(check(sup::child_specs(idless())), check(sup::child_specs(sup::child_spec{})),
+                      check(sup::child_specs(sup::child_spec{.id = "a"_a})),
+                      check(sup::child_specs(a(), a())), check(sup::child_specs(a().with_shutdown(-1ms))),
+                      check({}), check(sup::child_specs(a(), idless())),
+                      check(sup::child_specs(sup::worker(beam::list(), idle))),
+                      co_await result_of(sup::start_link({}, sup::child_specs(idless()))));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// One tree in both: a (worker), b (a transient supervisor), c (a temporary worker killed brutally).
+const std::string oracle_tree =
+    "W = fun(Id) -> #{id => Id, start => {sup_oracle, start_idle, []}} end, "
+    "{ok, S} = supervisor:start_link(sup_oracle, [W(a), (W(b))#{type => supervisor, restart => transient, "
+    "start => {supervisor, start_link, [sup_oracle, []]}}, (W(c))#{restart => temporary, shutdown => "
+    "brutal_kill}]), ";
+
+beam::task<beam::pid> start_oracle_tree() {
+  co_return co_await sup::start_link(
+      {},
+      sup::child_specs(sup::worker("a"_a, idle),
+                       sup::child_spec{.id = "b"_a,
+                                       .start = sup::from_start_link([] { return sup::start_link({}, {}); }),
+                                       .restart = sup::restart_type::transient,
+                                       .type = sup::child_type::supervisor},
+                       sup::worker("c"_a, idle)
+                           .with_restart(sup::restart_type::temporary)
+                           .with_shutdown(sup::brutal_kill)));
+}
+
+TEST_P(SupervisorTest, GetChildspecGivesTheSpecWithItsDefaultsAsErlDoes) {
+  const auto erl =
+      run_erl(oracle_tree +
+              "F = fun(Id) -> case supervisor:get_childspec(S, Id) of {ok, M} -> [maps:get(K, M) "
+              "|| K <- [id, restart, shutdown, type]]; E -> E end end, "
+              "io:format(\"~w\", [[F(a), F(b), F(c), F(zz)]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await start_oracle_tree();
+    std::vector<term> got;
+    for (const term id : {"a"_a, "b"_a, "c"_a})
+      got.push_back(spec_fields(co_await sup::get_childspec(s, id)));
+    got.push_back(co_await result_of(sup::get_childspec(s, "zz"_a)));
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+TEST_P(SupervisorTest, TheSpecFromGetChildspecStartsTheChildAgain) {
+  beam::runtime rt(options());
+  std::vector<term> events;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await sup::start_link({}, sup::child_specs(recorded_spec("a"_a)));
+    sup::child_spec copy = co_await sup::get_childspec(s, "a"_a);
+    co_await sup::terminate_child(s, "a"_a);
+    co_await sup::delete_child(s, "a"_a);
+    (void)co_await sup::start_child(s, std::move(copy));
+    events = co_await next_events(3);
+  });
+  EXPECT_EQ(events, (std::vector<term>{started("a"_a), stopped("a"_a), started("a"_a)}));
+}
+
+TEST_P(SupervisorTest, CountAndTerminateChildAsErlDoThemAlsoForAChildAlreadyTerminated) {
+  const auto erl = run_erl(oracle_tree +
+                           "C = fun() -> [V || {_, V} <- supervisor:count_children(S)] end, "
+                           "T = fun(Id) -> supervisor:terminate_child(S, Id) end, "
+                           "io:format(\"~w\", [[C(), T(a), T(a), C(), T(c), T(c), C(), T(b), C(), "
+                           "supervisor:delete_child(S, a), C()]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await start_oracle_tree();
+    const auto terminate = [s](term id) { return result_of(sup::terminate_child(s, std::move(id))); };
+    std::vector<term> got;
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("a"_a));
+    got.push_back(co_await terminate("a"_a));  // already terminated: ok
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("c"_a));
+    got.push_back(co_await terminate("c"_a));  // temporary: forgotten when terminated
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("b"_a));
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await result_of(sup::delete_child(s, "a"_a)));
+    got.push_back(co_await count_values_of(s));
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
 }
 
 TEST_P(SupervisorTest, CallsOutsideAProcessAreALogicError) {

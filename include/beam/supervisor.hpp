@@ -41,16 +41,16 @@
 //
 // Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
 // - start_link: a bad flag gives {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
-//   V}}; a bad child spec {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
-//   {start_spec, missing_start} (no start function, as OTP), {start_spec, {invalid_restart_type, N}} or
-//   {start_spec, {invalid_child_type, N}}. A child that fails to start makes the supervisor stop the children
-//   already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
-//   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies
-//   with it). A name already taken: {already_started, Pid}.
+//   V}}; a bad child spec {start_spec, R}, R being (checked in OTP's order, see check_childspecs) missing_id
+//   (no id), missing_start (no start function), {invalid_restart_type, N}, {invalid_child_type, N},
+//   {invalid_shutdown, Ms} or {duplicate_child_name, Id}. A child that fails to start makes the supervisor
+//   stop the children already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which
+//   start_link throws; as in OTP 25 that exit also reaches the caller through the link (a caller that does
+//   not trap exits dies with it). A name already taken: {already_started, Pid}.
 // - start_child: already_present (a stopped child has that id), {already_started, Pid}, a bad spec's reason
 //   (without the start_spec wrapper), or {Reason, Id} when the start fails.
-// - terminate_child, restart_child, delete_child: not_found; restart_child and delete_child: running,
-//   restarting.
+// - terminate_child, restart_child, delete_child, get_childspec: not_found; restart_child and delete_child:
+//   running, restarting. terminate_child of a child already stopped is ok, as OTP's.
 // - every call: noproc when the supervisor does not exist, or its exit reason if it ends first (beam::call).
 //
 // Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); the flags and specs are
@@ -67,6 +67,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -114,7 +115,7 @@ inline constexpr std::nullopt_t ignore = std::nullopt;
 using start_function = std::function<task<start_result>()>;
 
 struct child_spec {
-  term id{};
+  std::optional<term> id{};  // required (OTP's missing_id without it); any term, unique in its supervisor
   start_function start{};
   restart_type restart = restart_type::permanent;
   std::optional<shutdown_spec> shutdown{};  // nullopt: 5000 ms for a worker, infinity for a supervisor
@@ -200,11 +201,20 @@ struct child_counts {
 
 // Adds and starts a child (last in the start order). Returns its pid, or nullopt when its start said ignore.
 [[nodiscard]] task<start_result> start_child(supervisor_ref sup, child_spec spec);
-// Stops the child `id` (its spec stays, but a temporary child's is forgotten). Throws not_found.
+// Stops the child `id` (its spec stays, but a temporary child's is forgotten); a child already stopped (still
+// listed, `undefined`) is no error, as in OTP. Throws not_found.
 [[nodiscard]] task<> terminate_child(supervisor_ref sup, term id);
 // Starts a stopped child again. Returns its pid or nullopt (ignore). Throws running, restarting, not_found.
 [[nodiscard]] task<start_result> restart_child(supervisor_ref sup, term id);
 // Forgets a stopped child's spec. Throws running, restarting, not_found.
 [[nodiscard]] task<> delete_child(supervisor_ref sup, term id);
+// A copy of the spec of the child `id`, its defaults filled in (the shutdown), as OTP's get_childspec. Throws
+// not_found.
+[[nodiscard]] task<child_spec> get_childspec(supervisor_ref sup, term id);
+
+// OTP's check_childspecs: nullopt when `specs` would start a supervisor (OTP's ok), else the Error of OTP's
+// {error, Error}: the first spec's reason (missing_id, missing_start, ...) or {duplicate_child_name, Id}.
+// Any thread; starts nothing.
+[[nodiscard]] std::optional<term> check_childspecs(std::span<const child_spec> specs);
 
 }  // namespace beam::supervisor
