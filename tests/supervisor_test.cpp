@@ -616,24 +616,30 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
 
 // --- checked against erl (OTP 25) itself ---
 
-// The Erlang twin of the tests below: a supervisor module whose init takes its children, and idle workers.
+// The Erlang twin of the tests below: a supervisor module whose init takes its children (or its flags and
+// children, or says ignore, or crashes), idle workers and a start that fails.
 constexpr std::string_view oracle_module = R"(-module(sup_oracle).
--export([init/1, start_idle/0, idle/0]).
+-export([init/1, start_idle/0, start_failing/0, idle/0]).
+init(ignore) -> ignore;
+init(crash) -> exit(boom);
+init({Flags, Children}) -> {ok, {Flags, Children}};
 init(Children) -> {ok, {#{strategy => one_for_one, intensity => 5, period => 5}, Children}}.
 start_idle() -> {ok, spawn_link(fun idle/0)}.
+start_failing() -> {error, nope}.
 idle() -> receive never -> ok end.
 )";
 
 // Runs `expression` in erl (which must print its result and not halt) with sup_oracle loaded, the shell
-// process trapping exits.
+// process trapping exits and the logger quiet (its crash reports go to stdout).
 beam::testing::process_result run_erl(const std::string& expression) {
   const beam::testing::temp_dir dir;
   beam::testing::write_file(dir.file("sup_oracle.erl"), oracle_module);
-  return beam::testing::run_process({"erl", "-noshell", "-eval",
-                                     "{ok, sup_oracle} = compile:file(\"" + dir.file("sup_oracle.erl") +
-                                         "\", [{outdir, \"" + dir.path() + "\"}]), code:add_patha(\"" +
-                                         dir.path() + "\"), process_flag(trap_exit, true), " + expression +
-                                         ", halt()."});
+  return beam::testing::run_process(
+      {"erl", "-noshell", "-eval",
+       "{ok, sup_oracle} = compile:file(\"" + dir.file("sup_oracle.erl") + "\", [{outdir, \"" + dir.path() +
+           "\"}]), code:add_patha(\"" + dir.path() +
+           "\"), process_flag(trap_exit, true), logger:set_primary_config(level, none), " + expression +
+           ", halt()."});
 }
 
 constexpr std::string_view erl_needed = "erl is needed (scripts/setup.sh installs it): ";
@@ -666,11 +672,17 @@ beam::task<term> count_values_of(beam::pid s) {
   co_return count_values(co_await sup::count_children(s));
 }
 
-// `e`'s reason as OTP's {error, Reason}; ok when it raises none.
+// The reason `t` raises as OTP's {error, Reason}; ok when it raises none.
 template <class T>
 beam::task<term> result_of(beam::task<T> t) {
   const term reason = co_await error_of(std::move(t));
   co_return reason.is_nil() ? term("ok"_a) : beam::tuple("error"_a, reason);
+}
+
+// The reason of the next {'EXIT', Pid, Reason}.
+beam::task<term> next_exit_reason() {
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid, term r) { return r; }));
 }
 
 TEST_P(SupervisorTest, ChildSpecsAreCheckedWithOtpsReasonsInOtpsOrderAsErlChecksThem) {
@@ -777,6 +789,132 @@ TEST_P(SupervisorTest, CountAndTerminateChildAsErlDoThemAlsoForAChildAlreadyTerm
     got.push_back(co_await count_values_of(s));
     got.push_back(co_await result_of(sup::delete_child(s, "a"_a)));
     got.push_back(co_await count_values_of(s));
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// --- supervisors defined by a type ---
+
+// A supervisor type: its init returns one_for_all over two recorded children that tell `observer`.
+struct pair_sup {
+  beam::pid observer;
+  explicit pair_sup(beam::pid o) : observer(o) {}
+  sup::init_result init() {
+    return sup::init_spec{
+        .options = {.strategy = sup::restart_strategy::one_for_all, .intensity = 5},
+        .children = sup::child_specs(recorded_spec("a"_a, sup::restart_type::permanent, observer),
+                                     recorded_spec("b"_a, sup::restart_type::permanent, observer))};
+  }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypeStartsWhatItsInitReturnsAndRestartsByItsFlags) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  std::vector<term> events;
+  sup::child_counts counts{};
+  bool by_name = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await sup::start_link<pair_sup>({.name = "pair"_a}, beam::self());
+    beam::pid a(0, 0);
+    co_await next_event(&a), co_await next_event();
+    by_name = beam::whereis("pair"_a) == s;
+    beam::send(a, beam::tuple("exit_with"_a, "boom"_a));  // one_for_all: b stops, both start again
+    events = co_await next_events(3);
+    counts = co_await sup::count_children("pair"_a);
+  });
+  EXPECT_TRUE(by_name);
+  EXPECT_EQ(events, (std::vector<term>{stopped("b"_a), started("a"_a), started("b"_a)}));
+  EXPECT_EQ(counts, (sup::child_counts{.specs = 2, .active = 2, .supervisors = 0, .workers = 2}));
+}
+
+// A supervisor type whose init is a coroutine running in the supervisor: it tells `observer` which process it
+// runs in, then waits for `go` before returning its one child.
+struct waiting_sup {
+  beam::pid observer;
+  explicit waiting_sup(beam::pid o) : observer(o) {}
+  beam::task<sup::init_result> init() {
+    beam::send(observer, beam::tuple("init_in"_a, beam::self()));
+    co_await beam::testing::expect("go"_a);
+    co_return sup::init_spec{
+        .children = sup::child_specs(recorded_spec("only"_a, sup::restart_type::permanent, observer))};
+  }
+};
+
+// A supervisor type whose init says ignore.
+struct ignoring_sup {
+  sup::init_result init() { return sup::ignore; }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypesInitMayBeACoroutineAndMaySayIgnore) {
+  beam::runtime rt(options());
+  term first, ignored, nested;
+  bool init_in_supervisor = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    beam::spawn([self]() -> beam::process {
+      const beam::pid s = co_await sup::start_link<waiting_sup>(self);
+      beam::send(self, beam::tuple("supervisor"_a, s));
+      co_await beam::testing::wait_forever();
+    });
+    const term init_in = co_await next("init_in"_a);
+    beam::send(init_in.as_pid(), "go"_a);
+    first = co_await next_event();
+    init_in_supervisor = co_await next("supervisor"_a) == init_in;
+    ignored = co_await error_of(sup::start_link<ignoring_sup>());
+    const beam::pid top = co_await sup::start_link(
+        {}, sup::child_specs(
+                sup::child_spec{.id = "nested"_a,
+                                .start = sup::from_start_link([] { return sup::start_link<ignoring_sup>(); }),
+                                .type = sup::child_type::supervisor}));
+    nested = co_await child_of(top, "nested"_a);
+  });
+  EXPECT_EQ(first, started("only"_a));
+  EXPECT_TRUE(init_in_supervisor);
+  EXPECT_EQ(ignored, term("ignore"_a));
+  EXPECT_EQ(nested, term("undefined"_a));
+}
+
+// The C++ twin of sup_oracle's init: what `which` says.
+struct oracle_sup {
+  int which;
+  explicit oracle_sup(int w) : which(w) {}
+  sup::init_result init() const {
+    switch (which) {
+      case 0:
+        return sup::init_spec{.options = {.intensity = -1}};
+      case 1:
+        return sup::init_spec{.children =
+                                  sup::child_specs(sup::child_spec{.start = sup::worker("x"_a, idle).start})};
+      case 2:
+        return sup::ignore;
+      case 3:
+        return sup::init_spec{.children = sup::child_specs(sup::worker("a"_a, idle), failing_spec("b"_a))};
+      default:
+        beam::exit("boom"_a);
+    }
+  }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypesStartFailsAndExitsAsErlsDoes) {
+  const auto erl = run_erl(
+      "W = fun(Id) -> #{id => Id, start => {sup_oracle, start_idle, []}} end, "
+      "R = fun(Arg) -> Res = supervisor:start_link(sup_oracle, Arg), "
+      "receive {'EXIT', _, Why} -> {Res, Why} end end, "
+      "io:format(\"~w\", [[R({#{intensity => -1}, []}), R([maps:remove(id, W(x))]), R(ignore), "
+      "R([W(a), (W(b))#{start => {sup_oracle, start_failing, []}}]), R(crash)]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    std::vector<term> got;
+    for (int which = 0; which < 5; ++which) {
+      term result = co_await result_of(sup::start_link<oracle_sup>(which));
+      if (result == beam::tuple("error"_a, "ignore"_a)) result = "ignore"_a;  // OTP returns the atom
+      got.push_back(beam::tuple(result, co_await next_exit_reason()));
+    }
     ours = beam::make_list(std::move(got));
   });
   EXPECT_EQ(beam::format_erlang(ours), erl.out);

@@ -12,6 +12,9 @@
 //                           .type = sup::child_type::supervisor}));
 //   std::vector<sup::child_info> children = co_await sup::which_children(tree);
 //
+// A supervisor may also be a type whose init() returns its flags and children, as an OTP callback module with
+// -behaviour(supervisor): sup::start_link<M>(args...), see "a supervisor defined by a type" below.
+//
 // A child spec names the child (`id`, any term, unique in its supervisor) and how to start it: `start` is a
 // coroutine run inside the supervisor process that returns the pid of a new child *linked to the supervisor*
 // (spawn_link, or a behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error, R}.
@@ -53,31 +56,37 @@
 //   running, restarting. terminate_child of a child already stopped is ok, as OTP's.
 // - every call: noproc when the supervisor does not exist, or its exit reason if it ends first (beam::call).
 //
-// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); the flags and specs are
-// checked in the caller, before the supervisor is spawned (the error still comes from the co_await); a failed
+// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); start_link(flags,
+// children) checks the flags and specs in the caller, before the supervisor is spawned (the error still comes
+// from the co_await; a supervisor type's init is checked in the supervisor, as OTP's); a failed
 // start_child gives {Reason, Id} where OTP gives {Reason, ChildSpec} (a C++ spec is not a term); there are no
 // `modules` nor `significant` fields and no auto_shutdown; the dynamic supervisor (simple_one_for_one's
 // successor, Elixir's DynamicSupervisor) is a separate type, beam::dynamic_supervisor. With GCC 12, pass the
 // specs through sup::child_specs(...): a braced list inside a co_await expression trips a GCC 12 bug.
 //
-// All calls are process-only: outside a process they throw std::logic_error.
+// All calls but check_childspecs are process-only: outside a process they throw std::logic_error.
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
+#include <beam/detail/task_traits.hpp>
 #include <beam/error.hpp>
 #include <beam/link.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
+#include <beam/reference.hpp>
 #include <beam/term.hpp>
 
 namespace beam::supervisor {
@@ -211,6 +220,111 @@ struct child_counts {
 // A copy of the spec of the child `id`, its defaults filled in (the shutdown), as OTP's get_childspec. Throws
 // not_found.
 [[nodiscard]] task<child_spec> get_childspec(supervisor_ref sup, term id);
+
+// --- a supervisor defined by a type (OTP's -behaviour(supervisor) with init/1) ---
+//
+//   struct kv_sup {
+//     beam::pid cache_owner;
+//     explicit kv_sup(beam::pid owner) : cache_owner(owner) {}   // start_link's arguments: the constructor's
+//     sup::init_result init() {                                   // or beam::task<sup::init_result> init()
+//       return sup::init_spec{.options = {.strategy = sup::restart_strategy::one_for_all},
+//                             .children = sup::child_specs(sup::worker("cache"_a, cache_loop, cache_owner))};
+//     }
+//   };
+//   beam::pid tree = co_await sup::start_link<kv_sup>({.name = "kv_sup"_a}, owner);   // the options may go
+//
+// start_link<M>(options, args...) spawns the supervisor, which traps exits, registers options.name, builds
+// M(args...) and runs its init() in the new process (so init may call, receive, ...), then checks and starts
+// what init returned exactly as start_link(flags, children) does; co_await gives its pid once the children
+// have started. The M object lives as long as the supervisor (a start function may refer to it). Outcomes,
+// as OTP 25's: init returns sup::ignore: the supervisor exits with `normal` and start_link throws
+// beam::error(ignore) (OTP returns the atom; from_start_link turns it back into a child's ignore); bad flags
+// or specs ({supervisor_data, _}, {start_spec, _}), a child that fails to start or init throwing (its exit
+// reason, as a process body's): the supervisor exits with that reason, which start_link throws (a linked
+// caller that does not trap exits dies with it, as in OTP). Here, unlike start_link(flags, children), the
+// checks run in the supervisor, as OTP's.
+
+// What a supervisor type's init returns: OTP's {ok, {SupFlags, ChildSpecs}}, or sup::ignore (nullopt).
+struct init_spec {
+  flags options{};
+  std::vector<child_spec> children{};
+};
+using init_result = std::optional<init_spec>;
+
+struct start_options {
+  std::optional<atom> name = std::nullopt;  // registers the supervisor under this name
+};
+
+namespace detail {
+
+// What the supervisor process knows of its start.
+struct start_context {
+  pid starter;  // its parent
+  reference tag;
+  std::optional<atom> name;
+};
+// Starter side: a context for a start by the calling process (std::logic_error outside a process).
+[[nodiscard]] start_context make_start_context(const start_options& options);
+// Starter side: monitors `sup` now and waits for its ack; throws the reason of a failed start.
+[[nodiscard]] task<pid> await_start(pid sup, const start_context& ctx);
+// Supervisor side, first: traps exits and registers the name (taken: acks {already_started, Pid}, exits).
+void begin(const start_context& ctx);
+// Supervisor side, when init threw: acks {error, reason} and exits with `reason`.
+[[noreturn]] void init_failed(const start_context& ctx, term reason);
+// Supervisor side, after init: ignore, or checks the flags and specs, starts the children, acks and serves
+// until the supervisor ends. Never returns.
+task<> run(const start_context& ctx, init_result result);
+
+template <class M, class... Args>
+process module_body(const start_context& ctx, Args&... args) {
+  begin(ctx);
+  std::optional<M> module;  // lives as long as the supervisor
+  init_result result;
+  std::exception_ptr crash;
+  try {
+    module.emplace(std::move(args)...);
+    if constexpr (beam::detail::is_task_v<decltype(module->init())>) {
+      result = co_await module->init();
+    } else {
+      result = module->init();
+    }
+  } catch (...) {
+    crash = std::current_exception();
+  }
+  if (crash) init_failed(ctx, exit_reason_of(crash));
+  co_await run(ctx, std::move(result));
+}
+
+template <class M, class... Args>
+task<pid> start_module(const start_options& options, Args&&... args) {
+  static_assert(std::is_constructible_v<M, std::decay_t<Args>&&...>,
+                "supervisor::start_link<M>(args...): M must be constructible from the arguments");
+  static_assert(
+      requires(M & m) { m.init(); }, "supervisor::start_link<M>: M needs an init()");
+  const start_context ctx = make_start_context(options);
+  const pid sup = spawn_link(&module_body<M, std::decay_t<Args>...>, ctx, std::forward<Args>(args)...);
+  return await_start(sup, ctx);
+}
+
+template <class T>
+concept not_options = !std::same_as<std::remove_cvref_t<T>, start_options>;
+
+}  // namespace detail
+
+// Spawns a linked supervisor defined by the type M (see above) and waits until its children have started.
+template <class M, class... Args>
+[[nodiscard]] task<pid> start_link(const start_options& options, Args&&... args) {
+  return detail::start_module<M>(options, std::forward<Args>(args)...);
+}
+template <class M, class First, class... Args>
+requires detail::not_options<First>
+[[nodiscard]] task<pid> start_link(First&& first, Args&&... args) {
+  return detail::start_module<M>({}, std::forward<First>(first), std::forward<Args>(args)...);
+}
+template <class M>
+[[nodiscard]] task<pid> start_link() {
+  return detail::start_module<M>({});
+}
 
 // OTP's check_childspecs: nullopt when `specs` would start a supervisor (OTP's ok), else the Error of OTP's
 // {error, Error}: the first spec's reason (missing_id, missing_start, ...) or {duplicate_child_name, Id}.

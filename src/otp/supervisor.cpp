@@ -299,19 +299,21 @@ class static_supervisor {
   std::vector<child> children_;  // in start order
 };
 
-process supervisor_body(flags options, std::vector<child_spec> specs, std::optional<atom> name, pid starter,
-                        reference tag) {
-  trap_exit(true);
-  otp::register_or_exit(name, starter, tag);
-  static_supervisor sup(options, {self(), name}, starter);
+// The supervisor once its flags and specs are checked: starts the children, acks the start, serves.
+task<> serve(const detail::start_context& ctx, const flags& options, std::vector<child_spec> specs) {
+  static_supervisor sup(options, {self(), ctx.name}, ctx.starter);
   if (std::optional<term> failure = co_await sup.start_all(std::move(specs))) {
     const term reason = tuple("shutdown"_a, *failure);
     co_await sup.stop_all();
-    otp::ack_start(starter, tag, otp::error_reply(reason));
-    beam::exit(reason);
+    detail::init_failed(ctx, reason);
   }
-  otp::ack_start(starter, tag, otp::ok(self()));
+  otp::ack_start(ctx.starter, ctx.tag, otp::ok(self()));
   co_await sup.loop();
+}
+
+process supervisor_body(detail::start_context ctx, flags options, std::vector<child_spec> specs) {
+  detail::begin(ctx);
+  co_await serve(ctx, options, std::move(specs));
 }
 
 // Each spec's fields, then its id against those before it, as OTP's check_startspec. Throws the first
@@ -349,21 +351,55 @@ void check_start(const flags& options, std::vector<child_spec>& specs) {
 }
 
 // Lazy: the checks throw when the start is awaited, as every other outcome of start_link.
-task<pid> start(pid parent, std::optional<atom> name, flags options, std::vector<child_spec> children) {
+task<pid> start(detail::start_context ctx, flags options, std::vector<child_spec> children) {
   check_start(options, children);
-  const reference tag = reference::make();
-  const pid sup = spawn_link(supervisor_body, options, std::move(children), name, parent, tag);
-  co_return co_await otp::await_start(sup, tag, monitor(sup));
+  const pid sup = spawn_link(supervisor_body, ctx, options, std::move(children));
+  co_return co_await detail::await_start(sup, ctx);
 }
 
 }  // namespace
 
+namespace detail {
+
+start_context make_start_context(const start_options& options) {
+  return {self(), reference::make(), options.name};  // self(): throws outside a process
+}
+
+task<pid> await_start(pid sup, const start_context& ctx) {
+  return otp::await_start(sup, ctx.tag, monitor(sup));
+}
+
+void begin(const start_context& ctx) {
+  trap_exit(true);
+  otp::register_or_exit(ctx.name, ctx.starter, ctx.tag);
+}
+
+void init_failed(const start_context& ctx, term reason) {
+  otp::ack_start(ctx.starter, ctx.tag, otp::error_reply(reason));
+  beam::exit(std::move(reason));
+}
+
+task<> run(const start_context& ctx, init_result result) {
+  if (!result) {  // OTP's ignore: start_link throws `ignore`, the supervisor ends quietly
+    otp::ack_start(ctx.starter, ctx.tag, otp::error_reply("ignore"_a));
+    beam::exit("normal"_a);
+  }
+  try {
+    check_start(result->options, result->children);
+  } catch (const beam::error& e) {
+    init_failed(ctx, e.reason());
+  }
+  co_await serve(ctx, result->options, std::move(result->children));
+}
+
+}  // namespace detail
+
 task<pid> start_link(flags options, std::vector<child_spec> children) {
-  return start(self(), std::nullopt, options, std::move(children));  // self(): throws outside a process
+  return start(detail::make_start_context({}), options, std::move(children));
 }
 
 task<pid> start_link(atom name, flags options, std::vector<child_spec> children) {
-  return start(self(), name, options, std::move(children));
+  return start(detail::make_start_context({.name = name}), options, std::move(children));
 }
 
 task<std::vector<child_info>> which_children(supervisor_ref sup) {
