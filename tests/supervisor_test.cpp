@@ -617,15 +617,16 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
 // --- checked against erl (OTP 25) itself ---
 
 // The Erlang twin of the tests below: a supervisor module whose init takes its children (or its flags and
-// children, or says ignore, or crashes), idle workers and a start that fails.
+// children, or says ignore, or crashes), idle workers, a start that fails and one that waits for `go`.
 constexpr std::string_view oracle_module = R"(-module(sup_oracle).
--export([init/1, start_idle/0, start_failing/0, idle/0]).
+-export([init/1, start_idle/0, start_failing/0, start_blocked/1, idle/0]).
 init(ignore) -> ignore;
 init(crash) -> exit(boom);
 init({Flags, Children}) -> {ok, {Flags, Children}};
 init(Children) -> {ok, {#{strategy => one_for_one, intensity => 5, period => 5}, Children}}.
 start_idle() -> {ok, spawn_link(fun idle/0)}.
 start_failing() -> {error, nope}.
+start_blocked(Test) -> Test ! blocked, receive go -> ok end, start_idle().
 idle() -> receive never -> ok end.
 )";
 
@@ -790,6 +791,54 @@ TEST_P(SupervisorTest, CountAndTerminateChildAsErlDoThemAlsoForAChildAlreadyTerm
     got.push_back(co_await result_of(sup::delete_child(s, "a"_a)));
     got.push_back(co_await count_values_of(s));
     ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// Waits until `p` has a message queued.
+beam::task<> until_queued(beam::pid p) {
+  while (beam::process_info(p)->message_queue_len == 0) co_await beam::yield();
+}
+
+TEST_P(SupervisorTest, ACrashedChildWhoseExitIsNotHandledYetIsNotActiveAsInErl) {
+  // The supervisor is held in a start (b waits for `go`) while a count is queued, then a is killed: the count
+  // comes before a's exit is handled.
+  const auto erl = run_erl(
+      "Self = self(), {ok, S} = supervisor:start_link(sup_oracle, [#{id => a, start => {sup_oracle, "
+      "start_idle, []}}]), [{a, A, _, _}] = supervisor:which_children(S), "
+      "spawn(fun() -> Self ! {started, supervisor:start_child(S, #{id => b, start => {sup_oracle, "
+      "start_blocked, [Self]}})} end), receive blocked -> ok end, "
+      "spawn(fun() -> Self ! {counted, supervisor:count_children(S)} end), "
+      "Wait = fun Wait() -> case erlang:process_info(S, message_queue_len) of {_, 0} -> erlang:yield(), "
+      "Wait(); _ -> ok end end, Wait(), M = monitor(process, A), exit(A, kill), "
+      "receive {'DOWN', M, _, _, _} -> ok end, S ! go, receive {counted, C} -> ok end, "
+      "io:format(\"~w\", [[[V || {_, V} <- C], [V || {_, V} <- supervisor:count_children(S)]]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    const beam::pid s = co_await sup::start_link({}, sup::child_specs(sup::worker("a"_a, idle)));
+    const beam::pid a = (co_await child_of(s, "a"_a)).as_pid();
+    beam::spawn([s, self]() -> beam::process {
+      sup::child_spec blocked{.id = "b"_a, .start = [self]() -> beam::task<sup::start_result> {
+                                beam::send(self, "blocked"_a);
+                                co_await beam::testing::expect("go"_a);
+                                co_return beam::spawn_link(idle);
+                              }};
+      (void)co_await sup::start_child(s, std::move(blocked));
+    });
+    co_await beam::testing::expect("blocked"_a);
+    beam::spawn([s, self]() -> beam::process {
+      beam::send(self, beam::tuple("counted"_a, co_await count_values_of(s)));
+    });
+    co_await until_queued(s);
+    const beam::reference m = beam::monitor(a);
+    beam::exit(a, "kill"_a);
+    (void)co_await down_reason(m);
+    beam::send(s, "go"_a);
+    const term counted = co_await next("counted"_a);
+    ours = beam::list(counted, co_await count_values_of(s));
   });
   EXPECT_EQ(beam::format_erlang(ours), erl.out);
 }

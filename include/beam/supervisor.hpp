@@ -199,9 +199,11 @@ struct child_info {
 // The children, newest first (as OTP lists them).
 [[nodiscard]] task<std::vector<child_info>> which_children(supervisor_ref sup);
 
+// OTP's count_children. A static supervisor counts as OTP's supervisor; a dynamic one as Elixir's
+// DynamicSupervisor (specs: its children; OTP's simple_one_for_one says 1).
 struct child_counts {
   std::int64_t specs;        // every child spec, running or not
-  std::int64_t active;       // children running
+  std::int64_t active;       // children alive now (one that ended before its exit was handled is not)
   std::int64_t supervisors;  // specs of type supervisor
   std::int64_t workers;      // specs of type worker
   friend bool operator==(const child_counts&, const child_counts&) = default;

@@ -20,6 +20,7 @@
 #include <beam/inspect.hpp>
 #include <beam/logger.hpp>
 #include <beam/monitor.hpp>
+#include <beam/process_info.hpp>
 #include <beam/receive.hpp>
 
 #include "otp/supervisor_child.hpp"
@@ -225,10 +226,12 @@ class static_supervisor {
     return make_list(std::move(rows));
   }
 
+  // As OTP's: `active` counts the children alive now, so a child that has ended before its exit was handled
+  // is not active; `supervisors` and `workers` count the specs, running or not.
   [[nodiscard]] term count_children() const {
     std::int64_t active = 0, supervisors = 0;
     for (const child& c : children_) {
-      active += c.running ? 1 : 0;
+      active += c.running && alive(*c.running) ? 1 : 0;
       supervisors += c.spec.type == child_type::supervisor ? 1 : 0;
     }
     const auto specs = static_cast<std::int64_t>(children_.size());
