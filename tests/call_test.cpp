@@ -1,13 +1,20 @@
-// Request/reply (beam/call.hpp): replies, a dead or dying server, timeouts, late replies, calls by name.
+// Request/reply (beam/call.hpp): replies, a dead or dying server, timeouts, late replies, calls by name, and
+// failures shaped as OTP 25's gen_server:call's (checked with erl).
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <beam/beam.hpp>
 #include <beam/call.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -16,6 +23,7 @@ using beam::term;
 
 namespace {
 
+using beam::testing::call_failure;
 using beam::testing::error_of;
 
 class CallTest : public beam::testing::RuntimeTest {};
@@ -51,59 +59,63 @@ TEST_P(CallTest, ACallGetsTheServersReply) {
 TEST_P(CallTest, ACallToADeadServerRaisesNoprocAtOnce) {
   beam::runtime rt(options());
   term reason;
-  rt.run([&]() -> beam::process {
-    reason = co_await error_of(beam::call(beam::pid(200'000, 1), 1, beam::infinity));
-  });
-  EXPECT_EQ(reason, term("noproc"_a));
+  const beam::pid dead(200'000, 1);
+  rt.run([&]() -> beam::process { reason = co_await error_of(beam::call(dead, 1, beam::infinity)); });
+  EXPECT_EQ(reason, call_failure("noproc"_a, beam::list(dead, 1, "infinity"_a)));
 }
 
 TEST_P(CallTest, ACallToOneselfFailsAtOnceWithCallingSelf) {
   beam::runtime rt(options());
-  term by_pid, by_name;
+  term by_pid, by_name, expected_by_pid;
   rt.run([&]() -> beam::process {
     beam::register_name("me"_a, beam::self());
     by_pid = co_await error_of(beam::call(beam::self(), 1, beam::infinity));
-    by_name = co_await error_of(beam::call("me"_a, 1, beam::infinity));
+    by_name = co_await error_of(beam::call("me"_a, 1));
+    expected_by_pid = call_failure("calling_self"_a, beam::list(beam::self(), 1, "infinity"_a));
   });
-  EXPECT_EQ(by_pid, term("calling_self"_a));
-  EXPECT_EQ(by_name, term("calling_self"_a));
+  EXPECT_EQ(by_pid, expected_by_pid);
+  EXPECT_EQ(by_name, call_failure("calling_self"_a, beam::list("me"_a, 1)));  // call/2: no timeout named
 }
 
 TEST_P(CallTest, ACallTimeoutOutsideOtpsRangeIsTimeoutValueAtOnce) {
   beam::runtime rt(options());
-  term too_long, negative, got;
+  term too_long, negative, got, expected_too_long, expected_negative;
   rt.run([&]() -> beam::process {
     beam::pid server = beam::spawn(adder);
     too_long = co_await error_of(beam::call(server, 1, std::chrono::milliseconds(4'294'967'296)));
     negative = co_await error_of(beam::call(server, 1, std::chrono::milliseconds(-1)));
     got = co_await beam::call(server, 1, std::chrono::milliseconds(4'294'967'295));
+    expected_too_long = call_failure("timeout_value"_a, beam::list(server, 1, std::int64_t{4'294'967'296}));
+    expected_negative = call_failure("timeout_value"_a, beam::list(server, 1, -1));
   });
-  EXPECT_EQ(too_long, term("timeout_value"_a));
-  EXPECT_EQ(negative, term("timeout_value"_a));
+  EXPECT_EQ(too_long, expected_too_long);
+  EXPECT_EQ(negative, expected_negative);
   EXPECT_EQ(got, term(2));
 }
 
 TEST_P(CallTest, AServerThatEndsBeforeReplyingRaisesItsExitReason) {
   beam::runtime rt(options());
-  term reason;
+  term reason, expected;
   rt.run([&]() -> beam::process {
     beam::pid server = beam::spawn(adder);
     reason = co_await error_of(beam::call(server, "crash"_a, beam::infinity));
+    expected = call_failure("crashed"_a, beam::list(server, "crash"_a, "infinity"_a));
   });
-  EXPECT_EQ(reason, term("crashed"_a));
+  EXPECT_EQ(reason, expected);
 }
 
 TEST_P(CallTest, ATimeoutRaisesTimeoutAndTheLateReplyNeverArrives) {
   beam::runtime rt(options());
-  term reason, next, stray;
+  term reason, next, stray, expected;
   rt.run([&]() -> beam::process {
     beam::pid server = beam::spawn(adder);
     reason = co_await error_of(beam::call(server, "late"_a, 10ms));
+    expected = call_failure("timeout"_a, beam::list(server, "late"_a, 10));
     next = co_await beam::call(server, 1);  // the server replies to the late call first
     stray = co_await beam::receive(beam::on(beam::_term, [](term t) { return t; }),
                                    beam::after(0ms, [] { return term("empty"_a); }));
   });
-  EXPECT_EQ(reason, term("timeout"_a));
+  EXPECT_EQ(reason, expected);
   EXPECT_EQ(next, term(2));
   EXPECT_EQ(stray, term("empty"_a));
 }
@@ -117,7 +129,7 @@ TEST_P(CallTest, CallsByNameReachTheRegisteredServer) {
     missing = co_await error_of(beam::call("nobody"_a, 1));
   });
   EXPECT_EQ(got, term(2));
-  EXPECT_EQ(missing, term("noproc"_a));
+  EXPECT_EQ(missing, call_failure("noproc"_a, beam::list("nobody"_a, 1)));
 }
 
 TEST_P(CallTest, ReplyToSomethingThatIsNotACallerIsBadarg) {
@@ -152,6 +164,76 @@ TEST_P(CallTest, ManyClientsCallOneServerWithBothSchedulersBusy) {
     for (int c = 0; c < clients; ++c) correct += static_cast<int>(co_await beam::receive<std::int64_t>());
   });
   EXPECT_EQ(correct, 50 * 200);
+}
+
+// The caller's pid in `reason`, as Erlang writes it, replaced by `server` (pids differ between runtimes).
+std::string with_server_named(const term& reason, const beam::pid& server) {
+  std::string text = beam::format_erlang(reason);
+  const std::string pid_text = beam::format_erlang(term(server));
+  for (std::size_t at = text.find(pid_text); at != std::string::npos; at = text.find(pid_text, at))
+    text.replace(at, pid_text.size(), "server");
+  return text;
+}
+
+// Takes one message, then exits with `crashed`.
+beam::process crash_on_first_message() {
+  (void)co_await beam::receive();
+  beam::exit("crashed"_a);
+}
+
+TEST_P(CallTest, FailedCallsExitWithGenServerCallsReasonAsInErlang) {
+  const auto erl = beam::testing::run_process({"erl", "-noshell", "-eval", R"(
+Dead = spawn(fun() -> ok end), Ref = monitor(process, Dead), receive {'DOWN', Ref, _, _, _} -> ok end,
+Silent = spawn(fun() -> receive never -> ok end end),
+Crashing = spawn(fun() -> receive _ -> exit(crashed) end end),
+register(me, self()),
+N = fun(P, {'EXIT', {R, {gen_server, call, [P | Rest]}}}) -> {R, {gen_server, call, [server | Rest]}};
+       (_, {'EXIT', R}) -> R end,
+io:format("~w", [[N(Dead, catch gen_server:call(Dead, req)),
+                  N(Dead, catch gen_server:call(Dead, req, 100)),
+                  N(none, catch gen_server:call(nobody, req, infinity)),
+                  N(Silent, catch gen_server:call(Silent, req, 10)),
+                  N(self(), catch gen_server:call(self(), req, 10)),
+                  N(none, catch gen_server:call(me, req)),
+                  N(Crashing, catch gen_server:call(Crashing, req, infinity))]]),
+halt().)"});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed (scripts/setup.sh installs it): " << erl.err;
+  beam::runtime rt(options());
+  std::vector<std::string> ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
+    (void)co_await beam::testing::wait_for_exit(dead);
+    const beam::pid silent = beam::spawn([]() -> beam::process { co_await beam::testing::wait_forever(); });
+    const beam::pid crashing = beam::spawn(crash_on_first_message);
+    beam::register_name("me"_a, beam::self());
+    const auto named = [&](const beam::pid& p, beam::task<term> call) -> beam::task<> {
+      ours.push_back(with_server_named(co_await error_of(std::move(call)), p));
+    };
+    co_await named(dead, beam::call(dead, "req"_a));
+    co_await named(dead, beam::call(dead, "req"_a, 100ms));
+    co_await named(dead, beam::call("nobody"_a, "req"_a, beam::infinity));
+    co_await named(silent, beam::call(silent, "req"_a, 10ms));
+    co_await named(beam::self(), beam::call(beam::self(), "req"_a, 10ms));
+    co_await named(dead, beam::call("me"_a, "req"_a));
+    co_await named(crashing, beam::call(crashing, "req"_a, beam::infinity));
+    beam::exit(silent, "kill"_a);
+  });
+  EXPECT_EQ(fmt::format("[{}]", fmt::join(ours, ",")), erl.out);
+}
+
+TEST_P(CallTest, AnUncaughtCallFailureIsTheCallersExitReason) {
+  beam::testing::captured_log log;  // the caller's crash report
+  beam::runtime rt(options());
+  term reason, expected;
+  rt.run([&]() -> beam::process {
+    const beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
+    (void)co_await beam::testing::wait_for_exit(dead);
+    auto [caller, ref] =
+        beam::spawn_monitor([dead]() -> beam::process { (void)co_await beam::call(dead, "req"_a, 100ms); });
+    reason = co_await beam::testing::down_reason(ref);
+    expected = call_failure("noproc"_a, beam::list(dead, "req"_a, 100));
+  });
+  EXPECT_EQ(reason, expected);
 }
 
 TEST_P(CallTest, CallOutsideAProcessIsALogicError) {

@@ -1,5 +1,6 @@
-// gen_server (beam/gen_server.hpp, issue 5 point 7): start and init outcomes, call/cast results, termination
-// paths, stop, names, bad input, and many clients with both schedulers busy.
+// gen_server (beam/gen_server.hpp, issue 5 point 7, issue 10 point 10): start and init outcomes, call/cast
+// results, termination paths, stop, names, bad input, many clients with both schedulers busy; timeouts,
+// hibernate and continuations in results (their order checked with erl).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include <beam/gen_server.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -23,6 +26,7 @@ namespace gs = beam::gen_server;
 
 namespace {
 
+using beam::testing::call_failure;
 using beam::testing::down_reason;
 using beam::testing::error_of;
 using beam::testing::next;
@@ -218,7 +222,8 @@ TEST_P(GenServerTest, NoreplyLetsAnotherCallbackReplyLater) {
 TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term replied, reply_terminate, reply_down, raised, raise_terminate, cast_terminate, info_terminate;
+  term replied, reply_terminate, reply_down, raised, expected_raised, raise_terminate, cast_terminate,
+      info_terminate;
   rt.run([&]() -> beam::process {
     beam::pid a = co_await gs::start<probe>(beam::self());
     beam::reference ra = beam::monitor(a);
@@ -229,6 +234,7 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
     beam::pid b = co_await gs::start<probe>(beam::self());
     raised = co_await error_of(beam::call(b, "stop"_a));
     raise_terminate = co_await next("terminated"_a);
+    expected_raised = call_failure("done"_a, beam::list(b, "stop"_a));
 
     beam::pid c = co_await gs::start<probe>(beam::self());
     beam::reference rc = beam::monitor(c);
@@ -243,7 +249,7 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
   EXPECT_EQ(replied, term("bye"_a));
   EXPECT_EQ(reply_terminate, term("done"_a));
   EXPECT_EQ(reply_down, term("done"_a));
-  EXPECT_EQ(raised, term("done"_a));
+  EXPECT_EQ(raised, expected_raised);
   EXPECT_EQ(raise_terminate, term("done"_a));
   EXPECT_EQ(cast_terminate, beam::tuple("cast_stop"_a, "cast_stop"_a));
   const term shutdown_info = beam::tuple("shutdown"_a, "info"_a);
@@ -255,24 +261,25 @@ TEST_P(GenServerTest, StopResultsRunTerminateAndTheCallerSeesTheReplyOrTheReason
 TEST_P(GenServerTest, AThrowingHandlerRunsTerminateReportsAndExitsWithItsReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term raised, terminated, down, std_raised, exit_raised;
+  term raised, expected_raised, terminated, down, std_raised, exit_raised;
   std::string server_text;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>({.name = "crashy"_a}, beam::self());
     beam::reference ref = beam::monitor(server);
     raised = co_await error_of(beam::call(server, "throw"_a));
+    expected_raised = call_failure("crashed"_a, beam::list(server, "throw"_a));
     terminated = co_await next("terminated"_a);
     down = co_await down_reason(ref);
     server_text = beam::inspect(beam::self());
 
     beam::pid other = co_await gs::start<probe>(beam::self());
-    std_raised = co_await error_of(beam::call(other, "std_throw"_a));
+    std_raised = (co_await error_of(beam::call(other, "std_throw"_a))).as_tuple()[0];
     EXPECT_EQ(co_await next("terminated"_a), std_raised);
     beam::pid third = co_await gs::start<probe>(beam::self());
-    exit_raised = co_await error_of(beam::call(third, "exit"_a));
+    exit_raised = (co_await error_of(beam::call(third, "exit"_a))).as_tuple()[0];
     EXPECT_EQ(co_await next("terminated"_a), exit_raised);
   });
-  EXPECT_EQ(raised, term("crashed"_a));
+  EXPECT_EQ(raised, expected_raised);
   EXPECT_EQ(terminated, term("crashed"_a));
   EXPECT_EQ(down, term("crashed"_a));
   EXPECT_EQ(std_raised.as_tuple()[0], term("exception"_a));
@@ -357,13 +364,14 @@ TEST_P(GenServerTest, AnExitFromTheParentTerminatesATrappingServerOthersGoToHand
 TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term stopped_with, missing_pid, missing_name, not_a_server, replaced, itself;
+  term stopped_with, missing_pid, expected_missing_pid, missing_name, not_a_server, replaced, itself;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>(beam::self());
     co_await beam::stop(server, "bored"_a);
     stopped_with = co_await next("terminated"_a);
     missing_pid =
         beam::tuple(co_await error_of(beam::stop(server)), co_await error_of(beam::call(server, "get"_a)));
+    expected_missing_pid = beam::tuple("noproc"_a, call_failure("noproc"_a, beam::list(server, "get"_a)));
     missing_name = co_await error_of(beam::stop("nobody"_a));
     beam::pid plain =
         beam::spawn([]() -> beam::process { co_await beam::receive(beam::on("never"_a, [] {})); });
@@ -377,7 +385,8 @@ TEST_P(GenServerTest, StopWaitsForTheEndAndRaisesNoprocTimeoutOrTheOtherReason) 
     co_await beam::stop(self_stopper);
   });
   EXPECT_EQ(stopped_with, term("bored"_a));
-  EXPECT_EQ(missing_pid, beam::tuple("noproc"_a, "noproc"_a));  // stop and call of a dead server
+  EXPECT_EQ(missing_pid,
+            expected_missing_pid);  // stop (gen_server:stop's bare reason) and call of a dead server
   EXPECT_EQ(missing_name, term("noproc"_a));
   EXPECT_EQ(not_a_server, term("timeout"_a));
   EXPECT_EQ(replaced, term("terminate_failed"_a));
@@ -399,26 +408,29 @@ struct empty_server {};
 TEST_P(GenServerTest, BadInputGivesOtpsOutcomes) {
   beam::testing::captured_log log;
   beam::runtime rt(options());
-  term non_server, bad_call, bad_call_down, cast_result;
+  term non_server, expected_non_server, bad_call, expected_bad_call, bad_call_down, cast_result;
   rt.run([&]() -> beam::process {
     beam::pid plain = beam::spawn([]() -> beam::process {
       for (;;) (void)co_await beam::receive();  // takes every message, answers none
     });
     non_server = co_await error_of(beam::call(plain, "hello"_a, 20ms));
+    expected_non_server = call_failure("timeout"_a, beam::list(plain, "hello"_a, 20));
     beam::exit(plain, "kill"_a);
 
     beam::pid empty = co_await gs::start<empty_server>();
     beam::reference ref = beam::monitor(empty);
     beam::send(empty, "unexpected"_a);  // logged, dropped; the server goes on
     bad_call = co_await error_of(beam::call(empty, "anything"_a));
+    expected_bad_call =
+        call_failure(beam::tuple("bad_call"_a, "anything"_a), beam::list(empty, "anything"_a));
     bad_call_down = co_await down_reason(ref);
 
     beam::cast("nobody"_a, "lost"_a);  // does nothing, as OTP's cast to a missing name
     beam::cast(beam::pid(200'000, 1), "lost"_a);
     cast_result = "survived"_a;
   });
-  EXPECT_EQ(non_server, term("timeout"_a));
-  EXPECT_EQ(bad_call, beam::tuple("bad_call"_a, "anything"_a));
+  EXPECT_EQ(non_server, expected_non_server);
+  EXPECT_EQ(bad_call, expected_bad_call);
   EXPECT_EQ(bad_call_down, beam::tuple("bad_call"_a, "anything"_a));
   EXPECT_EQ(cast_result, term("survived"_a));
   EXPECT_TRUE(log.contains("received unexpected message in handle_info"));
@@ -442,17 +454,18 @@ TEST_P(GenServerTest, StartOutsideAProcessIsALogicErrorAndAnUndefinedNameIsBadar
 
 TEST_P(GenServerTest, ACallThatTimesOutLeavesNoLateReplyInTheMailbox) {
   beam::runtime rt(options());
-  term reason, after_release, stray;
+  term reason, expected_reason, after_release, stray;
   rt.run([&]() -> beam::process {
     beam::pid server = co_await gs::start<probe>(beam::self());
     reason = co_await error_of(beam::call(server, "hold"_a, 10ms));
+    expected_reason = call_failure("timeout"_a, beam::list(server, "hold"_a, 10));
     co_await beam::receive(beam::on("holding"_a, [] {}));
     beam::cast(server, "release"_a);  // replies to the call that gave up
     after_release = co_await beam::call(server, "get"_a);
     stray = co_await poll();
     co_await beam::stop(server);
   });
-  EXPECT_EQ(reason, term("timeout"_a));
+  EXPECT_EQ(reason, expected_reason);
   EXPECT_EQ(after_release, term(0));
   EXPECT_EQ(stray, term("empty"_a));
 }
@@ -508,6 +521,236 @@ TEST_P(GenServerTest, ManyClientsCallAndCastOneServerWithAllSchedulersBusy) {
   });
   EXPECT_EQ(correct, 40 * 200);
   EXPECT_EQ(total, term(40 * 200));
+}
+
+// Reports handle_info, handle_continue and terminate to `observer`. Its results carry what it is asked for:
+// init returns ok(first); a call of n replies ok with a timeout of n ms, `hibernate` with hibernate; a cast
+// of {arm, n} gives noreply(n ms); the cast `wait_for_go` waits (selectively) for `go`, then gives noreply(0
+// ms).
+struct timed {
+  beam::pid observer;
+  gs::next_action first;
+  timed(beam::pid o, gs::next_action f) : observer(o), first(std::move(f)) {}
+
+  gs::init_result init() { return gs::ok(first); }
+  gs::call_result handle_call(const term& request, const term&) {
+    if (request == term("hibernate"_a)) return gs::reply("ok"_a, gs::hibernate);
+    return gs::reply("ok"_a, std::chrono::milliseconds(request.as_int()));
+  }
+  beam::task<gs::handler_result> handle_cast(const term& message) {
+    if (message == term("wait_for_go"_a)) {
+      co_await beam::receive(beam::on("go"_a, [] {}));
+      co_return gs::noreply(0ms);
+    }
+    co_return gs::noreply(std::chrono::milliseconds(message.as_tuple()[1].as_int()));
+  }
+  gs::handler_result handle_info(const term& message) {
+    beam::send(observer, beam::tuple("info"_a, message));
+    return gs::noreply();
+  }
+  void terminate(const term& reason) { beam::send(observer, beam::tuple("terminated"_a, reason)); }
+};
+
+TEST_P(GenServerTest, ATimeoutInAResultDeliversTimeoutToHandleInfoWhenNoMessageComesInTime) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term after_init, after_reply, after_cast, after_hibernate;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<timed>(beam::self(), gs::next_action(10ms));
+    after_init = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, 20), term("ok"_a));
+    after_reply = co_await next("info"_a);
+    beam::cast(server, beam::tuple("arm"_a, 0));
+    after_cast = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, "hibernate"_a), term("ok"_a));
+    after_hibernate = co_await beam::call(server, "hibernate"_a);  // woken by the next message
+    co_await beam::stop(server);
+    EXPECT_EQ(co_await next("terminated"_a), term("normal"_a));
+    EXPECT_EQ(co_await poll(), term("empty"_a));  // no timeout after hibernate
+  });
+  EXPECT_EQ(after_init, term("timeout"_a));
+  EXPECT_EQ(after_reply, term("timeout"_a));
+  EXPECT_EQ(after_cast, term("timeout"_a));
+  EXPECT_EQ(after_hibernate, term("ok"_a));
+}
+
+TEST_P(GenServerTest, AMessageThereBeforeTheTimeoutWinsAndCancelsIt) {
+  beam::runtime rt(options());
+  term first, second;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<timed>(beam::self(), gs::next_action());
+    beam::cast(server, "wait_for_go"_a);
+    beam::send(server, "ping"_a);  // queued while the server waits for `go`: there when noreply(0 ms) is
+    beam::send(server, "go"_a);
+    first = co_await next("info"_a);
+    EXPECT_EQ(co_await beam::call(server, 0), term("ok"_a));  // now the mailbox is empty: the timeout fires
+    second = co_await next("info"_a);
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(first, term("ping"_a));
+  EXPECT_EQ(second, term("timeout"_a));
+}
+
+TEST_P(GenServerTest, ATimeoutOutsideOtpsRangeEndsTheServerWithTimeoutValueWithoutTerminateAsOtpsLoop) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term reason;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    beam::pid server = co_await gs::start_link<timed>(beam::self(), gs::next_action(-1ms));
+    reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, server, beam::_term), [](term r) { return r; }));
+    EXPECT_EQ(co_await poll(), term("empty"_a));  // terminate did not run
+  });
+  EXPECT_EQ(reason, term("timeout_value"_a));
+}
+
+// init queues a message for itself and asks for handle_continue(first); each step is reported to `observer`.
+struct continuing {
+  beam::pid observer;
+  explicit continuing(beam::pid o) : observer(o) {}
+
+  gs::init_result init() {
+    beam::send(beam::self(), "early"_a);
+    return gs::ok(gs::continue_with("first"_a));
+  }
+  beam::task<gs::handler_result> handle_continue(const term& step) {
+    beam::send(observer, beam::tuple("step"_a, step));
+    if (step == term("first"_a)) co_return gs::noreply(gs::continue_with("second"_a));
+    if (step == term("stop"_a)) co_return gs::stop("stopped_in_continue"_a);
+    co_return gs::noreply();
+  }
+  gs::call_result handle_call(const term& request, const term&) {
+    return gs::reply(request, gs::continue_with(request));
+  }
+  gs::handler_result handle_info(const term& message) {
+    beam::send(observer, beam::tuple("step"_a, message));
+    return gs::noreply();
+  }
+  void terminate(const term& reason) { beam::send(observer, beam::tuple("terminated"_a, reason)); }
+};
+
+TEST_P(GenServerTest, AContinueRunsHandleContinueBeforeAnyOtherMessage) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  std::vector<term> steps;
+  term replied, terminated;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<continuing>(beam::self());
+    for (int i = 0; i < 3; ++i) steps.push_back(co_await next("step"_a));
+    replied = co_await beam::call(server, "after_call"_a);  // replied before its continuation runs
+    steps.push_back(co_await next("step"_a));
+    EXPECT_EQ(co_await beam::call(server, "stop"_a), term("stop"_a));
+    steps.push_back(co_await next("step"_a));
+    terminated = co_await next("terminated"_a);
+  });
+  EXPECT_EQ(steps, (std::vector<term>{"first"_a, "second"_a, "early"_a, "after_call"_a, "stop"_a}));
+  EXPECT_EQ(replied, term("after_call"_a));
+  EXPECT_EQ(terminated, term("stopped_in_continue"_a));
+  EXPECT_TRUE(log.contains("** (stop) :stopped_in_continue\nLast message: {:continue, :stop}"));
+}
+
+// Asks for a continuation it has no handle_continue for.
+struct no_continue {
+  gs::init_result init() { return gs::ok(gs::continue_with("x"_a)); }
+};
+
+TEST_P(GenServerTest, AContinueWithoutHandleContinueStopsTheServerWithBadContinue) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term reason;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    beam::pid server = co_await gs::start_link<no_continue>();  // init has finished: start succeeds
+    reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, server, beam::_term), [](term r) { return r; }));
+  });
+  EXPECT_EQ(reason, beam::tuple("bad_continue"_a, "x"_a));
+}
+
+// Takes its arguments by value and is final (its callbacks are then found by a direct look-up); it also has
+// an unrelated overload of handle_call, which the server never calls.
+struct by_value final {
+  gs::call_result handle_call(term request, term /*from*/) {
+    return gs::reply(beam::tuple("got"_a, request));
+  }
+  gs::call_result handle_call(int, int, int) { return gs::noreply(); }
+  gs::handler_result handle_continue(term) { return gs::noreply(); }
+};
+
+TEST_P(GenServerTest, CallbacksMayTakeTheirTermsByValueInAFinalServerType) {
+  beam::runtime rt(options());
+  term answer;
+  rt.run([&]() -> beam::process {
+    beam::pid server = co_await gs::start<by_value>();
+    answer = co_await beam::call(server, "ping"_a);
+    co_await beam::stop(server);
+  });
+  EXPECT_EQ(answer, beam::tuple("got"_a, "ping"_a));
+}
+
+// The script of gs_t in the test below, callback for callback: continuations, timeouts and hibernate chained,
+// each callback recorded; the trace goes to `starter` at the second timeout.
+struct scripted {
+  beam::pid starter;
+  std::vector<term> trace;
+  int timeouts = 0;
+  explicit scripted(beam::pid s) : starter(s) {}
+
+  gs::init_result init() {
+    beam::send(beam::self(), "early"_a);
+    return gs::ok(gs::continue_with("first"_a));
+  }
+  gs::handler_result handle_continue(const term& step) {
+    trace.push_back(beam::tuple("continue"_a, step));
+    if (step == term("first"_a)) return gs::noreply(gs::continue_with("second"_a));
+    return gs::noreply(0ms);
+  }
+  gs::handler_result handle_info(const term& message) {
+    trace.push_back(beam::tuple("info"_a, message));
+    if (message == term("early"_a)) return gs::noreply(0ms);
+    if (++timeouts == 1) {
+      beam::cast(beam::self(), "c"_a);
+      return gs::noreply(gs::hibernate);
+    }
+    beam::send(starter, beam::tuple("trace"_a, beam::make_list(std::move(trace))));
+    return gs::stop("normal"_a);
+  }
+  gs::handler_result handle_cast(const term& message) {
+    trace.push_back(beam::tuple("cast"_a, message));
+    return gs::noreply(5ms);
+  }
+};
+
+TEST_P(GenServerTest, ContinuationsTimeoutsAndHibernateRunCallbacksInOtpsOrder) {
+  const beam::testing::temp_dir dir;
+  beam::testing::write_file(dir.file("gs_t.erl"), R"(-module(gs_t).
+-behaviour(gen_server).
+-export([run/0, init/1, handle_call/3, handle_cast/2, handle_info/2, handle_continue/2]).
+run() -> {ok, _} = gen_server:start(?MODULE, self(), []), receive {trace, T} -> T end.
+init(Starter) -> self() ! early, {ok, {Starter, [], 0}, {continue, first}}.
+handle_continue(first, {S, T, N}) -> {noreply, {S, [{continue, first} | T], N}, {continue, second}};
+handle_continue(second, {S, T, N}) -> {noreply, {S, [{continue, second} | T], N}, 0}.
+handle_info(early, {S, T, N}) -> {noreply, {S, [{info, early} | T], N}, 0};
+handle_info(timeout, {S, T, 0}) ->
+  gen_server:cast(self(), c), {noreply, {S, [{info, timeout} | T], 1}, hibernate};
+handle_info(timeout, {S, T, 1}) ->
+  S ! {trace, lists:reverse([{info, timeout} | T])}, {stop, normal, {S, T, 2}}.
+handle_cast(c, {S, T, N}) -> {noreply, {S, [{cast, c} | T], N}, 5}.
+handle_call(_, _, State) -> {reply, ok, State}.
+)");
+  const auto erl = beam::testing::run_process(
+      {"erl", "-noshell", "-eval",
+       "{ok, gs_t} = compile:file(\"" + dir.file("gs_t.erl") + "\", [{outdir, \"" + dir.path() +
+           "\"}]), code:add_patha(\"" + dir.path() + "\"), io:format(\"~w\", [gs_t:run()]), halt()."});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed (scripts/setup.sh installs it): " << erl.err;
+  beam::runtime rt(options());
+  std::string ours;
+  rt.run([&]() -> beam::process {
+    (void)co_await gs::start<scripted>(beam::self());
+    ours = beam::format_erlang(co_await next("trace"_a));
+  });
+  EXPECT_EQ(ours, erl.out);
 }
 
 BEAM_SCHEDULER_COUNTS(GenServerTest);

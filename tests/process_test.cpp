@@ -108,6 +108,25 @@ TEST(Runtime, SpawnAfterRunIsALogicErrorAndOutputAfterRunIsWrittenInOrder) {
   EXPECT_EQ(out.text(), "during\nafter\n");
 }
 
+// A body that hands back an empty beam::process (moved from) is refused at spawn, not a crash when it runs.
+TEST(Runtime, ABodyReturningAnEmptyProcessIsALogicErrorAtSpawn) {
+  beam::runtime rt({.schedulers = 2});
+  std::string refused;
+  rt.run([&]() -> beam::process {
+    try {
+      (void)beam::spawn([]() -> beam::process {
+        beam::process body = []() -> beam::process { co_return; }();
+        beam::process taken = std::move(body);
+        return body;  // NOLINT(bugprone-use-after-move): the mistake under test
+      });
+    } catch (const std::logic_error& e) {
+      refused = e.what();
+    }
+    co_return;
+  });
+  EXPECT_NE(refused.find("the body returned an empty beam::process"), std::string::npos) << refused;
+}
+
 // OTP rounds +P up to a power of two (but not past the largest limit); so do we. Checked against erl itself.
 TEST(Runtime, TheProcessLimitRoundsUpAsErlangsPlusPDoes) {
   for (const std::uint32_t asked : {1'024u, 2'000u, 100'000u, 262'144u, 300'000u, 134'217'727u}) {
@@ -452,6 +471,70 @@ TEST_P(HogTest, AReceiveTimeoutStartedOnASpareFiresAfterTheHogEnds) {
                            beam::after(std::chrono::seconds(5), [] {}));
   });
   EXPECT_TRUE(child_timed_out) << "the child's timeout never fired";
+}
+
+// Each stuck scheduler gets a spare, spares included: with more hogs than schedulers and as many spares
+// (the cap before), a receive timeout still fires and a ping-pong pair still runs while all of them spin.
+TEST_P(HogTest, MoreHogsThanTwiceTheSchedulersDoNotStopTimersOrOtherProcesses) {
+  beam::runtime rt(options());
+  std::atomic<bool> release_hogs{false};
+  std::atomic<int> hogs_spinning{0};
+  const int hogs = 2 * static_cast<int>(GetParam()) + 1;
+  bool done_while_hogs_spun = false;
+  rt.run([&]() -> beam::process {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
+    for (int i = 0; i < hogs; ++i) {
+      beam::spawn([&release_hogs, &hogs_spinning, deadline]() -> beam::process {
+        ++hogs_spinning;
+        while (!release_hogs.load() && std::chrono::steady_clock::now() < deadline) {
+        }
+        --hogs_spinning;
+        co_return;
+      });
+      co_await beam::yield();  // on one scheduler: let it start before the next (it takes this one)
+    }
+    while (hogs_spinning.load() < hogs) co_await beam::yield();
+    const beam::pid me = beam::self();
+    const beam::pid ponger = beam::spawn([]() -> beam::process {
+      for (;;) {
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+      }
+    });
+    for (int i = 0; i < 100; ++i) {
+      beam::send(ponger, beam::tuple("ping"_a, me));
+      co_await beam::receive(beam::on("pong"_a, [] {}));
+    }
+    bool timed_out = false;
+    co_await beam::receive(beam::on("never"_a, [] {}),
+                           beam::after(std::chrono::milliseconds(20), [&] { timed_out = true; }));
+    done_while_hogs_spun = timed_out && hogs_spinning.load() == hogs;
+    release_hogs = true;
+  });
+  EXPECT_TRUE(done_while_hogs_spun);
+}
+
+// Past max_spare_schedulers the processes behind the newest hog wait; that is reported once.
+TEST(Hogs, MoreHogsThanSparesAreReportedAsSuch) {
+  captured_log log;
+  beam::runtime rt({.schedulers = 1, .max_spare_schedulers = 1});
+  rt.run([&]() -> beam::process {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);  // never hang the suite
+    const beam::pid me = beam::self();
+    for (int i = 0; i < 3; ++i) {
+      beam::spawn([&log, deadline, me]() -> beam::process {  // the test's locals outlive them
+        while (!log.contains("every spare scheduler") && std::chrono::steady_clock::now() < deadline) {
+        }
+        beam::send(me, "done"_a);
+        co_return;
+      });
+    }
+    for (int i = 0; i < 3; ++i) co_await beam::receive(beam::on("done"_a, [] {}));
+  });
+  EXPECT_TRUE(log.contains("every spare scheduler (1, runtime_options::max_spare_schedulers) is taken"))
+      << ::testing::PrintToString(log.lines());
 }
 
 BEAM_SCHEDULER_COUNTS(HogTest);

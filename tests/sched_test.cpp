@@ -216,7 +216,7 @@ TEST_P(SchedulerTest, AHandOffLeftBehindAStuckTaskIsRunByAnotherWorker) {
     ran_while_stuck = b_done.load();
   });
   {
-    scheduler sched({.workers = GetParam()}, {});
+    scheduler sched({.workers = GetParam(), .spares = GetParam()}, {});  // as a runtime has
     sched.submit(&a);
     ASSERT_TRUE(b_ran.wait_for(std::chrono::seconds(20)));
   }

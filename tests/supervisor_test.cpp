@@ -444,10 +444,14 @@ TEST_P(SupervisorTest, TheChildApiGivesOtpsErrors) {
     got.push_back(co_await error_of(sup::which_children(beam::pid(200'000, 1))));
     got.push_back(co_await error_of(sup::count_children("nobody"_a)));
   });
-  EXPECT_EQ(
-      got, (std::vector<term>{beam::tuple("already_started"_a, a), "running"_a, "running"_a, "not_found"_a,
-                              "not_found"_a, "not_found"_a, "already_present"_a, beam::tuple("nope"_a, "f"_a),
-                              beam::tuple("invalid_shutdown"_a, -5), "noproc"_a, "noproc"_a}));
+  EXPECT_EQ(got, (std::vector<term>{
+                     beam::tuple("already_started"_a, a), "running"_a, "running"_a, "not_found"_a,
+                     "not_found"_a, "not_found"_a, "already_present"_a, beam::tuple("nope"_a, "f"_a),
+                     beam::tuple("invalid_shutdown"_a, -5),
+                     beam::testing::call_failure(
+                         "noproc"_a, beam::list(beam::pid(200'000, 1), "which_children"_a, "infinity"_a)),
+                     beam::testing::call_failure("noproc"_a,
+                                                 beam::list("nobody"_a, "count_children"_a, "infinity"_a))}));
 }
 
 TEST_P(SupervisorTest, StartTerminateRestartAndDeleteManageChildrenAtRunTime) {

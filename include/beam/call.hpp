@@ -6,12 +6,15 @@
 // The server answers with beam::reply(from, value), `from` being the {caller, tag} it got. The tag is an
 // alias of the caller while the call waits, as OTP 24's process aliases: a reply that comes after the call
 // gave up (timeout, or the server ended) is dropped, so late replies never reach the caller's mailbox.
-// Outcomes: the reply; beam::error(noproc) when the server does not exist; beam::error(reason) with the
-// server's exit reason when it ends before replying; beam::error(calling_self), at once, for a call to the
-// caller itself; beam::error(timeout_value), at once, for a timeout outside OTP's 0 ... 2^32-1 ms;
-// beam::error(timeout) when no reply comes in time (the default timeout is 5 s, as gen_server's;
-// beam::infinity waits forever). A process that receives calls but never replies (not a server) gives a
-// timeout, as in Erlang.
+// Outcomes, as OTP 25's gen_server:call: the reply, or the caller exits (a beam::error it may catch) with
+// {Reason, {gen_server, call, [Server, Request, Timeout]}}, Server being the pid or name as given, Timeout
+// the milliseconds or `infinity` (and [Server, Request] for a call without a timeout, as gen_server:call/2).
+// Reason is: noproc when the server does not exist; the server's exit reason when it ends before replying;
+// calling_self, at once, for a call to the caller itself; timeout_value, at once, for a timeout outside OTP's
+// 0 ... 2^32-1 ms (OTP's reason holds a stack trace there: {timeout_value, Stack}, or {function_clause,
+// Stack} for a negative one); timeout when no reply comes in time (the default timeout is 5 s, as
+// gen_server's; beam::infinity waits forever). A process that receives calls but never replies (not a
+// server) gives a timeout, as in Erlang.
 #pragma once
 
 #include <chrono>
@@ -27,12 +30,13 @@ namespace beam {
 inline constexpr std::chrono::milliseconds infinity = std::chrono::milliseconds::max();
 inline constexpr std::chrono::milliseconds default_call_timeout{5000};
 
-// Calls `server` (process-only). See the top of this header for the outcomes.
-[[nodiscard]] task<term> call(const pid& server, term request,
-                              std::chrono::milliseconds timeout = default_call_timeout);
-// Calls the process registered as `name`; no such name: beam::error(noproc).
-[[nodiscard]] task<term> call(atom name, term request,
-                              std::chrono::milliseconds timeout = default_call_timeout);
+// Calls `server` (process-only). See the top of this header for the outcomes. Without a timeout: waits
+// default_call_timeout, and a failure names the call as gen_server:call/2 does.
+[[nodiscard]] task<term> call(const pid& server, term request);
+[[nodiscard]] task<term> call(const pid& server, term request, std::chrono::milliseconds timeout);
+// Calls the process registered as `name`; no such name: Reason noproc.
+[[nodiscard]] task<term> call(atom name, term request);
+[[nodiscard]] task<term> call(atom name, term request, std::chrono::milliseconds timeout);
 // Answers a call: `from` is the {caller, tag} of the request. Any thread in a runtime; a caller gone:
 // nothing. Throws beam::error(badarg) when `from` is not a {pid, reference} pair.
 void reply(const term& from, term value);

@@ -11,8 +11,10 @@
 //       if (request == beam::term("get"_a)) return gs::reply(n);
 //       return gs::stop("bad_request"_a, "error"_a);                   // replies `error`, then stops
 //     }
-//     gs::handler_result handle_cast(const beam::term& message) { n += message.as_int(); return
-//     gs::noreply(); }
+//     gs::handler_result handle_cast(const beam::term& message) {
+//       n += message.as_int();
+//       return gs::noreply();
+//     }
 //   };
 //   beam::pid server = co_await gs::start_link<counter>({.name = "counter"_a}, 0);
 //   beam::cast("counter"_a, 5);
@@ -21,25 +23,37 @@
 //
 // Callbacks, all optional, each may be a coroutine returning beam::task<R> instead of R (so it can call other
 // servers, receive or sleep; the server handles nothing else meanwhile, as in OTP):
-//   init()                               -> init_result:    ok(), stop(reason), ignore()
-//   handle_call(request, from)           -> call_result:    reply(v), noreply(), stop(reason, v),
-//   stop(reason) handle_cast(message)                 -> handler_result: noreply(), stop(reason)
-//   handle_info(message)                 -> handler_result: noreply(), stop(reason)
-//   terminate(reason)                    -> void
-// `from` is the caller's {pid, tag}: after noreply(), any callback may answer later with beam::reply(from,
-// v). Missing callbacks: a call stops the server with {:bad_call, request}, a cast with {:bad_cast, message}
-// (OTP would crash with `undef`); an info message is logged as a warning and dropped, as OTP's default
+//   init()                      -> init_result:    ok(), ok(next), stop(reason), ignore()
+//   handle_call(request, from)  -> call_result:    reply(v), reply(v, next), noreply(), noreply(next),
+//                                                  stop(reason, v), stop(reason)
+//   handle_cast(message)        -> handler_result: noreply(), noreply(next), stop(reason)
+//   handle_info(message)        -> handler_result: the same
+//   handle_continue(value)      -> handler_result: the same
+//   terminate(reason)           -> void
+// (The result types and helpers are in beam/gen_server_result.hpp.) The arguments are const beam::term&. A
+// member named as a callback (code_change and format_status too, which beampp never calls) with another
+// signature does not compile: a static_assert names the expected one. `from` is the caller's {pid, tag}:
+// after noreply(), any callback may answer later with beam::reply(from, v). Missing callbacks: a call stops
+// the server with {:bad_call, request}, a cast with {:bad_cast, message}, a continuation with {:bad_continue,
+// value} (OTP would crash with `undef`); an info message is logged as a warning and dropped, as OTP's default
 // handle_info.
+//
+// `next` (a gen_server::next_action) is OTP's last element of {ok, S, _}, {reply, R, S, _} and
+// {noreply, S, _}: a timeout (a std::chrono duration, e.g. 100ms; beam::infinity for none): when no message
+// comes within it, handle_info gets the atom `timeout`; gen_server::hibernate: waits for the next message
+// (beampp has no erlang:hibernate, so the process keeps its memory); gen_server::continue_with(c):
+// handle_continue(c) runs before any other message (after the reply; after the start's ack, for init). As
+// OTP's loop, a timeout outside 0 ... 2^32-1 ms ends the server with timeout_value, without terminate.
 //
 // Starting: start<S>(options, args...) / start_link<S>(options, args...) spawn the server (the options may be
 // left out). It builds S(args...) and runs init() in the new process; co_await gives its pid once init has
 // finished. start_link links the caller and the server first, so it fits a supervisor's start function.
 // Outcomes of co_await start/start_link, all beam::error with an Erlang reason:
 //   - the name is taken: {:already_started, pid} (the new process ends with `normal`);
-//   - the constructor or init throws, or init returns stop(reason): that reason (the exception's exit reason
-//   as a
-//     process body's would be). As OTP 25, the server then exits with it, so a linked caller that does not
-//     trap exits is killed by the link right after (a trapping one gets the {:EXIT, pid, reason} message);
+//   - the constructor or init throws, or init returns stop(reason): that reason (the exception's exit
+//     reason as a process body's would be). As OTP 25, the server then exits with it, so a linked caller that
+//     does not trap exits is killed by the link right after (a trapping one gets the {:EXIT, pid, reason}
+//     message);
 //   - init returns ignore(): reason `ignore` (OTP returns the atom; C++ has only the pid to return);
 //   - no answer within options.timeout: `timeout`, and the server is killed (unlinked first).
 // The server's parent is the caller of start_link (itself for start, as in OTP).
@@ -50,14 +64,16 @@
 // from any other process goes to handle_info. A reason other than normal, shutdown or {:shutdown, _} is
 // reported to the logger as OTP does ("GenServer <pid or name> terminating", the reason, the last message).
 // terminate throwing replaces the reason with its own. stop(reason, v) replies v after terminate has run, as
-// OTP. Not done (OTP has them): hibernate, handle_continue, timeouts in results, sys messages other than
-// terminate, {global, _}/{via, _, _} names. C++ differs: no state in reports (the state is a C++ object); a
-// result of the wrong kind (reply() from handle_cast) does not compile rather than exiting with
-// {:bad_return_value, v}.
+// OTP; a continuation that stops or throws reports {:continue, value} as its last message, as OTP. Not done
+// (OTP has them): sys messages other than terminate, {global, _}/{via, _, _} names, hibernate_after. C++
+// differs: no state in reports (the state is a C++ object); a result of the wrong kind (reply() from
+// handle_cast) does not compile rather than exiting with {:bad_return_value, v}.
 //
-// Calls (beam::call in beam/call.hpp) raise noproc, the server's exit reason or timeout; cast and stop below.
-// start, start_link and stop are process-only: outside a process they throw std::logic_error. cast works from
-// wherever send does.
+// Calls (beam::call in beam/call.hpp) fail as OTP 25's gen_server:call: the caller exits with {Reason,
+// {gen_server, call, [Server, Request, Timeout]}}, Reason being noproc, the server's exit reason, timeout,
+// calling_self or timeout_value. cast and stop below (stop's failures are bare reasons, as
+// gen_server:stop's). start, start_link and stop are process-only: outside a process they throw
+// std::logic_error. cast works from wherever send does.
 #pragma once
 
 #include <chrono>
@@ -72,7 +88,9 @@
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
+#include <beam/detail/gen_server_callbacks.hpp>
 #include <beam/detail/task_traits.hpp>
+#include <beam/gen_server_result.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
 #include <beam/receive.hpp>
@@ -95,63 +113,6 @@ void cast(atom name, term message);
                           std::chrono::milliseconds timeout = infinity);
 
 namespace gen_server {
-
-// stop(reason): ends the server from any callback. Converts to every result type.
-struct stop_request {
-  term reason;
-};
-
-// What init returns.
-struct init_result {
-  enum class outcome : std::uint8_t { ok, stop, ignore };
-  outcome what = outcome::ok;
-  term reason;                                                                       // outcome::stop
-  init_result(outcome o) : what(o) {}                                                // NOLINT: ok(), ignore()
-  init_result(stop_request s) : what(outcome::stop), reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
-};
-
-// What handle_cast and handle_info return.
-struct handler_result {
-  std::optional<term> stop_reason;  // empty: noreply
-  handler_result() = default;
-  handler_result(stop_request s) : stop_reason(std::move(s.reason)) {}  // NOLINT: stop(reason)
-};
-
-// What handle_call returns.
-struct call_result {
-  std::optional<term> reply;        // sent to the caller (after terminate, when stopping)
-  std::optional<term> stop_reason;  // empty: the server goes on
-  call_result() = default;
-  call_result(handler_result r) : stop_reason(std::move(r.stop_reason)) {}  // NOLINT: noreply()
-  call_result(stop_request s) : stop_reason(std::move(s.reason)) {}         // NOLINT: stop(reason)
-};
-
-[[nodiscard]] inline init_result ok() {
-  return init_result::outcome::ok;
-}
-[[nodiscard]] inline init_result ignore() {
-  return init_result::outcome::ignore;
-}
-[[nodiscard]] inline handler_result noreply() {
-  return {};
-}
-[[nodiscard]] inline stop_request stop(term reason) {
-  return {std::move(reason)};
-}
-// Replies beam::to_term(value).
-template <class T>
-[[nodiscard]] call_result reply(T&& value) {
-  call_result r;
-  r.reply = to_term(std::forward<T>(value));
-  return r;
-}
-// Stops with `reason`, replying `value` to the caller once terminate has run.
-template <class T>
-[[nodiscard]] call_result stop(term reason, T&& value) {
-  call_result r = reply(std::forward<T>(value));
-  r.stop_reason = std::move(reason);
-  return r;
-}
 
 struct start_options {
   std::optional<atom> name = std::nullopt;       // registers the server under this name
@@ -191,13 +152,15 @@ spawn_options start_spawn_options(bool linked);
 
 // One incoming message, sorted.
 struct incoming {
-  enum class kind : std::uint8_t { call, cast, info, parent_exit, system_stop };
-  kind what;
-  term
-      body;  // call: the request; cast: the message; info: the whole message; parent_exit/system_stop: reason
+  enum class kind : std::uint8_t { call, cast, info, parent_exit, system_stop, continuation };
+  kind what = kind::info;
+  term body;  // call: the request; cast: the message; info: the whole message; parent_exit, system_stop:
+              // the reason; continuation: continue_with's value
   term from;  // call: {caller, tag}
 };
 [[nodiscard]] incoming classify(const term& message, const pid& parent);
+// The message a continuation stands for in reports: {continue, value}, as OTP's.
+[[nodiscard]] term continue_message(const term& value);
 
 // Whether `reason` ends a server quietly (normal, shutdown, {:shutdown, _}).
 [[nodiscard]] bool quiet_reason(const term& reason);
@@ -207,6 +170,7 @@ void report_termination(const server_context& ctx, const term& reason, const ter
 void report_unexpected_info(const server_context& ctx, const term& message);
 [[noreturn]] void throw_bad_call(const term& request);
 [[noreturn]] void throw_bad_cast(const term& message);
+[[noreturn]] void throw_bad_continue(const term& value);
 
 // co_await maybe_async(x): x itself when it is a beam::task, else an awaitable that is ready with x.
 // Callbacks may be coroutines or plain functions; a plain one costs no coroutine frame.
@@ -228,7 +192,7 @@ auto maybe_async(T&& x) {
 
 template <class S>
 auto call_callback(S& s, const term& request, const term& from) {
-  if constexpr (requires { s.handle_call(request, from); }) {
+  if constexpr (valid_handle_call<S>) {
     return maybe_async(s.handle_call(request, from));
   } else {
     throw_bad_call(request);
@@ -237,7 +201,7 @@ auto call_callback(S& s, const term& request, const term& from) {
 }
 template <class S>
 auto cast_callback(S& s, const term& message) {
-  if constexpr (requires { s.handle_cast(message); }) {
+  if constexpr (valid_handle_cast<S>) {
     return maybe_async(s.handle_cast(message));
   } else {
     throw_bad_cast(message);
@@ -246,7 +210,7 @@ auto cast_callback(S& s, const term& message) {
 }
 template <class S>
 auto info_callback(S& s, const server_context& ctx, const term& message) {
-  if constexpr (requires { s.handle_info(message); }) {
+  if constexpr (valid_handle_info<S>) {
     return maybe_async(s.handle_info(message));
   } else {
     report_unexpected_info(ctx, message);
@@ -254,8 +218,17 @@ auto info_callback(S& s, const server_context& ctx, const term& message) {
   }
 }
 template <class S>
+auto continue_callback(S& s, const term& value) {
+  if constexpr (valid_handle_continue<S>) {
+    return maybe_async(s.handle_continue(value));
+  } else {
+    throw_bad_continue(value);
+    return ready<handler_result>{};
+  }
+}
+template <class S>
 task<> run_terminate(S& s, const term& reason) {
-  if constexpr (requires { s.terminate(reason); }) {
+  if constexpr (valid_terminate<S>) {
     if constexpr (beam::detail::is_task_v<decltype(s.terminate(reason))>) {
       co_await s.terminate(reason);
     } else {
@@ -280,42 +253,60 @@ task<> shut_down(S& s, const server_context& ctx, term reason, const term& last_
   beam::exit(std::move(reason));
 }
 
-// The server loop: one message at a time, until a stop. Never returns (the process exits). The dispatch is
-// inline (not a task of its own) so that a message costs no coroutine frame unless its callback is a
-// coroutine.
+// The server loop: one message at a time (or first the continuation `next` asks for), until a stop. Never
+// returns (the process exits). The dispatch is inline (not a task of its own) so that a message costs no
+// coroutine frame unless its callback is a coroutine. A timeout outside OTP's range fails the receive: the
+// process exits with timeout_value, without terminate, as OTP's loop does.
 template <class S>
-task<> serve(S& s, const server_context& ctx) {
+task<> serve(S& s, const server_context& ctx, next_action next) {
   for (;;) {
-    const term message = co_await receive();
-    const incoming in = classify(message, ctx.parent);
-    std::optional<std::pair<term, term>> pending_reply;  // stop(reason, v): v, sent after terminate
-    std::optional<term> stop_reason;
+    term message;
+    incoming in;
+    if (const term* value = next.continuation()) {
+      in = {incoming::kind::continuation, *value, {}};
+      message = continue_message(*value);
+    } else {
+      if (next.timeout() == infinity) {
+        message = co_await receive();
+      } else {
+        message = co_await receive(on(_term, [](term m) { return m; }),
+                                   after(next.timeout(), [] { return term(atom("timeout")); }));
+      }
+      in = classify(message, ctx.parent);
+    }
+    call_result r;
     std::exception_ptr crash;
     try {
       switch (in.what) {
-        case incoming::kind::call: {
-          call_result r = co_await call_callback(s, in.body, in.from);
-          if (r.reply && !r.stop_reason) beam::reply(in.from, std::move(*r.reply));
-          if (r.reply && r.stop_reason) pending_reply.emplace(in.from, std::move(*r.reply));
-          stop_reason = std::move(r.stop_reason);
+        case incoming::kind::call:
+          r = co_await call_callback(s, in.body, in.from);
           break;
-        }
         case incoming::kind::cast:
-          stop_reason = handler_result(co_await cast_callback(s, in.body)).stop_reason;
+          r = handler_result(co_await cast_callback(s, in.body));
           break;
         case incoming::kind::info:
-          stop_reason = handler_result(co_await info_callback(s, ctx, in.body)).stop_reason;
+          r = handler_result(co_await info_callback(s, ctx, in.body));
+          break;
+        case incoming::kind::continuation:
+          r = handler_result(co_await continue_callback(s, in.body));
           break;
         case incoming::kind::parent_exit:
         case incoming::kind::system_stop:
-          stop_reason = in.body;
+          r = stop(in.body);
           break;
       }
     } catch (...) {
       crash = std::current_exception();
     }
-    if (crash) stop_reason = beam::exit_reason_of(crash);
-    if (stop_reason) co_await shut_down(s, ctx, std::move(*stop_reason), message, std::move(pending_reply));
+    if (crash) r = stop(beam::exit_reason_of(crash));
+    if (!r.stop_reason) {
+      if (r.reply) beam::reply(in.from, std::move(*r.reply));
+      next = std::move(r.next);
+      continue;
+    }
+    std::optional<std::pair<term, term>> pending_reply;  // stop(reason, v): v, sent after terminate
+    if (r.reply) pending_reply.emplace(in.from, std::move(*r.reply));
+    co_await shut_down(s, ctx, std::move(*r.stop_reason), message, std::move(pending_reply));
   }
 }
 
@@ -329,7 +320,7 @@ process server_body(const start_context& ctx, Args&... args) {
   std::exception_ptr crash;
   try {
     state.emplace(std::move(args)...);
-    if constexpr (requires { state->init(); }) {
+    if constexpr (valid_init<S>) {
       result.emplace(co_await maybe_async(state->init()));
     } else {
       result.emplace(ok());
@@ -340,11 +331,12 @@ process server_body(const start_context& ctx, Args&... args) {
   if (crash) result.emplace(stop(beam::exit_reason_of(crash)));
   acknowledge(ctx, *result);
   const server_context server{ctx.linked ? ctx.starter : self(), ctx.name, ctx.type_name};
-  co_await serve(*state, server);
+  co_await serve(*state, server, std::move(result->next));
 }
 
 template <class S, class... Args>
 task<pid> start_server(const start_options& options, bool linked, Args&&... args) {
+  check_callbacks<S>();
   static_assert(std::is_constructible_v<S, std::decay_t<Args>&&...>,
                 "gen_server::start<S>(args...): S must be constructible from the arguments");
   const start_context ctx = make_start_context(options, linked, typeid(S).name());

@@ -29,6 +29,11 @@
 #include <beam/pid.hpp>
 #include <beam/term.hpp>
 
+// A process body written as a plain function (no co_await, no co_return) that runs off its end returns no
+// process at all: undefined behaviour, a crash at spawn. In every file that includes this header it is a
+// compile error instead ("no return statement in function returning non-void").
+#pragma GCC diagnostic error "-Wreturn-type"
+
 namespace beam {
 
 class reference;

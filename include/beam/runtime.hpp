@@ -5,8 +5,24 @@
 //
 // One runtime at a time per program (it is this node). Processes still alive when the initial process ends
 // are ended with reason `shutdown`, and every process's memory is freed before run() returns.
+//
+// Where code runs. A process body is a coroutine: its locals live in its coroutine frame, not on a stack.
+// What it calls without co_await (plain functions, plain recursion) runs on the stack of the scheduler
+// thread that resumes it: `scheduler_stack_size` bytes (default 8 MiB, as a main thread's), with a guard
+// region below it. Running past it ends the program with a report naming the process (a C++ stack cannot
+// be unwound from that point); recursion through beam::task coroutines uses frames on the heap instead.
+//
+// Hogs. A loop that never reaches a co_await cannot be preempted. A scheduler stuck in such a slice for 4 ms
+// gets a spare scheduler thread that runs the processes queued behind it, one spare per stuck scheduler (a
+// stuck spare gets a spare too) up to `max_spare_schedulers`; past that, the processes queued behind the
+// newest hogs wait until a hog suspends (a warning says so), while timers still fire. `exit(hog, kill)`
+// takes effect only when the hog suspends. At shutdown, processes that do not suspend within
+// `shutdown_timeout` are reported by pid and initial call; then run() returns, leaving them running on their
+// threads (the runtime's memory is kept for them, and no other runtime can start in this program), or, with
+// `stuck_shutdown::abort`, the program aborts after the report.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,16 +34,33 @@
 
 namespace beam {
 
+// What run() does when processes are still running `shutdown_timeout` after the initial process ended.
+enum class stuck_shutdown {
+  abandon,  // report them and return; their threads go on (the runtime's memory is never freed)
+  abort,    // report them and std::abort()
+};
+
 struct runtime_options {
   // Scheduler threads; 0: the cores this process may use (affinity mask and cgroup CPU quota respected).
   std::uint32_t schedulers = 0;
   // Processes alive at once: 1,024 ... 134,217,727 (Erlang's +P). Rounded up as OTP rounds +P, to a power of
   // two capped at 134,217,727 (2000 -> 2048, 100000 -> 131072); system_info().process_limit shows the result.
   std::uint32_t process_limit = 262'144;
+  // Spare scheduler threads started while schedulers are stuck in slices that do not yield: 0 ... 1,024.
+  std::uint32_t max_spare_schedulers = 64;
+  // Each scheduler thread's stack in bytes, where code a process calls without co_await runs:
+  // 128 KiB ... 1 GiB.
+  std::size_t scheduler_stack_size = std::size_t{8} << 20;
+  // How long shut-down waits for processes that do not suspend (see "Hogs" above).
+  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
+  stuck_shutdown on_stuck_shutdown = stuck_shutdown::abandon;
 };
 
 inline constexpr std::uint32_t min_process_limit = 1'024;
 inline constexpr std::uint32_t max_process_limit = 134'217'727;
+inline constexpr std::uint32_t max_spare_schedulers = 1'024;
+inline constexpr std::size_t min_scheduler_stack_size = std::size_t{128} << 10;
+inline constexpr std::size_t max_scheduler_stack_size = std::size_t{1} << 30;
 
 // The exit reason of a process, as run() returns it.
 class exit_reason {
@@ -54,7 +87,8 @@ class runtime {
   runtime& operator=(const runtime&) = delete;
 
   // Spawns body(args...) as the initial process, runs until it ends, ends every other process with reason
-  // `shutdown`, and returns the initial process's exit reason. Call from outside any process.
+  // `shutdown`, and returns the initial process's exit reason. Call from outside any process. Processes that
+  // do not suspend within options.shutdown_timeout after that are reported (see "Hogs" above).
   template <class F, class... Args>
   exit_reason run(F&& body, Args&&... args) {
     return run_initial([&] { return beam::spawn(std::forward<F>(body), std::forward<Args>(args)...); });

@@ -54,7 +54,8 @@
 //   (without the start_spec wrapper), or {Reason, Id} when the start fails.
 // - terminate_child, restart_child, delete_child, get_childspec: not_found; restart_child and delete_child:
 //   running, restarting. terminate_child of a child already stopped is ok, as OTP's.
-// - every call: noproc when the supervisor does not exist, or its exit reason if it ends first (beam::call).
+// - every call: as beam::call, {noproc, {gen_server, call, [Sup, Request, infinity]}} when the supervisor
+//   does not exist, {Reason, {gen_server, call, ...}} with its exit reason if it ends first.
 //
 // Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); start_link(flags,
 // children) checks the flags and specs in the caller, before the supervisor is spawned (the error still comes

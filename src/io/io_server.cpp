@@ -71,12 +71,20 @@ void writer::run() {
     if (queue_.empty()) return;  // stopping, and everything is written
     std::deque<std::string> batch;
     batch.swap(queue_);
+    writing_ = true;
     lock.unlock();
     std::string text;
     for (const std::string& piece : batch) text += piece;
     write_to_sink(text);
     lock.lock();
+    writing_ = false;
+    written_.notify_all();
   }
+}
+
+void writer::flush() {
+  std::unique_lock lock(mutex_);
+  written_.wait(lock, [this] { return queue_.empty() && !writing_; });
 }
 
 void write_to_sink(std::string_view text) {

@@ -30,13 +30,17 @@ class writer {
   writer& operator=(const writer&) = delete;
   // Any thread.
   void submit(std::string text);
+  // Any thread but the writer's: returns once what was submitted before the call is written.
+  void flush();
 
  private:
   void run();
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::string> queue_;  // mutex_
-  bool stopping_ = false;          // mutex_
+  std::condition_variable written_;  // the writer finished a batch (flush waits on it)
+  std::deque<std::string> queue_;    // mutex_
+  bool writing_ = false;             // mutex_: a batch taken from queue_ is being written
+  bool stopping_ = false;            // mutex_
   std::thread thread_;
 };
 

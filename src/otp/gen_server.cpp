@@ -189,6 +189,10 @@ incoming classify(const term& message, const pid& parent) {
   return {incoming::kind::info, message, {}};
 }
 
+term continue_message(const term& value) {
+  return tuple("continue"_a, value);
+}
+
 bool quiet_reason(const term& reason) {
   if (reason == term("normal"_a) || reason == term("shutdown"_a)) return true;
   return reason.is_tuple() && reason.as_tuple().size() == 2 && reason.as_tuple()[0] == term("shutdown"_a);
@@ -222,6 +226,12 @@ void throw_bad_cast(const term& message) {
   throw error(
       tuple("bad_cast"_a, message),
       fmt::format("gen_server: the server type has no handle_cast, got the cast {}", inspect(message)));
+}
+
+void throw_bad_continue(const term& value) {
+  throw error(tuple("bad_continue"_a, value),
+              fmt::format("gen_server: the server type has no handle_continue, got continue_with({})",
+                          inspect(value)));
 }
 
 }  // namespace gen_server::detail

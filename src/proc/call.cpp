@@ -1,8 +1,12 @@
 // proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps
 // only while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
+// A failure names the call as OTP 25's gen_server:call does, {Reason, {gen_server, call, Args}} (call_site);
+// rejected: bare reasons (gen:call's), which no Erlang caller of gen_server:call ever sees.
 #include <beam/call.hpp>
 
+#include <chrono>
 #include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -20,13 +24,34 @@
 namespace beam {
 namespace {
 
+// One call as gen_server:call names it when it fails: {Reason, {gen_server, call, Args}}.
+struct call_site {
+  term server;  // the pid or the name, as given
+  term request;
+  std::optional<std::chrono::milliseconds> timeout;  // none: gen_server:call/2, which waits the default
+
+  [[nodiscard]] std::chrono::milliseconds wait() const { return timeout.value_or(default_call_timeout); }
+
+  // Args: [Server, Request, Timeout], or [Server, Request] for call/2; Timeout is `infinity` or the ms.
+  [[nodiscard]] term args() const {
+    if (!timeout) return list(server, request);
+    return list(server, request, *timeout == infinity ? term(atom("infinity")) : term(timeout->count()));
+  }
+
+  // The error the caller raises: {reason, {gen_server, call, Args}}, `what` saying it in words.
+  [[nodiscard]] beam::error failure(term reason, const std::string& what) const {
+    static const atom gen_server("gen_server");
+    static const atom call("call");
+    return beam::error(tuple(std::move(reason), tuple(gen_server, call, args())), "call: " + what);
+  }
+};
+
 enum class call_outcome { replied, server_down, timed_out };
 
-// Waits for the reply to the call tagged `ref` to `server` (monitored under `ref`). The caller is `p`. `tag`
-// is `ref` as the term the request carried: the reply carries the same node, so matching it is a pointer
-// comparison.
-task<term> await_reply(detail::process_control& p, term server, reference ref, term tag,
-                       std::chrono::milliseconds timeout) {
+// Waits for the reply to `site`'s call tagged `ref` (the server monitored under `ref`). The caller is `p`.
+// `tag` is `ref` as the term the request carried: the reply carries the same node, so matching it is a
+// pointer comparison.
+task<term> await_reply(detail::process_control& p, call_site site, reference ref, term tag) {
   term result;
   call_outcome outcome = call_outcome::timed_out;
   co_await receive(on(tuple(tag, _term),
@@ -39,20 +64,20 @@ task<term> await_reply(detail::process_control& p, term server, reference ref, t
                         result = std::move(reason);
                         outcome = call_outcome::server_down;
                       }),
-                   after(timeout, [] {}));
+                   after(site.wait(), [] {}));
   if (p.links != nullptr) p.links->aliases.erase(tag);
   if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
   switch (outcome) {
     case call_outcome::replied:
       co_return result;
     case call_outcome::server_down:
-      throw beam::error(result, fmt::format("call: the server {} ended before replying: {}", inspect(server),
-                                            inspect(result)));
+      throw site.failure(result, fmt::format("the server {} ended before replying: {}", inspect(site.server),
+                                             inspect(result)));
     case call_outcome::timed_out:
       break;
   }
-  throw beam::error(term(atom("timeout")),
-                    fmt::format("call: no reply from {} within {} ms", inspect(server), timeout.count()));
+  throw site.failure(term(atom("timeout")),
+                     fmt::format("no reply from {} within {} ms", inspect(site.server), site.wait().count()));
 }
 
 // A call that cannot be made fails when awaited, without waiting, as gen:call's does.
@@ -61,19 +86,19 @@ task<term> refuse_call(beam::error why) {
   co_return term();
 }
 
-// Why a call to `to` (the caller is `p`) cannot be made: a call to oneself would wait for a reply only the
-// caller could send; a timeout must be OTP's (0 ... 2^32-1 ms, or infinity).
+// Why `site`'s call to `to` (the caller is `p`) cannot be made: a call to oneself would wait for a reply only
+// the caller could send; a timeout must be OTP's (0 ... 2^32-1 ms, or infinity).
 std::optional<beam::error> call_refused(const detail::process_control& p, const std::optional<pid>& to,
-                                        const term& server, std::chrono::milliseconds timeout) {
+                                        const call_site& site) {
   if (to == p.self()) {
-    return beam::error(term(atom("calling_self")),
-                       fmt::format("call: {} is the calling process itself", inspect(server)));
+    return site.failure(term(atom("calling_self")),
+                        fmt::format("{} is the calling process itself", inspect(site.server)));
   }
+  const std::chrono::milliseconds timeout = site.wait();
   if (detail::to_timeout(timeout) == detail::timeout_too_long || timeout.count() < 0) {
-    return beam::error(
+    return site.failure(
         term(atom("timeout_value")),
-        fmt::format("call: the timeout {} ms is outside 0 ... 4294967295 ms (or beam::infinity)",
-                    timeout.count()));
+        fmt::format("the timeout {} ms is outside 0 ... 4294967295 ms (or beam::infinity)", timeout.count()));
   }
   return std::nullopt;
 }
@@ -83,34 +108,50 @@ term call_message(const pid& caller, const term& tag, term request) {
   return tuple(gen_call, tuple(caller, tag), std::move(request));
 }
 
-// Starts a call to `server` (a pid, or a name `whereis` found), monitored under `ref`: `ref` becomes an alias
-// of the caller and the request is sent. Returns the task that waits for the reply.
-task<term> start_call(detail::process_control& p, term server, const std::optional<pid>& to, reference ref,
-                      term request, std::chrono::milliseconds timeout) {
+// Starts `site`'s call to `to` (a pid, or what `whereis` found for a name), monitored under `ref`: `ref`
+// becomes an alias of the caller and the request is sent. Returns the task that waits for the reply.
+task<term> start_call(detail::process_control& p, call_site site, const std::optional<pid>& to,
+                      reference ref) {
   term tag(ref);
   detail::links_of(p).aliases.insert(tag);
-  if (to) send(*to, call_message(p.self(), tag, std::move(request)));
-  return await_reply(p, std::move(server), std::move(ref), std::move(tag), timeout);
+  if (to) send(*to, call_message(p.self(), tag, site.request));
+  return await_reply(p, std::move(site), std::move(ref), std::move(tag));
+}
+
+task<term> call_pid(const pid& server, call_site site) {
+  detail::process_control& p = detail::current_process("beam::call");
+  if (auto refused = call_refused(p, server, site)) return refuse_call(std::move(*refused));
+  reference ref = monitor(server);
+  return start_call(p, std::move(site), server, std::move(ref));
+}
+
+task<term> call_name(atom name, call_site site) {
+  detail::process_control& p = detail::current_process("beam::call");
+  reference ref = monitor(name);  // before whereis: a server that ends in between is seen as DOWN
+  const std::optional<pid> to = whereis(name);
+  if (auto refused = call_refused(p, to, site)) {
+    demonitor(ref);  // none when the name is the caller's own
+    return refuse_call(std::move(*refused));
+  }
+  return start_call(p, std::move(site), to, std::move(ref));
 }
 
 }  // namespace
 
+task<term> call(const pid& server, term request) {
+  return call_pid(server, {term(server), std::move(request), std::nullopt});
+}
+
 task<term> call(const pid& server, term request, std::chrono::milliseconds timeout) {
-  detail::process_control& p = detail::current_process("beam::call");
-  if (auto refused = call_refused(p, server, term(server), timeout)) return refuse_call(std::move(*refused));
-  reference ref = monitor(server);
-  return start_call(p, term(server), server, std::move(ref), std::move(request), timeout);
+  return call_pid(server, {term(server), std::move(request), timeout});
+}
+
+task<term> call(atom name, term request) {
+  return call_name(name, {term(name), std::move(request), std::nullopt});
 }
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
-  detail::process_control& p = detail::current_process("beam::call");
-  reference ref = monitor(name);  // before whereis: a server that ends in between is seen as DOWN
-  const std::optional<pid> to = whereis(name);
-  if (auto refused = call_refused(p, to, term(name), timeout)) {
-    demonitor(ref);  // none when the name is the caller's own
-    return refuse_call(std::move(*refused));
-  }
-  return start_call(p, term(name), to, std::move(ref), std::move(request), timeout);
+  return call_name(name, {term(name), std::move(request), timeout});
 }
 
 void reply(const term& from, term value) {

@@ -382,6 +382,12 @@ pid spawn_process(const spawn_request& request) {
     spawning = p;
     p->body = closure_of(*p).start().release();
     spawning = nullptr;
+    if (!p->body) {
+      throw std::logic_error(
+          "spawn: the body returned an empty beam::process (one it had moved from): a body must be a "
+          "coroutine "
+          "(using co_await or co_return) or return the beam::process of one");
+    }
     p->resume_point = p->body;
     rt.table.insert(*p, rt.slot_cache_here());
   } catch (...) {  // the limit (logged by the table), or the closure or body failing to build

@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/inspect.hpp>
 #include <beam/logger.hpp>
+#include <beam/process_info.hpp>
 #include <beam/registry.hpp>
 #include <beam/runtime.hpp>
 
@@ -72,17 +74,73 @@ std::uint32_t scheduler_count(const runtime_options& options) {
   return n;
 }
 
+std::uint32_t spare_count(const runtime_options& options) {
+  if (options.max_spare_schedulers > max_spare_schedulers) {
+    throw std::invalid_argument(fmt::format("max_spare_schedulers {} is outside the accepted range 0 ... {}",
+                                            options.max_spare_schedulers, max_spare_schedulers));
+  }
+  return options.max_spare_schedulers;
+}
+
+std::size_t validate_stack_size(std::size_t size) {
+  if (size < min_scheduler_stack_size || size > max_scheduler_stack_size) {
+    throw std::invalid_argument(fmt::format("scheduler_stack_size {} is outside the accepted range {} ... {}",
+                                            size, min_scheduler_stack_size, max_scheduler_stack_size));
+  }
+  return size;
+}
+
+void validate_shutdown(const runtime_options& options) {
+  if (options.shutdown_timeout.count() < 0) {
+    throw std::invalid_argument(
+        fmt::format("shutdown_timeout {} ms is negative", options.shutdown_timeout.count()));
+  }
+  if (options.on_stuck_shutdown != stuck_shutdown::abandon &&
+      options.on_stuck_shutdown != stuck_shutdown::abort)
+    throw std::invalid_argument(
+        "on_stuck_shutdown is neither stuck_shutdown::abandon nor stuck_shutdown::abort");
+}
+
+// "#PID<0.N.S>" of a task's tag, as the process layer makes tags (number | serial << 32).
+pid pid_of_tag(std::uint64_t tag) noexcept {
+  return pid(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32));
+}
+
+// The stack_overflow hook: in a signal handler, so written piece by piece with write(2).
+void report_stack_overflow(const sched::worker& w, bool in_task, std::uint64_t tag) {
+  sched::write_to_stderr("beampp: fatal: ");
+  if (in_task) {
+    const pid who = pid_of_tag(tag);
+    sched::write_to_stderr("process #PID<0.");
+    sched::write_number_to_stderr(who.number());
+    sched::write_to_stderr(".");
+    sched::write_number_to_stderr(who.serial());
+    sched::write_to_stderr("> overflowed");
+  } else {
+    sched::write_to_stderr("the runtime overflowed");
+  }
+  sched::write_to_stderr(" the stack of scheduler ");
+  sched::write_number_to_stderr(w.index() + 1);
+  sched::write_to_stderr(
+      " (runtime_options::scheduler_stack_size bytes): code a process calls without co_await, plain "
+      "recursion "
+      "included, runs on its scheduler's stack; recurse through beam::task coroutines or raise the stack "
+      "size. The program ends.\n");
+}
+
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
     : options(opts),
       schedulers(scheduler_count(opts)),
-      table(validate_limit(opts.process_limit), 2 * schedulers),  // a slot cache per worker, spares included
+      spares(spare_count(opts)),
+      table(validate_limit(opts.process_limit), schedulers + spares),  // a slot cache per worker and spare
       shared_pool_(chunks),
       shared_pcb_pool_(chunks) {
   const std::uint32_t n = schedulers;
-  for (std::uint32_t i = 0; i < 2 * n; ++i)
-    locals.push_back(std::make_unique<worker_local>(chunks, 0));  // + spares
+  const std::size_t stack_size = validate_stack_size(opts.scheduler_stack_size);
+  validate_shutdown(opts);
+  for (std::uint32_t i = 0; i < n + spares; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));
   sched::worker_hooks hooks{
       .poll =
           [this](sched::worker& w) {
@@ -98,7 +156,7 @@ runtime_state::runtime_state(const runtime_options& opts)
           },
       .long_slice =
           [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
-            const pid who(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32));
+            const pid who = pid_of_tag(tag);
             beam::log(log_level::warning,
                       fmt::format(
                           "long_schedule: process #PID<0.{}.{}> has run {} ms on scheduler {} without "
@@ -106,14 +164,24 @@ runtime_state::runtime_state(const runtime_options& opts)
                           who.number(), who.serial(),
                           std::chrono::duration_cast<std::chrono::milliseconds>(ran).count(), w.index() + 1));
           },
+      .no_spare_left =
+          [](std::uint32_t cap) {
+            beam::log(log_level::warning,
+                      fmt::format(
+                          "long_schedule: every spare scheduler ({}, runtime_options::max_spare_schedulers) "
+                          "is taken by a process that does not yield; the processes queued behind the "
+                          "newest ones wait until one yields",
+                          cap));
+          },
+      .stack_overflow = &report_stack_overflow,
   };
   runtime_state* expected = nullptr;
   if (!the_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel)) {
     throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
   }
   output = std::make_unique<io_impl::writer>();
-  sched = std::make_unique<sched::scheduler>(sched::scheduler_options{.workers = n, .spares = n},
-                                             std::move(hooks));
+  sched = std::make_unique<sched::scheduler>(
+      sched::scheduler_options{.workers = n, .spares = spares, .stack_size = stack_size}, std::move(hooks));
 }
 
 runtime_state::~runtime_state() {
@@ -199,22 +267,49 @@ exit_reason runtime_state::wait_for_initial() {
   return exit_reason(*initial_reason_);
 }
 
-void runtime_state::shut_down() {
-  sched->stop();
-  sched->join();  // no process runs from here on
-  stopping.store(true, std::memory_order_relaxed);
-  if (io_server) {
-    if (process_control* server = table.find(*io_server)) {
-      io_impl::drain_mailbox(*server, *output);
-      release(*server);
-    }
+void runtime_state::report_stuck(const std::vector<sched::scheduler::stuck_task>& stuck) {
+  for (const auto& task : stuck) {
+    const pid who = pid_of_tag(task.tag);
+    const auto info = process_info(who);
+    beam::log(
+        log_level::error,
+        fmt::format("shutdown: process #PID<0.{}.{}> (initial call {}) still runs on scheduler {} {} ms "
+                    "after the initial process ended: it does not suspend (a loop without co_await "
+                    "cannot be preempted); {}",
+                    who.number(), who.serial(), info ? format_erlang(info->initial_call) : "unknown",
+                    task.worker + 1, options.shutdown_timeout.count(),
+                    options.on_stuck_shutdown == stuck_shutdown::abort
+                        ? "aborting"
+                        : "run() returns and leaves it running on its thread"));
   }
+}
+
+void runtime_state::write_queued_output() {
+  if (!io_server) return;
+  if (process_control* server = table.find(*io_server)) {
+    io_impl::drain_mailbox(*server, *output);
+    release(*server);
+  }
+}
+
+bool runtime_state::shut_down() {
+  sched->stop();
+  const auto stuck = sched->join_for(options.shutdown_timeout);  // no process runs from here on, but these
+  write_queued_output();
+  if (!stuck.empty()) {
+    report_stuck(stuck);
+    if (options.on_stuck_shutdown == stuck_shutdown::abort) std::abort();
+    output->flush();
+    return false;
+  }
+  stopping.store(true, std::memory_order_relaxed);
   for (const pid& id : table.pids()) {
     if (process_control* p = table.find(id)) {
       release(*p);  // find's reference; the table's keeps it alive until shut_down_process drops it
       shut_down_process(*p);
     }
   }
+  return true;
 }
 
 void runtime_state::start_io_server() {
@@ -272,7 +367,9 @@ void runtime::start() {
 
 exit_reason runtime::finish() {
   exit_reason reason = state_->wait_for_initial();
-  state_->shut_down();
+  if (!state_->shut_down()) {
+    (void)state_.release();  // the processes left running use it: kept on purpose (see runtime.hpp)
+  }
   return reason;
 }
 

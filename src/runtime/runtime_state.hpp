@@ -94,11 +94,15 @@ class runtime_state {
 
   void on_initial_exit(const term& reason);
   exit_reason wait_for_initial();
-  void shut_down();
+  // Stops the schedulers and ends the processes left. False when processes did not suspend within
+  // options.shutdown_timeout and were left running (reported; the state must then outlive them: never free
+  // it). Aborts instead with stuck_shutdown::abort.
+  [[nodiscard]] bool shut_down();
 
   const runtime_options options;
   const std::uint32_t
-      schedulers;  // regular schedulers (spares not counted); before `table`, which sizes by it
+      schedulers;              // regular schedulers (spares not counted); before `table`, which sizes by it
+  const std::uint32_t spares;  // spare schedulers at most; before `table`
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   base::chunk_store chunks;  // before everything that allocates from it
   proc::process_table table;
@@ -113,6 +117,11 @@ class runtime_state {
   std::atomic<bool> stopping{false};
 
  private:
+  // Reports the processes that kept their schedulers past the shutdown timeout.
+  void report_stuck(const std::vector<sched::scheduler::stuck_task>& stuck);
+  // The stopping thread, the schedulers stopped: hands what the I/O server's mailbox holds to the writer.
+  void write_queued_output();
+
   std::mutex shared_mutex_;
   base::pool_set shared_pool_;      // shared_mutex_
   base::pool_set shared_pcb_pool_;  // shared_mutex_

@@ -35,7 +35,13 @@
 // Hogs. A task that never suspends cannot be preempted. The monitor thread finds a slice that has lasted
 // `hand_off_after` (4 ms, wall clock) stuck: its runnext becomes stealable and a spare worker starts and
 // steals its queue. A slice that has used `long_slice` (10 ms) of CPU is reported once. On a shared core the
-// spare takes turns with the hog under CFS.
+// spare takes turns with the hog under CFS. Every stuck worker gets a spare, spares included, up to
+// `options.spares` (the runtime's max_spare_schedulers): with k hogs, k spares run beside them and the rest
+// of the program goes on. Past the cap the queues behind the newest hogs wait for a hog to yield (reported
+// once through no_spare_left); the monitor still polls every stuck worker's timers. Spare threads start
+// lazily in index order and stay (parked) once started, so `started_` only grows and thieves and parkers
+// look only at workers that ever had a thread. Stopping: join_for waits a bounded time; a worker still in a
+// slice then holds a task that never suspends, and its thread is detached (the runtime reports the process).
 //
 // Rejected: one shared queue for all workers (a contended lock on every spawn and send); waking a worker on
 // every push (futex storms that cost more than the work on message-heavy loads); stealing one task at a time
@@ -145,7 +151,7 @@ task* worker::steal_runnext_of(worker& victim) noexcept {
 }
 
 task* worker::steal() {
-  const std::uint32_t n = owner_.size();
+  const std::uint32_t n = owner_.started();
   if (n == 1) return nullptr;
   for (int round = 0; round < steal_rounds; ++round) {
     const auto start = static_cast<std::uint32_t>(next_random(rng_) % n);
@@ -182,8 +188,33 @@ bool worker::park_until_work() {
 }
 
 void worker::start_thread() {
-  thread_ = std::thread([this] { run_loop(); });
-  pthread_getcpuclockid(thread_.native_handle(), &cpu_clock_);
+  thread_ =
+      start_thread_with_stack(owner_.options_.stack_size, owner_.options_.guard_size, &thread_main, this);
+  thread_started_ = true;
+  pthread_getcpuclockid(thread_, &cpu_clock_);
+}
+
+void* worker::thread_main(void* self) {
+  auto* w = static_cast<worker*>(self);
+  {
+    const stack_overflow_watch watch(&report_stack_overflow, w);
+    w->run_loop();
+  }
+  {
+    std::lock_guard lock(w->owner_.exit_mutex_);
+    w->exited_.store(true, std::memory_order_release);  // pairs with join_for's acquire
+  }
+  w->owner_.exited_.notify_all();
+  return nullptr;
+}
+
+// In the SIGSEGV handler, on this worker's thread (async-signal-safe only).
+void worker::report_stack_overflow(void* self) {
+  const auto* w = static_cast<const worker*>(self);
+  const std::uint64_t seq = w->slice_seq_.load(std::memory_order_relaxed);  // our own thread's writes
+  if (w->owner_.hooks_.stack_overflow != nullptr) {
+    w->owner_.hooks_.stack_overflow(*w, seq % 2 == 1, w->slice_tag_.load(std::memory_order_relaxed));
+  }
 }
 
 bool worker::is_spare() const noexcept {
@@ -242,13 +273,13 @@ void worker::run_loop() {
 scheduler::scheduler(scheduler_options options, worker_hooks hooks)
     : options_(options), hooks_(std::move(hooks)) {
   BEAM_ASSERT(options_.workers >= 1, "a scheduler needs a worker");
-  if (options_.spares == 0) options_.spares = options_.workers;
   const std::uint32_t total = options_.workers + options_.spares;
   workers_.reserve(total);
   for (std::uint32_t i = 0; i < total; ++i) {
     workers_.push_back(std::make_unique<worker>(*this, i));
     if (workers_.back()->is_spare()) workers_.back()->active_.store(false, std::memory_order_relaxed);
   }
+  started_.store(options_.workers, std::memory_order_release);  // before any worker steals
   for (auto& w : workers_) {
     if (!w->is_spare()) w->start_thread();  // spares get a thread the first time the monitor needs them
   }
@@ -263,8 +294,34 @@ scheduler::~scheduler() {
 void scheduler::join() {
   if (monitor_.joinable()) monitor_.join();  // first: only the monitor starts spare threads
   for (auto& w : workers_) {
-    if (w->thread_.joinable()) w->thread_.join();
+    if (w->thread_started_) pthread_join(std::exchange(w->thread_, {}), nullptr);
+    w->thread_started_ = false;
   }
+}
+
+std::vector<scheduler::stuck_task> scheduler::join_for(std::chrono::steady_clock::duration timeout) {
+  if (monitor_.joinable()) monitor_.join();  // it starts no spare from here on
+  const auto all_exited = [this] {
+    return std::all_of(workers_.begin(), workers_.end(), [](const auto& w) {
+      return !w->thread_started_ || w->exited_.load(std::memory_order_acquire);  // pairs with thread_main
+    });
+  };
+  {
+    std::unique_lock lock(exit_mutex_);
+    exited_.wait_for(lock, timeout, all_exited);
+  }
+  std::vector<stuck_task> stuck;
+  for (auto& w : workers_) {
+    if (!w->thread_started_) continue;
+    w->thread_started_ = false;
+    if (w->exited_.load(std::memory_order_acquire)) {
+      pthread_join(w->thread_, nullptr);
+      continue;
+    }
+    stuck.push_back({w->index_, w->slice_tag_.load(std::memory_order_relaxed)});
+    pthread_detach(w->thread_);
+  }
+  return stuck;
 }
 
 void scheduler::stop() {
@@ -288,11 +345,16 @@ void scheduler::start_spare() {
   for (auto& w : workers_) {
     bool idle = false;
     if (w->is_spare() && w->active_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) {
-      if (!w->thread_.joinable()) w->start_thread();
+      spares_exhausted_ = false;
+      if (!w->thread_started_) {
+        w->start_thread();
+        started_.fetch_add(1, std::memory_order_release);  // its queue may fill from now on
+      }
       w->parker_.unpark();
       return;
     }
   }
+  if (!std::exchange(spares_exhausted_, true) && hooks_.no_spare_left) hooks_.no_spare_left(options_.spares);
 }
 
 // The monitor thread. Looks at every worker each millisecond while any is busy (every 5 ms when all idle): a
@@ -397,7 +459,8 @@ task* scheduler::pop_global(worker& w) {
 
 bool scheduler::any_work_visible() const noexcept {
   if (global_size_.load() != 0) return true;  // seq_cst: the parking protocol
-  for (const auto& w : workers_) {
+  for (std::uint32_t i = 0; i < started(); ++i) {
+    const worker* w = workers_[i].get();
     if (!w->queue_.empty()) return true;
     if (w->runnext_.load() != nullptr && w->stuck())
       return true;  // seq_cst: see the monitor's store of stuck_seq_

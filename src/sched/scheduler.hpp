@@ -17,6 +17,7 @@
 #include "sched/parker.hpp"
 #include "sched/run_queue.hpp"
 #include "sched/task.hpp"
+#include "sched/worker_thread.hpp"
 
 namespace beam::sched {
 
@@ -31,13 +32,22 @@ struct worker_hooks {
   std::function<std::chrono::steady_clock::time_point(worker&)> poll;
   // The monitor thread reports a slice that has run longer than the threshold, once per slice.
   std::function<void(worker&, std::uint64_t task_tag, std::chrono::steady_clock::duration ran)> long_slice;
+  // The monitor found a stuck worker and every spare busy (once until a spare is free again).
+  std::function<void(std::uint32_t spares)> no_spare_left;
+  // A worker ran past the end of its stack while running the task tagged `task_tag` (`in_task`: false when
+  // the overflow was in the worker's own code). Runs in a signal handler on the faulting thread: only
+  // async-signal-safe calls (see worker_thread.hpp). The program ends after it.
+  void (*stack_overflow)(const worker&, bool in_task, std::uint64_t task_tag) = nullptr;
 };
 
 struct scheduler_options {
   std::uint32_t workers = 1;
-  // Spare workers the monitor may start while regular ones are stuck in long slices (hogs); 0: as many as
-  // workers.
+  // Spare workers the monitor may start while regular ones (or spares) are stuck in long slices (hogs), one
+  // per stuck worker; 0: none.
   std::uint32_t spares = 0;
+  // Each worker thread's stack (usable bytes) and the guard region below it.
+  std::size_t stack_size = std::size_t{8} << 20;
+  std::size_t guard_size = std::size_t{64} << 10;
   // A slice that has used this much CPU is reported (once).
   std::chrono::steady_clock::duration long_slice = std::chrono::milliseconds(10);
   // A slice seen for longer than this (wall-clock time: the processes behind it wait whether it runs or was
@@ -83,6 +93,8 @@ class worker {
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone
   // reads it.
   void start_thread();
+  static void* thread_main(void* self);
+  static void report_stack_overflow(void* self);
   bool retire_if_unneeded();
 
   scheduler& owner_;
@@ -98,7 +110,11 @@ class worker {
   std::uint64_t rng_;
   std::uint32_t ticks_ = 0;
   bool spinning_ = false;
-  std::thread thread_;
+  pthread_t thread_{};
+  bool thread_started_ = false;  // written by whoever starts it (constructor or monitor), read by join
+  // Set by the thread as it leaves its loop (release; join_for's acquire): a worker still in a slice after
+  // stop() has a task that never suspends.
+  std::atomic<bool> exited_{false};
   // Slices, for the monitor. The owner bumps `slice_seq_` at the start (odd: in a slice) and end (even) of
   // each slice and stores the task's tag first (relaxed: a late view only delays a report by one look).
   // Reading no clock on the hot path, the monitor times a slice by the thread's CPU time since it first saw
@@ -138,9 +154,21 @@ class scheduler {
   void stop();
   // Any thread but a worker: waits for the workers to exit their loops (after stop()).
   void join();
+  // A task still running when join_for gave up: the worker it holds and its tag.
+  struct stuck_task {
+    std::uint32_t worker;
+    std::uint64_t tag;
+  };
+  // Any thread but a worker, after stop(): waits up to `timeout` for the workers to exit their loops, joins
+  // those that did, and returns the tasks that kept the others (their threads are detached: they run on
+  // until the task suspends or ends, and must find everything they use still there).
+  std::vector<stuck_task> join_for(std::chrono::steady_clock::duration timeout);
 
   // All workers, spares included (spares have the highest indices).
   [[nodiscard]] std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+  // The workers that have had a thread: the regular ones and the spares started so far (spares start in index
+  // order, so these are the first `started()` workers). Only they can hold tasks.
+  [[nodiscard]] std::uint32_t started() const noexcept { return started_.load(std::memory_order_acquire); }
   [[nodiscard]] std::uint32_t regular_workers() const noexcept { return options_.workers; }
   [[nodiscard]] worker& at(std::uint32_t i) noexcept { return *workers_[i]; }
   // Tasks still queued anywhere (after stop(): what was never run). Only when the workers have stopped.
@@ -160,7 +188,12 @@ class scheduler {
   scheduler_options options_;
   worker_hooks hooks_;
   std::vector<std::unique_ptr<worker>> workers_;
+  // Workers with a thread so far (see started()): bumped by the monitor (release) after it starts a spare's
+  // thread; an unstarted spare's queue is empty, so a reader with an old count misses nothing.
+  std::atomic<std::uint32_t> started_{0};
   std::atomic<bool> stopping_{false};
+  std::mutex exit_mutex_;
+  std::condition_variable exited_;  // a worker left its loop (join_for waits on it)
 
   // The global queue: tasks submitted from outside and local overflow. `global_size_` mirrors its length for
   // lock-free emptiness checks (written under the lock, read by anyone: seq_cst, part of the parking
@@ -181,6 +214,7 @@ class scheduler {
   // The monitor thread (Go's sysmon): watches slices, reports hogs, starts spares. `stuck_` counts the
   // workers in a long slice at its last look (spares read it to decide whether to stop).
   std::atomic<std::uint32_t> stuck_{0};
+  bool spares_exhausted_ = false;  // monitor thread only: no_spare_left was reported
   std::mutex monitor_mutex_;
   std::condition_variable monitor_wake_;  // stop() wakes the monitor early
   std::thread monitor_;
@@ -188,7 +222,8 @@ class scheduler {
 
 template <class F>
 void scheduler::drain(F&& each) {
-  for (auto& w : workers_) {
+  for (std::uint32_t i = 0; i < started(); ++i) {
+    worker* w = workers_[i].get();
     if (task* t = w->runnext_.exchange(nullptr)) each(t);
     while (task* t = w->queue_.pop()) each(t);
   }

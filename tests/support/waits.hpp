@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <utility>
 
 #include <beam/beam.hpp>
 
@@ -49,6 +50,11 @@ task<term> error_of(task<T> t) {
     co_return e.reason();
   }
   co_return term();
+}
+
+// How a failed beam::call exits its caller, as OTP 25's gen_server:call: {reason, {gen_server, call, args}}.
+inline term call_failure(term reason, term args) {
+  return tuple(std::move(reason), tuple(atom("gen_server"), atom("call"), std::move(args)));
 }
 
 }  // namespace beam::testing
