@@ -272,7 +272,8 @@ struct start_context {
 [[nodiscard]] task<pid> await_start(pid sup, const start_context& ctx);
 // Supervisor side, first: traps exits and registers the name (taken: acks {already_started, Pid}, exits).
 void begin(const start_context& ctx);
-// Supervisor side, when init threw: acks {error, reason} and exits with `reason`.
+// Supervisor side, when its start fails (init threw, bad flags or specs, a child's start failed): acks
+// {error, reason} and exits with `reason`.
 [[noreturn]] void init_failed(const start_context& ctx, term reason);
 // Supervisor side, after init: ignore, or checks the flags and specs, starts the children, acks and serves
 // until the supervisor ends. Never returns.
@@ -281,15 +282,15 @@ task<> run(const start_context& ctx, init_result result);
 template <class M, class... Args>
 process module_body(const start_context& ctx, Args&... args) {
   begin(ctx);
-  std::optional<M> module;  // lives as long as the supervisor
+  std::optional<M> instance;  // lives as long as the supervisor
   init_result result;
   std::exception_ptr crash;
   try {
-    module.emplace(std::move(args)...);
-    if constexpr (beam::detail::is_task_v<decltype(module->init())>) {
-      result = co_await module->init();
+    instance.emplace(std::move(args)...);
+    if constexpr (beam::detail::is_task_v<decltype(instance->init())>) {
+      result = co_await instance->init();
     } else {
-      result = module->init();
+      result = instance->init();
     }
   } catch (...) {
     crash = std::current_exception();
