@@ -2,6 +2,7 @@
 // nested trees, the child API and its errors, and the reports.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -614,6 +616,361 @@ TEST_P(SupervisorTest, GenServerChildrenRestartAfterACrashAndTerminateWhenTheTre
   EXPECT_EQ(echo, term("echo"_a));
   EXPECT_EQ(shutdown_terminate, term("shutdown"_a));
   EXPECT_TRUE(log.contains("context=child_terminated")) << ::testing::PrintToString(log.lines());
+}
+
+// --- checked against erl (OTP 25) itself ---
+
+// The Erlang twin of the tests below: a supervisor module whose init takes its children (or its flags and
+// children, or says ignore, or crashes), idle workers, a start that fails and one that waits for `go`.
+constexpr std::string_view oracle_module = R"(-module(sup_oracle).
+-export([init/1, start_idle/0, start_failing/0, start_blocked/1, idle/0]).
+init(ignore) -> ignore;
+init(crash) -> exit(boom);
+init({Flags, Children}) -> {ok, {Flags, Children}};
+init(Children) -> {ok, {#{strategy => one_for_one, intensity => 5, period => 5}, Children}}.
+start_idle() -> {ok, spawn_link(fun idle/0)}.
+start_failing() -> {error, nope}.
+start_blocked(Test) -> Test ! blocked, receive go -> ok end, start_idle().
+idle() -> receive never -> ok end.
+)";
+
+// Runs `expression` in erl (which must print its result and not halt) with sup_oracle loaded, the shell
+// process trapping exits and the logger quiet (its crash reports go to stdout).
+beam::testing::process_result run_erl(const std::string& expression) {
+  const beam::testing::temp_dir dir;
+  beam::testing::write_file(dir.file("sup_oracle.erl"), oracle_module);
+  return beam::testing::run_process(
+      {"erl", "-noshell", "-eval",
+       "{ok, sup_oracle} = compile:file(\"" + dir.file("sup_oracle.erl") + "\", [{outdir, \"" + dir.path() +
+           "\"}]), code:add_patha(\"" + dir.path() +
+           "\"), process_flag(trap_exit, true), logger:set_primary_config(level, none), " + expression +
+           ", halt()."});
+}
+
+constexpr std::string_view erl_needed = "erl is needed (scripts/setup.sh installs it): ";
+
+// OTP's result of a check: ok or {error, Reason}.
+term check_result(const std::optional<term>& error) {
+  return error ? beam::tuple("error"_a, *error) : term("ok"_a);
+}
+
+term shutdown_term(const sup::shutdown_spec& s) {
+  if (s.is_brutal_kill()) return "brutal_kill"_a;
+  if (s.is_infinity()) return "infinity"_a;
+  return s.timeout().count();
+}
+
+// [Id, Restart, Shutdown, Type] of a spec, as the erl twin prints them from get_childspec's map.
+term spec_fields(const sup::child_spec& s) {
+  constexpr std::string_view restarts[] = {"permanent", "transient", "temporary"};
+  return beam::list(*s.id, beam::atom(restarts[static_cast<int>(s.restart)]),
+                    shutdown_term(s.shutdown.value()),
+                    s.type == sup::child_type::worker ? term("worker"_a) : term("supervisor"_a));
+}
+
+// [Specs, Active, Supervisors, Workers], as the erl twin prints count_children's values.
+term count_values(const sup::child_counts& c) {
+  return beam::list(c.specs, c.active, c.supervisors, c.workers);
+}
+
+beam::task<term> count_values_of(beam::pid s) {
+  co_return count_values(co_await sup::count_children(s));
+}
+
+// The reason `t` raises as OTP's {error, Reason}; ok when it raises none.
+template <class T>
+beam::task<term> result_of(beam::task<T> t) {
+  const term reason = co_await error_of(std::move(t));
+  co_return reason.is_nil() ? term("ok"_a) : beam::tuple("error"_a, reason);
+}
+
+// The reason of the next {'EXIT', Pid, Reason}.
+beam::task<term> next_exit_reason() {
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term), [](beam::pid, term r) { return r; }));
+}
+
+TEST_P(SupervisorTest, ChildSpecsAreCheckedWithOtpsReasonsInOtpsOrderAsErlChecksThem) {
+  const auto erl = run_erl(
+      "C = fun supervisor:check_childspecs/1, S = #{start => {sup_oracle, start_idle, []}}, "
+      "io:format(\"~w\", [[C([S]), C([#{}]), C([#{id => a}]), C([S#{id => a}, S#{id => a}]), "
+      "C([S#{id => a, shutdown => -1}]), C([]), C([S#{id => a}, S]), C([S#{id => []}]), "
+      "supervisor:start_link(sup_oracle, [S])]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    const auto idless = [] { return sup::child_spec{.start = sup::worker("x"_a, idle).start}; };
+    const auto a = [] { return sup::worker("a"_a, idle); };
+    const auto check = [](std::vector<sup::child_spec> specs) {
+      return check_result(sup::check_childspecs(specs));
+    };
+    ours = beam::list(check(sup::child_specs(idless())), check(sup::child_specs(sup::child_spec{})),
+                      check(sup::child_specs(sup::child_spec{.id = "a"_a})),
+                      check(sup::child_specs(a(), a())), check(sup::child_specs(a().with_shutdown(-1ms))),
+                      check({}), check(sup::child_specs(a(), idless())),
+                      check(sup::child_specs(sup::worker(beam::list(), idle))),
+                      co_await result_of(sup::start_link({}, sup::child_specs(idless()))));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// One tree in both: a (worker), b (a transient supervisor), c (a temporary worker killed brutally).
+const std::string oracle_tree =
+    "W = fun(Id) -> #{id => Id, start => {sup_oracle, start_idle, []}} end, "
+    "{ok, S} = supervisor:start_link(sup_oracle, [W(a), (W(b))#{type => supervisor, restart => transient, "
+    "start => {supervisor, start_link, [sup_oracle, []]}}, (W(c))#{restart => temporary, shutdown => "
+    "brutal_kill}]), ";
+
+beam::task<beam::pid> start_oracle_tree() {
+  co_return co_await sup::start_link(
+      {},
+      sup::child_specs(sup::worker("a"_a, idle),
+                       sup::child_spec{.id = "b"_a,
+                                       .start = sup::from_start_link([] { return sup::start_link({}, {}); }),
+                                       .restart = sup::restart_type::transient,
+                                       .type = sup::child_type::supervisor},
+                       sup::worker("c"_a, idle)
+                           .with_restart(sup::restart_type::temporary)
+                           .with_shutdown(sup::brutal_kill)));
+}
+
+TEST_P(SupervisorTest, GetChildspecGivesTheSpecWithItsDefaultsAsErlDoes) {
+  const auto erl =
+      run_erl(oracle_tree +
+              "F = fun(Id) -> case supervisor:get_childspec(S, Id) of {ok, M} -> [maps:get(K, M) "
+              "|| K <- [id, restart, shutdown, type]]; E -> E end end, "
+              "io:format(\"~w\", [[F(a), F(b), F(c), F(zz)]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await start_oracle_tree();
+    std::vector<term> got;
+    for (const term id : {"a"_a, "b"_a, "c"_a})
+      got.push_back(spec_fields(co_await sup::get_childspec(s, id)));
+    got.push_back(co_await result_of(sup::get_childspec(s, "zz"_a)));
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+TEST_P(SupervisorTest, TheSpecFromGetChildspecStartsTheChildAgain) {
+  beam::runtime rt(options());
+  std::vector<term> events;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await sup::start_link({}, sup::child_specs(recorded_spec("a"_a)));
+    sup::child_spec copy = co_await sup::get_childspec(s, "a"_a);
+    co_await sup::terminate_child(s, "a"_a);
+    co_await sup::delete_child(s, "a"_a);
+    (void)co_await sup::start_child(s, std::move(copy));
+    events = co_await next_events(3);
+  });
+  EXPECT_EQ(events, (std::vector<term>{started("a"_a), stopped("a"_a), started("a"_a)}));
+}
+
+TEST_P(SupervisorTest, CountAndTerminateChildAsErlDoThemAlsoForAChildAlreadyTerminated) {
+  const auto erl = run_erl(oracle_tree +
+                           "C = fun() -> [V || {_, V} <- supervisor:count_children(S)] end, "
+                           "T = fun(Id) -> supervisor:terminate_child(S, Id) end, "
+                           "io:format(\"~w\", [[C(), T(a), T(a), C(), T(c), T(c), C(), T(b), C(), "
+                           "supervisor:delete_child(S, a), C()]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await start_oracle_tree();
+    const auto terminate = [s](term id) { return result_of(sup::terminate_child(s, std::move(id))); };
+    std::vector<term> got;
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("a"_a));
+    got.push_back(co_await terminate("a"_a));  // already terminated: ok
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("c"_a));
+    got.push_back(co_await terminate("c"_a));  // temporary: forgotten when terminated
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await terminate("b"_a));
+    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await result_of(sup::delete_child(s, "a"_a)));
+    got.push_back(co_await count_values_of(s));
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// Waits until `p` has a message queued.
+beam::task<> until_queued(beam::pid p) {
+  while (beam::process_info(p)->message_queue_len == 0) co_await beam::yield();
+}
+
+TEST_P(SupervisorTest, ACrashedChildWhoseExitIsNotHandledYetIsNotActiveAsInErl) {
+  // The supervisor is held in a start (b waits for `go`) while a count is queued, then a is killed: the count
+  // comes before a's exit is handled.
+  const auto erl = run_erl(
+      "Self = self(), {ok, S} = supervisor:start_link(sup_oracle, [#{id => a, start => {sup_oracle, "
+      "start_idle, []}}]), [{a, A, _, _}] = supervisor:which_children(S), "
+      "spawn(fun() -> Self ! {started, supervisor:start_child(S, #{id => b, start => {sup_oracle, "
+      "start_blocked, [Self]}})} end), receive blocked -> ok end, "
+      "spawn(fun() -> Self ! {counted, supervisor:count_children(S)} end), "
+      "Wait = fun Wait() -> case erlang:process_info(S, message_queue_len) of {_, 0} -> erlang:yield(), "
+      "Wait(); _ -> ok end end, Wait(), M = monitor(process, A), exit(A, kill), "
+      "receive {'DOWN', M, _, _, _} -> ok end, S ! go, receive {counted, C} -> ok end, "
+      "io:format(\"~w\", [[[V || {_, V} <- C], [V || {_, V} <- supervisor:count_children(S)]]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    const beam::pid s = co_await sup::start_link({}, sup::child_specs(sup::worker("a"_a, idle)));
+    const beam::pid a = (co_await child_of(s, "a"_a)).as_pid();
+    beam::spawn([s, self]() -> beam::process {
+      sup::child_spec blocked{.id = "b"_a, .start = [self]() -> beam::task<sup::start_result> {
+                                beam::send(self, "blocked"_a);
+                                co_await beam::testing::expect("go"_a);
+                                co_return beam::spawn_link(idle);
+                              }};
+      (void)co_await sup::start_child(s, std::move(blocked));
+    });
+    co_await beam::testing::expect("blocked"_a);
+    beam::spawn([s, self]() -> beam::process {
+      beam::send(self, beam::tuple("counted"_a, co_await count_values_of(s)));
+    });
+    co_await until_queued(s);
+    const beam::reference m = beam::monitor(a);
+    beam::exit(a, "kill"_a);
+    (void)co_await down_reason(m);
+    beam::send(s, "go"_a);
+    const term counted = co_await next("counted"_a);
+    ours = beam::list(counted, co_await count_values_of(s));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+// --- supervisors defined by a type ---
+
+// A supervisor type: its init returns one_for_all over two recorded children that tell `observer`.
+struct pair_sup {
+  beam::pid observer;
+  explicit pair_sup(beam::pid o) : observer(o) {}
+  sup::init_result init() {
+    return sup::init_spec{
+        .options = {.strategy = sup::restart_strategy::one_for_all, .intensity = 5},
+        .children = sup::child_specs(recorded_spec("a"_a, sup::restart_type::permanent, observer),
+                                     recorded_spec("b"_a, sup::restart_type::permanent, observer))};
+  }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypeStartsWhatItsInitReturnsAndRestartsByItsFlags) {
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  std::vector<term> events;
+  sup::child_counts counts{};
+  bool by_name = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid s = co_await sup::start_link<pair_sup>({.name = "pair"_a}, beam::self());
+    beam::pid a(0, 0);
+    co_await next_event(&a), co_await next_event();
+    by_name = beam::whereis("pair"_a) == s;
+    beam::send(a, beam::tuple("exit_with"_a, "boom"_a));  // one_for_all: b stops, both start again
+    events = co_await next_events(3);
+    counts = co_await sup::count_children("pair"_a);
+  });
+  EXPECT_TRUE(by_name);
+  EXPECT_EQ(events, (std::vector<term>{stopped("b"_a), started("a"_a), started("b"_a)}));
+  EXPECT_EQ(counts, (sup::child_counts{.specs = 2, .active = 2, .supervisors = 0, .workers = 2}));
+}
+
+// A supervisor type whose init is a coroutine running in the supervisor: it tells `observer` which process it
+// runs in, then waits for `go` before returning its one child.
+struct waiting_sup {
+  beam::pid observer;
+  explicit waiting_sup(beam::pid o) : observer(o) {}
+  beam::task<sup::init_result> init() {
+    beam::send(observer, beam::tuple("init_in"_a, beam::self()));
+    co_await beam::testing::expect("go"_a);
+    co_return sup::init_spec{
+        .children = sup::child_specs(recorded_spec("only"_a, sup::restart_type::permanent, observer))};
+  }
+};
+
+// A supervisor type whose init says ignore.
+struct ignoring_sup {
+  sup::init_result init() { return sup::ignore; }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypesInitMayBeACoroutineAndMaySayIgnore) {
+  beam::runtime rt(options());
+  term first, ignored, nested;
+  bool init_in_supervisor = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    beam::spawn([self]() -> beam::process {
+      const beam::pid s = co_await sup::start_link<waiting_sup>(self);
+      beam::send(self, beam::tuple("supervisor"_a, s));
+      co_await beam::testing::wait_forever();
+    });
+    const term init_in = co_await next("init_in"_a);
+    beam::send(init_in.as_pid(), "go"_a);
+    first = co_await next_event();
+    init_in_supervisor = co_await next("supervisor"_a) == init_in;
+    ignored = co_await error_of(sup::start_link<ignoring_sup>());
+    const beam::pid top = co_await sup::start_link(
+        {}, sup::child_specs(
+                sup::child_spec{.id = "nested"_a,
+                                .start = sup::from_start_link([] { return sup::start_link<ignoring_sup>(); }),
+                                .type = sup::child_type::supervisor}));
+    nested = co_await child_of(top, "nested"_a);
+  });
+  EXPECT_EQ(first, started("only"_a));
+  EXPECT_TRUE(init_in_supervisor);
+  EXPECT_EQ(ignored, term("ignore"_a));
+  EXPECT_EQ(nested, term("undefined"_a));
+}
+
+// The C++ twin of sup_oracle's init: what `which` says.
+struct oracle_sup {
+  int which;
+  explicit oracle_sup(int w) : which(w) {}
+  sup::init_result init() const {
+    switch (which) {
+      case 0:
+        return sup::init_spec{.options = {.intensity = -1}};
+      case 1:
+        return sup::init_spec{.children =
+                                  sup::child_specs(sup::child_spec{.start = sup::worker("x"_a, idle).start})};
+      case 2:
+        return sup::ignore;
+      case 3:
+        return sup::init_spec{.children = sup::child_specs(sup::worker("a"_a, idle), failing_spec("b"_a))};
+      default:
+        beam::exit("boom"_a);
+    }
+  }
+};
+
+TEST_P(SupervisorTest, ASupervisorTypesStartFailsAndExitsAsErlsDoes) {
+  const auto erl = run_erl(
+      "W = fun(Id) -> #{id => Id, start => {sup_oracle, start_idle, []}} end, "
+      "R = fun(Arg) -> Res = supervisor:start_link(sup_oracle, Arg), "
+      "receive {'EXIT', _, Why} -> {Res, Why} end end, "
+      "io:format(\"~w\", [[R({#{intensity => -1}, []}), R([maps:remove(id, W(x))]), R(ignore), "
+      "R([W(a), (W(b))#{start => {sup_oracle, start_failing, []}}]), R(crash)]])");
+  ASSERT_EQ(erl.exit_code, 0) << erl_needed << erl.err;
+  beam::testing::captured_log log;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    beam::trap_exit(true);
+    std::vector<term> got;
+    for (int which = 0; which < 5; ++which) {
+      term result = co_await result_of(sup::start_link<oracle_sup>(which));
+      if (result == beam::tuple("error"_a, "ignore"_a)) result = "ignore"_a;  // OTP returns the atom
+      got.push_back(beam::tuple(result, co_await next_exit_reason()));
+    }
+    ours = beam::make_list(std::move(got));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
 }
 
 TEST_P(SupervisorTest, CallsOutsideAProcessAreALogicError) {

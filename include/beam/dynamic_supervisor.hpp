@@ -9,15 +9,16 @@
 //   co_await dyn::terminate_child(clients, *c);
 //
 // The child specs are beam::supervisor::child_spec (see <beam/supervisor.hpp> for start, restart and
-// shutdown); the id is not used (which_children lists `undefined`, as Elixir). Restarts, the intensity
-// give-up (reason `shutdown`, after a reached_max_restart_intensity report), the parent's exit and the
-// reports work as in beam::supervisor. When it ends, the dynamic supervisor stops all its children at once
-// and waits for each (their order is not defined, as Elixir's).
+// shutdown); the id is required, as Elixir's, but not used (which_children lists `undefined`, as Elixir).
+// Restarts, the intensity give-up (reason `shutdown`, after a reached_max_restart_intensity report), the
+// parent's exit and the reports work as in beam::supervisor. When it ends, the dynamic supervisor stops all
+// its children at once and waits for each (their order is not defined, as Elixir's).
 //
 // Errors (beam::error with Elixir's reasons): start_link: {supervisor_data, {invalid_intensity, N}},
 // {supervisor_data, {invalid_period, Ms}}, {supervisor_data, {invalid_max_children, N}}, {already_started,
 // Pid}; start_child: max_children (that many children already), a bad spec's reason ({invalid_shutdown, Ms},
-// ...), or the reason its start threw; terminate_child: not_found (not a child). A restart ignores
+// missing_id, ...: the static supervisor's, where Elixir gives {invalid_child_spec, Spec}), or the reason its
+// start threw; terminate_child: not_found (not a child). A restart ignores
 // max_children, as Elixir's. All calls are process-only: outside a process they throw std::logic_error.
 #pragma once
 

@@ -12,6 +12,9 @@
 //                           .type = sup::child_type::supervisor}));
 //   std::vector<sup::child_info> children = co_await sup::which_children(tree);
 //
+// A supervisor may also be a type whose init() returns its flags and children, as an OTP callback module with
+// -behaviour(supervisor): sup::start_link<M>(args...), see "a supervisor defined by a type" below.
+//
 // A child spec names the child (`id`, any term, unique in its supervisor) and how to start it: `start` is a
 // coroutine run inside the supervisor process that returns the pid of a new child *linked to the supervisor*
 // (spawn_link, or a behaviour's start_link), or sup::ignore; it throws beam::error(R) for OTP's {error, R}.
@@ -41,43 +44,50 @@
 //
 // Errors, with OTP's reasons (beam::error carries the reason term; what() says it in words):
 // - start_link: a bad flag gives {supervisor_data, {invalid_intensity | invalid_period | invalid_strategy,
-//   V}}; a bad child spec {start_spec, {duplicate_child_name, Id}}, {start_spec, {invalid_shutdown, Ms}},
-//   {start_spec, missing_start} (no start function, as OTP), {start_spec, {invalid_restart_type, N}} or
-//   {start_spec, {invalid_child_type, N}}. A child that fails to start makes the supervisor stop the children
-//   already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which start_link throws;
-//   as in OTP 25 that exit also reaches the caller through the link (a caller that does not trap exits dies
-//   with it). A name already taken: {already_started, Pid}.
+//   V}}; a bad child spec {start_spec, R}, R being (checked in OTP's order, see check_childspecs) missing_id
+//   (no id), missing_start (no start function), {invalid_restart_type, N}, {invalid_child_type, N},
+//   {invalid_shutdown, Ms} or {duplicate_child_name, Id}. A child that fails to start makes the supervisor
+//   stop the children already started and exit with {shutdown, {failed_to_start_child, Id, Reason}}, which
+//   start_link throws; as in OTP 25 that exit also reaches the caller through the link (a caller that does
+//   not trap exits dies with it). A name already taken: {already_started, Pid}.
 // - start_child: already_present (a stopped child has that id), {already_started, Pid}, a bad spec's reason
 //   (without the start_spec wrapper), or {Reason, Id} when the start fails.
-// - terminate_child, restart_child, delete_child: not_found; restart_child and delete_child: running,
-//   restarting.
+// - terminate_child, restart_child, delete_child, get_childspec: not_found; restart_child and delete_child:
+//   running, restarting. terminate_child of a child already stopped is ok, as OTP's.
 // - every call: as beam::call, {noproc, {gen_server, call, [Sup, Request, infinity]}} when the supervisor
 //   does not exist, {Reason, {gen_server, call, ...}} with its exit reason if it ends first.
 //
-// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); the flags and specs are
-// checked in the caller, before the supervisor is spawned (the error still comes from the co_await); a failed
+// Where C++ differs from OTP: `period` is any positive duration (OTP: whole seconds); start_link(flags,
+// children) checks the flags and specs in the caller, before the supervisor is spawned (the error still comes
+// from the co_await; a supervisor type's init is checked in the supervisor, as OTP's); a failed
 // start_child gives {Reason, Id} where OTP gives {Reason, ChildSpec} (a C++ spec is not a term); there are no
 // `modules` nor `significant` fields and no auto_shutdown; the dynamic supervisor (simple_one_for_one's
 // successor, Elixir's DynamicSupervisor) is a separate type, beam::dynamic_supervisor. With GCC 12, pass the
 // specs through sup::child_specs(...): a braced list inside a co_await expression trips a GCC 12 bug.
 //
-// All calls are process-only: outside a process they throw std::logic_error.
+// All calls but check_childspecs are process-only: outside a process they throw std::logic_error.
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
+#include <span>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include <beam/atom.hpp>
 #include <beam/call.hpp>
+#include <beam/detail/task_traits.hpp>
 #include <beam/error.hpp>
 #include <beam/link.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
+#include <beam/reference.hpp>
 #include <beam/term.hpp>
 
 namespace beam::supervisor {
@@ -115,7 +125,7 @@ inline constexpr std::nullopt_t ignore = std::nullopt;
 using start_function = std::function<task<start_result>()>;
 
 struct child_spec {
-  term id{};
+  std::optional<term> id{};  // required (OTP's missing_id without it); any term, unique in its supervisor
   start_function start{};
   restart_type restart = restart_type::permanent;
   std::optional<shutdown_spec> shutdown{};  // nullopt: 5000 ms for a worker, infinity for a supervisor
@@ -190,9 +200,11 @@ struct child_info {
 // The children, newest first (as OTP lists them).
 [[nodiscard]] task<std::vector<child_info>> which_children(supervisor_ref sup);
 
+// OTP's count_children. A static supervisor counts as OTP's supervisor; a dynamic one as Elixir's
+// DynamicSupervisor (specs: its children; OTP's simple_one_for_one says 1).
 struct child_counts {
   std::int64_t specs;        // every child spec, running or not
-  std::int64_t active;       // children running
+  std::int64_t active;       // children alive now (one that ended before its exit was handled is not)
   std::int64_t supervisors;  // specs of type supervisor
   std::int64_t workers;      // specs of type worker
   friend bool operator==(const child_counts&, const child_counts&) = default;
@@ -201,11 +213,126 @@ struct child_counts {
 
 // Adds and starts a child (last in the start order). Returns its pid, or nullopt when its start said ignore.
 [[nodiscard]] task<start_result> start_child(supervisor_ref sup, child_spec spec);
-// Stops the child `id` (its spec stays, but a temporary child's is forgotten). Throws not_found.
+// Stops the child `id` (its spec stays, but a temporary child's is forgotten); a child already stopped (still
+// listed, `undefined`) is no error, as in OTP. Throws not_found.
 [[nodiscard]] task<> terminate_child(supervisor_ref sup, term id);
 // Starts a stopped child again. Returns its pid or nullopt (ignore). Throws running, restarting, not_found.
 [[nodiscard]] task<start_result> restart_child(supervisor_ref sup, term id);
 // Forgets a stopped child's spec. Throws running, restarting, not_found.
 [[nodiscard]] task<> delete_child(supervisor_ref sup, term id);
+// A copy of the spec of the child `id`, its defaults filled in (the shutdown), as OTP's get_childspec. Throws
+// not_found.
+[[nodiscard]] task<child_spec> get_childspec(supervisor_ref sup, term id);
+
+// --- a supervisor defined by a type (OTP's -behaviour(supervisor) with init/1) ---
+//
+//   struct kv_sup {
+//     beam::pid cache_owner;
+//     explicit kv_sup(beam::pid owner) : cache_owner(owner) {}   // start_link's arguments: the constructor's
+//     sup::init_result init() {                                   // or beam::task<sup::init_result> init()
+//       return sup::init_spec{.options = {.strategy = sup::restart_strategy::one_for_all},
+//                             .children = sup::child_specs(sup::worker("cache"_a, cache_loop, cache_owner))};
+//     }
+//   };
+//   beam::pid tree = co_await sup::start_link<kv_sup>({.name = "kv_sup"_a}, owner);   // the options may go
+//
+// start_link<M>(options, args...) spawns the supervisor, which traps exits, registers options.name, builds
+// M(args...) and runs its init() in the new process (so init may call, receive, ...), then checks and starts
+// what init returned exactly as start_link(flags, children) does; co_await gives its pid once the children
+// have started. The M object lives as long as the supervisor (a start function may refer to it). Outcomes,
+// as OTP 25's: init returns sup::ignore: the supervisor exits with `normal` and start_link throws
+// beam::error(ignore) (OTP returns the atom; from_start_link turns it back into a child's ignore); bad flags
+// or specs ({supervisor_data, _}, {start_spec, _}), a child that fails to start or init throwing (its exit
+// reason, as a process body's): the supervisor exits with that reason, which start_link throws (a linked
+// caller that does not trap exits dies with it, as in OTP). Here, unlike start_link(flags, children), the
+// checks run in the supervisor, as OTP's.
+
+// What a supervisor type's init returns: OTP's {ok, {SupFlags, ChildSpecs}}, or sup::ignore (nullopt).
+struct init_spec {
+  flags options{};
+  std::vector<child_spec> children{};
+};
+using init_result = std::optional<init_spec>;
+
+struct start_options {
+  std::optional<atom> name = std::nullopt;  // registers the supervisor under this name
+};
+
+namespace detail {
+
+// What the supervisor process knows of its start.
+struct start_context {
+  pid starter;  // its parent
+  reference tag;
+  std::optional<atom> name;
+};
+// Starter side: a context for a start by the calling process (std::logic_error outside a process).
+[[nodiscard]] start_context make_start_context(const start_options& options);
+// Starter side: monitors `sup` now and waits for its ack; throws the reason of a failed start.
+[[nodiscard]] task<pid> await_start(pid sup, const start_context& ctx);
+// Supervisor side, first: traps exits and registers the name (taken: acks {already_started, Pid}, exits).
+void begin(const start_context& ctx);
+// Supervisor side, when its start fails (init threw, bad flags or specs, a child's start failed): acks
+// {error, reason} and exits with `reason`.
+[[noreturn]] void init_failed(const start_context& ctx, term reason);
+// Supervisor side, after init: ignore, or checks the flags and specs, starts the children, acks and serves
+// until the supervisor ends. Never returns.
+task<> run(const start_context& ctx, init_result result);
+
+template <class M, class... Args>
+process module_body(const start_context& ctx, Args&... args) {
+  begin(ctx);
+  std::optional<M> instance;  // lives as long as the supervisor
+  init_result result;
+  std::exception_ptr crash;
+  try {
+    instance.emplace(std::move(args)...);
+    if constexpr (beam::detail::is_task_v<decltype(instance->init())>) {
+      result = co_await instance->init();
+    } else {
+      result = instance->init();
+    }
+  } catch (...) {
+    crash = std::current_exception();
+  }
+  if (crash) init_failed(ctx, exit_reason_of(crash));
+  co_await run(ctx, std::move(result));
+}
+
+template <class M, class... Args>
+task<pid> start_module(const start_options& options, Args&&... args) {
+  static_assert(std::is_constructible_v<M, std::decay_t<Args>&&...>,
+                "supervisor::start_link<M>(args...): M must be constructible from the arguments");
+  static_assert(
+      requires(M & m) { m.init(); }, "supervisor::start_link<M>: M needs an init()");
+  const start_context ctx = make_start_context(options);
+  const pid sup = spawn_link(&module_body<M, std::decay_t<Args>...>, ctx, std::forward<Args>(args)...);
+  return await_start(sup, ctx);
+}
+
+template <class T>
+concept not_options = !std::same_as<std::remove_cvref_t<T>, start_options>;
+
+}  // namespace detail
+
+// Spawns a linked supervisor defined by the type M (see above) and waits until its children have started.
+template <class M, class... Args>
+[[nodiscard]] task<pid> start_link(const start_options& options, Args&&... args) {
+  return detail::start_module<M>(options, std::forward<Args>(args)...);
+}
+template <class M, class First, class... Args>
+requires detail::not_options<First>
+[[nodiscard]] task<pid> start_link(First&& first, Args&&... args) {
+  return detail::start_module<M>({}, std::forward<First>(first), std::forward<Args>(args)...);
+}
+template <class M>
+[[nodiscard]] task<pid> start_link() {
+  return detail::start_module<M>({});
+}
+
+// OTP's check_childspecs: nullopt when `specs` would start a supervisor (OTP's ok), else the Error of OTP's
+// {error, Error}: the first spec's reason (missing_id, missing_start, ...) or {duplicate_child_name, Id}.
+// Any thread; starts nothing.
+[[nodiscard]] std::optional<term> check_childspecs(std::span<const child_spec> specs);
 
 }  // namespace beam::supervisor

@@ -11,6 +11,7 @@
 #include <beam/supervisor.hpp>
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 #include <beam/inspect.hpp>
 #include <beam/logger.hpp>
 #include <beam/monitor.hpp>
+#include <beam/process_info.hpp>
 #include <beam/receive.hpp>
 
 #include "otp/supervisor_child.hpp"
@@ -35,6 +37,7 @@ struct child {
   bool restarting = false;
   term last_error{};  // why its last start failed, while it is restarting
 
+  [[nodiscard]] const term& id() const { return *spec.id; }  // checked: every spec has one
   [[nodiscard]] term state() const {
     if (running) return *running;
     return restarting ? term("restarting"_a) : term("undefined"_a);
@@ -90,7 +93,7 @@ class static_supervisor {
   }
 
   auto find_id(const term& id) {
-    return std::find_if(children_.begin(), children_.end(), [&](const child& c) { return c.spec.id == id; });
+    return std::find_if(children_.begin(), children_.end(), [&](const child& c) { return c.id() == id; });
   }
 
   // Starts the children from `first` on, in order; the first failure stops the children started and gives
@@ -103,9 +106,8 @@ class static_supervisor {
         c.restarting = false;
       } catch (const beam::error& e) {
         c.running.reset();
-        report(log_level::error, who_,
-               {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, 0});
-        co_return tuple("failed_to_start_child"_a, c.spec.id, e.reason());
+        report(log_level::error, who_, {"start_error", c.id(), "undefined"_a, e.reason(), c.spec.restart, 0});
+        co_return tuple("failed_to_start_child"_a, c.id(), e.reason());
       }
     }
     co_return std::nullopt;
@@ -125,7 +127,7 @@ class static_supervisor {
     if (!c.running) co_return;
     const pid running = *std::exchange(c.running, std::nullopt);
     std::vector<otp::stopping> one;  // (a braced list here trips GCC 12's coroutine lowering)
-    one.push_back({running, c.spec.id, *c.spec.shutdown, c.spec.restart});
+    one.push_back({running, c.id(), *c.spec.shutdown, c.spec.restart});
     co_await otp::stop_children(std::move(one), who_);
   }
 
@@ -139,7 +141,7 @@ class static_supervisor {
     const bool clean = otp::is_clean_exit(reason);
     if (!(clean && restart != restart_type::permanent)) {
       report(log_level::error, who_,
-             {"child_terminated", it->spec.id, from, reason, restart, restarts_.count()});
+             {"child_terminated", it->id(), from, reason, restart, restarts_.count()});
     }
     if (!otp::should_restart(restart, reason)) {
       if (restart == restart_type::temporary) children_.erase(it);
@@ -154,7 +156,7 @@ class static_supervisor {
     if (!restarts_.add()) {
       const child& c = children_[index];
       report(log_level::error, who_,
-             {"shutdown", c.spec.id, c.state(), "reached_max_restart_intensity"_a, c.spec.restart,
+             {"shutdown", c.id(), c.state(), "reached_max_restart_intensity"_a, c.spec.restart,
               restarts_.count()});
       co_await stop("shutdown"_a);
     }
@@ -166,7 +168,7 @@ class static_supervisor {
     for (std::size_t i = first; i < last; ++i) {
       if (!co_await restart_one(children_[i], cause)) {
         children_[i].restarting = true;
-        send(who_.self, tuple(try_again(), children_[i].spec.id));
+        send(who_.self, tuple(try_again(), children_[i].id()));
         co_return;
       }
     }
@@ -178,13 +180,13 @@ class static_supervisor {
       c.running = co_await otp::start_child_process(c.spec);
       c.restarting = false;
       report(log_level::info, who_,
-             {"child_restarted", c.spec.id, c.running ? term(*c.running) : term("undefined"_a), cause,
+             {"child_restarted", c.id(), c.running ? term(*c.running) : term("undefined"_a), cause,
               c.spec.restart, restarts_.count()});
       co_return true;
     } catch (const beam::error& e) {
       c.last_error = e.reason();
       report(log_level::error, who_,
-             {"start_error", c.spec.id, "undefined"_a, e.reason(), c.spec.restart, restarts_.count()});
+             {"start_error", c.id(), "undefined"_a, e.reason(), c.spec.restart, restarts_.count()});
     }
     co_return false;
   }
@@ -209,6 +211,8 @@ class static_supervisor {
       reply(from, co_await restart_child(fields[1]));
     } else if (fields.size() == 2 && fields[0] == term("delete_child"_a)) {
       reply(from, delete_child(fields[1]));
+    } else if (fields.size() == 3 && fields[0] == term("get_childspec"_a)) {
+      reply(from, get_childspec(fields[1], fields[2]));
     } else {
       reply(from, otp::error_reply(tuple("unknown_request"_a, request)));
     }
@@ -217,15 +221,17 @@ class static_supervisor {
   [[nodiscard]] term which_children() const {
     std::vector<term> rows;
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-      rows.push_back(tuple(it->spec.id, it->state(), otp::type_atom(it->spec.type)));
+      rows.push_back(tuple(it->id(), it->state(), otp::type_atom(it->spec.type)));
     }
     return make_list(std::move(rows));
   }
 
+  // As OTP's: `active` counts the children alive now, so a child that has ended before its exit was handled
+  // is not active; `supervisors` and `workers` count the specs, running or not.
   [[nodiscard]] term count_children() const {
     std::int64_t active = 0, supervisors = 0;
     for (const child& c : children_) {
-      active += c.running ? 1 : 0;
+      active += c.running && alive(*c.running) ? 1 : 0;
       supervisors += c.spec.type == child_type::supervisor ? 1 : 0;
     }
     const auto specs = static_cast<std::int64_t>(children_.size());
@@ -235,7 +241,7 @@ class static_supervisor {
   task<term> start_child(const term& key) {
     std::optional<child_spec> spec = otp::parked_spec::take(key);
     if (!spec) co_return otp::error_reply("badarg"_a);  // the caller gave up before we got here
-    if (auto it = find_id(spec->id); it != children_.end()) {
+    if (auto it = find_id(*spec->id); it != children_.end()) {
       co_return otp::error_reply(it->running ? tuple("already_started"_a, *it->running)
                                              : term("already_present"_a));
     }
@@ -245,7 +251,7 @@ class static_supervisor {
         children_.push_back({std::move(*spec), started});
       co_return otp::ok(started ? term(*started) : term("undefined"_a));
     } catch (const beam::error& e) {
-      co_return otp::error_reply(tuple(e.reason(), spec->id));
+      co_return otp::error_reply(tuple(e.reason(), *spec->id));
     }
   }
 
@@ -272,6 +278,14 @@ class static_supervisor {
     }
   }
 
+  // Puts a copy of the spec of `id` in the caller's slot.
+  term get_childspec(const term& id, const term& slot) {
+    auto it = find_id(id);
+    if (it == children_.end()) return otp::error_reply("not_found"_a);
+    otp::parked_spec::put(slot, it->spec);
+    return otp::ok("ok"_a);
+  }
+
   term delete_child(const term& id) {
     auto it = find_id(id);
     if (it == children_.end()) return otp::error_reply("not_found"_a);
@@ -288,22 +302,39 @@ class static_supervisor {
   std::vector<child> children_;  // in start order
 };
 
-process supervisor_body(flags options, std::vector<child_spec> specs, std::optional<atom> name, pid starter,
-                        reference tag) {
-  trap_exit(true);
-  otp::register_or_exit(name, starter, tag);
-  static_supervisor sup(options, {self(), name}, starter);
+// The supervisor once its flags and specs are checked: starts the children, acks the start, serves.
+task<> serve(const detail::start_context& ctx, const flags& options, std::vector<child_spec> specs) {
+  static_supervisor sup(options, {self(), ctx.name}, ctx.starter);
   if (std::optional<term> failure = co_await sup.start_all(std::move(specs))) {
     const term reason = tuple("shutdown"_a, *failure);
     co_await sup.stop_all();
-    otp::ack_start(starter, tag, otp::error_reply(reason));
-    beam::exit(reason);
+    detail::init_failed(ctx, reason);
   }
-  otp::ack_start(starter, tag, otp::ok(self()));
+  otp::ack_start(ctx.starter, ctx.tag, otp::ok(self()));
   co_await sup.loop();
 }
 
-// Checks the flags and specs in the caller, so a misuse is thrown before any process exists.
+process supervisor_body(detail::start_context ctx, flags options, std::vector<child_spec> specs) {
+  detail::begin(ctx);
+  co_await serve(ctx, options, std::move(specs));
+}
+
+// Each spec's fields, then its id against those before it, as OTP's check_startspec. Throws the first
+// reason found, without the {start_spec, _} wrapper.
+void check_specs(std::span<const child_spec> specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    otp::check_spec(specs[i]);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[j].id == specs[i].id) {
+        throw beam::error(tuple("duplicate_child_name"_a, *specs[i].id),
+                          fmt::format("supervisor: two children have the id {}", inspect(*specs[i].id)));
+      }
+    }
+  }
+}
+
+// Checks the flags and specs in the caller, so a misuse is thrown before any process exists; fills in the
+// specs' defaults.
 void check_start(const flags& options, std::vector<child_spec>& specs) {
   try {
     const auto strategy = static_cast<int>(options.strategy);
@@ -315,36 +346,63 @@ void check_start(const flags& options, std::vector<child_spec>& specs) {
     otp::rethrow_wrapped("supervisor_data"_a, e);
   }
   try {
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      otp::check_spec(specs[i]);
-      for (std::size_t j = 0; j < i; ++j) {
-        if (specs[j].id == specs[i].id) {
-          throw beam::error(tuple("duplicate_child_name"_a, specs[i].id),
-                            fmt::format("supervisor: two children have the id {}", inspect(specs[i].id)));
-        }
-      }
-    }
+    check_specs(specs);
   } catch (const beam::error& e) {
     otp::rethrow_wrapped("start_spec"_a, e);
   }
+  for (child_spec& spec : specs) otp::fill_defaults(spec);
 }
 
 // Lazy: the checks throw when the start is awaited, as every other outcome of start_link.
-task<pid> start(pid parent, std::optional<atom> name, flags options, std::vector<child_spec> children) {
+task<pid> start(detail::start_context ctx, flags options, std::vector<child_spec> children) {
   check_start(options, children);
-  const reference tag = reference::make();
-  const pid sup = spawn_link(supervisor_body, options, std::move(children), name, parent, tag);
-  co_return co_await otp::await_start(sup, tag, monitor(sup));
+  const pid sup = spawn_link(supervisor_body, ctx, options, std::move(children));
+  co_return co_await detail::await_start(sup, ctx);
 }
 
 }  // namespace
 
+namespace detail {
+
+start_context make_start_context(const start_options& options) {
+  return {self(), reference::make(), options.name};  // self(): throws outside a process
+}
+
+task<pid> await_start(pid sup, const start_context& ctx) {
+  return otp::await_start(sup, ctx.tag, monitor(sup));
+}
+
+void begin(const start_context& ctx) {
+  trap_exit(true);
+  otp::register_or_exit(ctx.name, ctx.starter, ctx.tag);
+}
+
+void init_failed(const start_context& ctx, term reason) {
+  otp::ack_start(ctx.starter, ctx.tag, otp::error_reply(reason));
+  beam::exit(std::move(reason));
+}
+
+task<> run(const start_context& ctx, init_result result) {
+  if (!result) {  // OTP's ignore: start_link throws `ignore`, the supervisor ends quietly
+    otp::ack_start(ctx.starter, ctx.tag, otp::error_reply("ignore"_a));
+    beam::exit("normal"_a);
+  }
+  try {
+    check_start(result->options, result->children);
+  } catch (const beam::error& e) {
+    init_failed(ctx, e.reason());
+  }
+  co_await serve(ctx, result->options, std::move(result->children));
+}
+
+}  // namespace detail
+
 task<pid> start_link(flags options, std::vector<child_spec> children) {
-  return start(self(), std::nullopt, options, std::move(children));  // self(): throws outside a process
+  return start(detail::make_start_context({}), options, std::move(children));
 }
 
 task<pid> start_link(atom name, flags options, std::vector<child_spec> children) {
-  return start(self(), name, options, std::move(children));
+  return start(detail::make_start_context({.name = name}), options, std::move(children));
 }
 
 task<std::vector<child_info>> which_children(supervisor_ref sup) {
@@ -353,6 +411,21 @@ task<std::vector<child_info>> which_children(supervisor_ref sup) {
 
 task<child_counts> count_children(supervisor_ref sup) {
   return otp::request_count_children(sup);
+}
+
+std::optional<term> check_childspecs(std::span<const child_spec> specs) {
+  try {
+    check_specs(specs);
+  } catch (const beam::error& e) {
+    return e.reason();
+  }
+  return std::nullopt;
+}
+
+task<child_spec> get_childspec(supervisor_ref sup, term id) {
+  const otp::parked_spec slot(child_spec{});  // the supervisor puts a copy of the spec here
+  co_await otp::request(sup, tuple("get_childspec"_a, std::move(id), slot.key()), "get_childspec");
+  co_return std::move(*otp::parked_spec::take(slot.key()));
 }
 
 task<start_result> start_child(supervisor_ref sup, child_spec spec) {

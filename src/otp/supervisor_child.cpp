@@ -56,8 +56,9 @@ void check_intensity(std::int64_t intensity, std::chrono::milliseconds period) {
   if (period.count() <= 0) fail(tuple("invalid_period"_a, period.count()), "period must be positive");
 }
 
-void check_spec(child_spec& spec) {
-  if (!spec.start) fail(term("missing_start"_a), "the child spec has no start function");  // OTP's reason
+void check_spec(const child_spec& spec) {
+  if (!spec.id) fail(term("missing_id"_a), "the child spec has no id");  // OTP's reasons, in OTP's order
+  if (!spec.start) fail(term("missing_start"_a), "the child spec has no start function");
   const auto restart = static_cast<int>(spec.restart);
   if (restart < 0 || restart > static_cast<int>(restart_type::temporary)) {
     fail(tuple("invalid_restart_type"_a, restart), "unknown restart type");
@@ -66,13 +67,15 @@ void check_spec(child_spec& spec) {
   if (type < 0 || type > static_cast<int>(child_type::supervisor)) {
     fail(tuple("invalid_child_type"_a, type), "unknown child type");
   }
-  if (!spec.shutdown) {
-    spec.shutdown =
-        spec.type == child_type::worker ? shutdown_spec(default_worker_shutdown) : shutdown_spec(infinity);
-  }
-  if (!spec.shutdown->is_brutal_kill() && spec.shutdown->timeout().count() < 0) {
+  if (spec.shutdown && !spec.shutdown->is_brutal_kill() && spec.shutdown->timeout().count() < 0) {
     fail(tuple("invalid_shutdown"_a, spec.shutdown->timeout().count()), "a shutdown timeout must be >= 0");
   }
+}
+
+void fill_defaults(child_spec& spec) {
+  if (spec.shutdown) return;
+  spec.shutdown =
+      spec.type == child_type::worker ? shutdown_spec(default_worker_shutdown) : shutdown_spec(infinity);
 }
 
 void rethrow_wrapped(atom wrapper, const error& e) {
@@ -106,7 +109,7 @@ task<supervisor::start_result> start_child_process(const child_spec& spec) {
   } catch (const std::exception& e) {
     failure = tuple("EXIT"_a, term(std::string_view(e.what())));
   }
-  throw beam::error(*failure, fmt::format("supervisor: the start of child {} threw: {}", inspect(spec.id),
+  throw beam::error(*failure, fmt::format("supervisor: the start of child {} threw: {}", inspect(*spec.id),
                                           inspect(*failure)));
 }
 
@@ -289,12 +292,19 @@ std::optional<child_spec> parked_spec::take(const term& key) {
   return spec;
 }
 
+void parked_spec::put(const term& key, child_spec spec) {
+  if (!key.is_reference()) return;
+  std::lock_guard lock(parked_mutex);
+  if (auto it = parked.find(key.as_reference()); it != parked.end()) it->second = std::move(spec);
+}
+
 term type_atom(child_type type) {
   return type == child_type::worker ? term("worker"_a) : term("supervisor"_a);
 }
 
 task<supervisor::start_result> request_start_child(supervisor_ref sup, child_spec spec) {
   check_spec(spec);  // its reason unwrapped, as OTP's start_child returns it
+  fill_defaults(spec);
   const parked_spec parked(std::move(spec));
   const term started = co_await request(sup, tuple("start_child"_a, parked.key()), "start_child");
   co_return started.is_pid() ? supervisor::start_result(started.as_pid()) : supervisor::ignore;

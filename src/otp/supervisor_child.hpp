@@ -36,8 +36,11 @@ struct supervisor_identity {
 
 // {invalid_intensity, N}, {invalid_period, Ms}: without the {supervisor_data, _} wrapper.
 void check_intensity(std::int64_t intensity, std::chrono::milliseconds period);
-// A spec's own fields; fills in the default shutdown. Throws its reason without the {start_spec, _} wrapper.
-void check_spec(child_spec& spec);
+// A spec's own fields, in OTP's order (id, start, restart, type, shutdown). Throws its reason without the
+// {start_spec, _} wrapper.
+void check_spec(const child_spec& spec);
+// Fills in what a checked spec may leave out: the shutdown (5000 ms for a worker, infinity for a supervisor).
+void fill_defaults(child_spec& spec);
 // Throws beam::error(wrapper, Reason) for the reason of `e` (a check's beam::error).
 [[noreturn]] void rethrow_wrapped(atom wrapper, const error& e);
 
@@ -124,6 +127,9 @@ class parked_spec {
   [[nodiscard]] const reference& key() const noexcept { return key_; }
   // Supervisor side: the spec parked under `key`, if still there.
   [[nodiscard]] static std::optional<child_spec> take(const term& key);
+  // Supervisor side: replaces the spec parked under `key` with `spec` (a reply too large for a term: the
+  // caller parks an empty spec and takes it back after the reply); nothing when the caller is gone.
+  static void put(const term& key, child_spec spec);
 
  private:
   reference key_;
