@@ -203,7 +203,8 @@ void notify_exit(process_control& p, const term& reason) noexcept {
   if (l == nullptr || p.rt().stopping.load(std::memory_order_relaxed)) return;
   runtime_state& rt = p.rt();
   const pid self = p.self();
-  for (const term& ref : l->timers) cancel_listed_timer(rt, ref);  // first: whoever hears of our end sees them gone
+  // The timers first: whoever hears of our end finds them gone.
+  for (const term& ref : l->timers) cancel_listed_timer(rt, ref);
   for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));
   for (const auto& [ref, w] : l->monitored_by) {
     send_signal(rt, w.by, signal_kind::down, down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
