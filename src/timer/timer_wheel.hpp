@@ -8,10 +8,13 @@
 // expiry are O(1) per entry, amortised, and a bitmap per level finds the next deadline for a parking worker
 // in O(levels).
 //
-// Ownership. The wheel and the links of its entries belong to the owner worker. An entry has two references:
-// the wheel's (dropped when it fires or is found cancelled) and its creator's (dropped when the creator no
-// longer cares). A creator on another thread cancels with cancel() (a CAS on `state` that races with expiry's
-// CAS to `fired`): the owner unlinks it lazily (or at once, when the creator runs on the owner thread).
+// Ownership. The wheel and the links of its entries belong to the owner worker; the runtime keeps each wheel
+// under a mutex (runtime_state.hpp's worker_local), so "owner" below is whoever holds it: the owner worker,
+// the monitor thread polling for it, or a thread taking out a timer it cancelled (holds, then remove). An
+// entry has two references: the wheel's (dropped when it fires or is found cancelled) and its creator's
+// (dropped when the creator no longer cares). A creator on another thread cancels with cancel() (a CAS on
+// `state` that races with expiry's CAS to `fired`); the entry is unlinked lazily at its deadline, or at once
+// by a canceller that takes the lock (send_after timers always; receive timers on the owner thread).
 // `fire` runs on the owner thread. Rejected: one global timer heap under a lock (contended by every receive
 // ... after); a thread per timer.
 #pragma once
