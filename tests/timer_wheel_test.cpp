@@ -106,6 +106,9 @@ TEST(TimerWheel, HoldsSaysWhetherAnEntryIsLinkedUntilItFiresOrIsRemoved) {
   EXPECT_FALSE(wheel.holds(entries[0].get()));
   EXPECT_TRUE(wheel.holds(entries[2].get()));
   EXPECT_EQ(log, std::vector<int>{0});
+  wheel.poll(200);  // empty before the entries go
+  EXPECT_FALSE(wheel.holds(entries[2].get()));
+  EXPECT_EQ(log, (std::vector<int>{0, 2}));
 }
 
 }  // namespace
