@@ -74,4 +74,41 @@ TEST(TimerWheel, ATimerNeverFiresBeforeItsDeadline) {
   EXPECT_EQ(log, (std::vector<int>{0, 1, 2, 3}));
 }
 
+// OTP accepts timers of up to about 292 years; the wheel's six levels reach 64^6 ms (about 2.2 years). A
+// deadline past that, whose top-level digit is the wheel's own (2^36 + 5 at time 0), must neither be found
+// due at once over and over (a poll that never returns) nor fire early.
+TEST(TimerWheel, ADeadlineBeyondTheWheelsReachWaitsAndFiresOnTime) {
+  constexpr std::uint64_t far = (std::uint64_t{1} << 36) + 5;
+  for (std::uint64_t deadline : {far, far << 8, std::uint64_t{9'223'372'036'854}}) {
+    timer_wheel wheel(0);
+    std::vector<int> log;
+    auto entries = insert_all(wheel, log, {deadline});
+    EXPECT_GT(wheel.poll(1), 1u);
+    for (std::uint64_t now = 1; now < deadline; now = now * 3 + 7) wheel.poll(now);
+    wheel.poll(deadline - 1);
+    EXPECT_TRUE(log.empty()) << "deadline " << deadline;
+    EXPECT_EQ(wheel.poll(deadline), timer_wheel::no_deadline);
+    EXPECT_EQ(log, std::vector<int>{0}) << "deadline " << deadline;
+  }
+}
+
+TEST(TimerWheel, HoldsSaysWhetherAnEntryIsLinkedUntilItFiresOrIsRemoved) {
+  timer_wheel wheel(0);
+  std::vector<int> log;
+  recording_entry outside(log, 9);
+  EXPECT_FALSE(wheel.holds(&outside));
+  auto entries = insert_all(wheel, log, {5, 5, 200});
+  for (const auto& e : entries) EXPECT_TRUE(wheel.holds(e.get()));
+  wheel.remove(entries[1].get());
+  EXPECT_FALSE(wheel.holds(entries[1].get()));
+  EXPECT_TRUE(wheel.holds(entries[0].get()));
+  wheel.poll(5);
+  EXPECT_FALSE(wheel.holds(entries[0].get()));
+  EXPECT_TRUE(wheel.holds(entries[2].get()));
+  EXPECT_EQ(log, std::vector<int>{0});
+  wheel.poll(200);  // empty before the entries go
+  EXPECT_FALSE(wheel.holds(entries[2].get()));
+  EXPECT_EQ(log, (std::vector<int>{0, 2}));
+}
+
 }  // namespace

@@ -4,6 +4,8 @@
 //   co_await beam::sleep(std::chrono::milliseconds(10));
 //   beam::reference r = beam::send_after(std::chrono::seconds(1), beam::self(), "tick"_a);
 //   beam::cancel_timer(r);   // the time that was left, or nullopt if it had fired (or never existed)
+//   beam::start_timer(std::chrono::steady_clock::now() + std::chrono::milliseconds(50), beam::self(), "t"_a);
+//                            // delivers {timeout, Ref, t}; the time point form is OTP's {abs, true}
 #pragma once
 
 #include <chrono>
@@ -23,13 +25,35 @@ template <class Rep, class Period>
   return receive(after(d, [] {}));
 }
 
-// Sends `message` to `dest` after `delay` (erlang:send_after/3). Call from a process. The reference names the
-// timer.
+// Timers, as erlang:send_after/3,4 and erlang:start_timer/3,4 (OTP 25). Call from a process. The reference
+// names the timer. The time is either relative (a delay of 0 ... about 292 years: a deadline the 64-bit
+// nanosecond steady clock holds) or absolute (a steady_clock time point: OTP's {abs, true} option, whose time
+// is the runtime's monotonic time; a point in the past fires at once); a negative delay, a longer one, or a
+// point before the runtime's start is beam::error(badarg), as in erl. (OTP 25 accepts delays past 2^32-1 ms
+// here, unlike receive's `after`.) A timer never fires early.
+//
+// `dest` is a pid or a registered name. A timer aimed at a pid is cancelled when that process ends, and at
+// once if it has already ended: its reference is returned all the same, and cancel_timer of it gives nullopt.
+// A name is looked up when the timer fires (nothing is sent if no process has it then), and no process's end
+// cancels the timer.
+//
+// send_after delivers `message`; start_timer delivers {timeout, Ref, message}, Ref being the timer's.
 reference send_after(std::chrono::milliseconds delay, const pid& dest, term message);
 reference send_after(std::chrono::milliseconds delay, atom dest, term message);
-// Cancels the timer: the time that was left, or nullopt when it already fired or is unknown.
+reference send_after(std::chrono::steady_clock::time_point deadline, const pid& dest, term message);
+reference send_after(std::chrono::steady_clock::time_point deadline, atom dest, term message);
+reference start_timer(std::chrono::milliseconds delay, const pid& dest, term message);
+reference start_timer(std::chrono::milliseconds delay, atom dest, term message);
+reference start_timer(std::chrono::steady_clock::time_point deadline, const pid& dest, term message);
+reference start_timer(std::chrono::steady_clock::time_point deadline, atom dest, term message);
+
+// Cancels the timer (erlang:cancel_timer/1): the time that was left, or nullopt when it had already fired,
+// was cancelled (also by its target's end) or never existed. Any thread. The time left is rounded as OTP
+// rounds it: never more than was asked for (just after send_after(1000ms, ...): 1000 ms), 0 once the deadline
+// has passed while the timer waits to fire. A timer that fired has sent its message, even if not yet
+// received.
 std::optional<std::chrono::milliseconds> cancel_timer(const reference& timer);
-// The time left, or nullopt when it already fired or is unknown.
+// The time left on the timer (erlang:read_timer/1), rounded as cancel_timer's; nullopt as for cancel_timer.
 [[nodiscard]] std::optional<std::chrono::milliseconds> read_timer(const reference& timer);
 
 }  // namespace beam

@@ -33,6 +33,8 @@ enum class signal_kind : std::uint8_t {
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
   reply,        // payload: the {ref, value} reply of a call, kept only while ref is an alias of the receiver
   overflow,     // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
+  timer,        // payload: the reference of a send_after/start_timer timer aimed at the receiver, which its
+                // end cancels
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

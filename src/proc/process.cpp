@@ -99,7 +99,7 @@ process_control* new_pcb(runtime_state& rt, std::size_t closure_size) {
 void free_pcb(process_control* p) noexcept {
   runtime_state& rt = p->rt();
   const pid dead = p->self();
-  p->mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, dead, n); });  // late senders' nodes
+  p->mailbox.clear([&](proc::message_node* n) { drop_late(rt, dead, n); });  // late senders' nodes
   delete p->rare;
   const std::size_t block = pcb_block_size(p->closure_size);
   p->~process_control();

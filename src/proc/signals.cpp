@@ -113,6 +113,9 @@ message_node* act_on(process_control& p, message_node* n) {
     case signal_kind::overflow:
       on_overflow(p);
       return nullptr;
+    case signal_kind::timer:
+      note_timer(p, n->message);
+      return nullptr;
   }
   return nullptr;
 }
@@ -171,9 +174,28 @@ void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept
     } else if (n->kind == signal_kind::monitor) {
       const auto fields = n->message.as_tuple();  // {watcher, ref, who}
       send_signal(rt, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
+    } else if (n->kind == signal_kind::timer) {
+      cancel_listed_timer(rt, n->message);
     }
   }
   rt.free_message(n);
+}
+
+void drop_late(runtime_state& rt, const pid& dead, message_node* n) noexcept {
+  if (n->kind == signal_kind::timer) {
+    rt.free_message(n);
+  } else {
+    drop_for_dead(rt, dead, n);
+  }
+}
+
+void note_timer(process_control& p, const term& ref) {
+  process_links& l = links_of(p);
+  l.timers.insert(ref);
+  if (l.timers.size() >= 2 * l.timers_after_sweep + 8) {
+    p.rt().timers.keep_listed(l.timers);
+    l.timers_after_sweep = l.timers.size();
+  }
 }
 
 void notify_exit(process_control& p, const term& reason) noexcept {
@@ -181,6 +203,8 @@ void notify_exit(process_control& p, const term& reason) noexcept {
   if (l == nullptr || p.rt().stopping.load(std::memory_order_relaxed)) return;
   runtime_state& rt = p.rt();
   const pid self = p.self();
+  // The timers first: whoever hears of our end finds them gone.
+  for (const term& ref : l->timers) cancel_listed_timer(rt, ref);
   for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));
   for (const auto& [ref, w] : l->monitored_by) {
     send_signal(rt, w.by, signal_kind::down, down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));

@@ -48,6 +48,10 @@ struct process_links {
   map<term, watcher> monitored_by;  // reference -> watcher
   map<term, pid> monitors;          // reference -> the process we monitor
   set<term> aliases;                // call references whose replies are still wanted
+  // References of the send_after/start_timer timers aimed at us, cancelled by our end; some may have fired or
+  // been cancelled since (see note_timer).
+  set<term> timers;
+  std::size_t timers_after_sweep = 0;  // the size of `timers` after its last sweep
 };
 
 // The owner: p's link record, made at the first use.
@@ -66,11 +70,19 @@ void monitor_at_spawn(process_control& parent, process_control& child, const ref
 proc::message_node* handle_signal(process_control& p, proc::message_node* n) noexcept;
 
 // Frees a node found in the mailbox of the process `dead`, which has ended, answering a link and a monitor as
-// a dead process does. Any thread.
+// a dead process does, and cancelling a timer aimed at it. Any thread that holds no timer wheel's lock.
 void drop_for_dead(runtime_state& rt, const pid& dead, proc::message_node* n) noexcept;
+// As drop_for_dead, for a node that landed after the exit of `dead` had cleared its mailbox, from any thread
+// (the last release of the PCB, perhaps inside a timer's fire): a timer's signal is dropped, as its creator
+// cancels that timer itself once it sees the target gone (runtime/timers.cpp).
+void drop_late(runtime_state& rt, const pid& dead, proc::message_node* n) noexcept;
 
-// The exit path of `p` (its owner): the exit signals to its links, the DOWNs to its watchers, and the
-// demonitors to the processes it watched. Frees p.links.
+// The owner: `ref` names a send_after/start_timer timer aimed at p, to be cancelled by p's end. Drops the
+// references of timers that have ended whenever the set has doubled since the last sweep.
+void note_timer(process_control& p, const term& ref);
+
+// The exit path of `p` (its owner): the exit signals to its links, the DOWNs to its watchers, the demonitors
+// to the processes it watched, and the cancel of the timers aimed at it. Frees p.links.
 void notify_exit(process_control& p, const term& reason) noexcept;
 
 // Any thread: queues a signal for `to`. False when `to` is not alive (nothing is sent).

@@ -21,6 +21,7 @@
 #include "io/io_server.hpp"
 #include "proc/process_control.hpp"
 #include "proc/process_table.hpp"
+#include "runtime/timer_table.hpp"
 #include "sched/scheduler.hpp"
 #include "timer/timer_wheel.hpp"
 
@@ -33,7 +34,8 @@ struct worker_local {
   base::pool_set pool;
   base::pool_set pcb_pool;  // PCBs only: type-stable (see process_control.hpp)
   proc::slot_cache slots;
-  // The timers are the owner's, but the monitor thread polls them while the owner is stuck in a long slice.
+  // The timers are the owner's, but the monitor thread polls them while the owner is stuck in a long slice,
+  // and a cancel of a send_after timer (timers.cpp) takes it out from any thread.
   std::mutex timers_mutex;
   timer::timer_wheel timers;  // timers_mutex
   // No timer of the wheel is due before this (no_deadline: the wheel is empty). Written under timers_mutex
@@ -83,11 +85,8 @@ class runtime_state {
   // Exit path of `p`: drops its name, if it has one.
   void release_name(process_control& p) noexcept;
 
-  // send_after timers by reference (timers.cpp): each holds one reference of its entry.
-  std::mutex timers_mutex;
-  std::unordered_map<term, timer::timer_entry*> timers_by_ref;  // timers_mutex
-  // Drops the listing of the timer `id` (it fired).
-  void forget_timer(const reference& id) noexcept;
+  // send_after and start_timer timers by reference (timers.cpp).
+  timer_table timers;
 
   // Spawns the I/O server (registered as `user`); from runtime::run, before the initial process.
   void start_io_server();

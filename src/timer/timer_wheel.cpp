@@ -17,6 +17,11 @@ int level_for(std::uint64_t elapsed, std::uint64_t when) noexcept {
 int slot_for(std::uint64_t when, int level) noexcept {
   return static_cast<int>((when >> (level * bits_per_level)) & (timer_wheel::slots - 1));
 }
+
+// How far past the wheel's time an entry may be linked: the start of the farthest slot of the top level. A
+// later time could land in the top level's current slot (its digit wraps) and be found due at once, forever.
+constexpr std::uint64_t reach = std::uint64_t{timer_wheel::slots - 1}
+                                << ((timer_wheel::levels - 1) * bits_per_level);
 }  // namespace
 
 timer_wheel::~timer_wheel() {
@@ -31,7 +36,7 @@ timer_wheel::~timer_wheel() {
 }
 
 void timer_wheel::link(timer_entry* e) noexcept {
-  const std::uint64_t when = e->deadline_ms > elapsed_ ? e->deadline_ms : elapsed_;
+  const std::uint64_t when = std::clamp(e->deadline_ms, elapsed_, elapsed_ + reach);
   const int level = level_for(elapsed_, when);
   const int slot = slot_for(when, level);
   e->level = static_cast<std::uint8_t>(level);
@@ -53,6 +58,10 @@ void timer_wheel::unlink(timer_entry* e) noexcept {
   }
   if (e->next != nullptr) e->next->prev = e->prev;
   e->prev = e->next = nullptr;
+}
+
+bool timer_wheel::holds(const timer_entry* e) const noexcept {
+  return e->prev != nullptr || heads_[e->level][e->slot] == e;
 }
 
 void timer_wheel::insert(timer_entry* e) noexcept {

@@ -1,15 +1,20 @@
 // timer/timer_wheel.hpp: a hierarchical timer wheel, one per scheduler, 1 ms resolution.
 //
-// Six levels of 64 slots: a slot of level L spans 64^L ms, so the wheel covers 64^6 ms (about 2,200 years).
+// Six levels of 64 slots: a slot of level L spans 64^L ms, so the wheel covers 64^6 ms (about 2.2 years).
 // An entry goes to the level of the highest 6-bit digit in which its deadline differs from the wheel's
-// current time; when time reaches a slot of level > 0 its entries move down (cascade). Insert, cancel and
+// current time; when time reaches a slot of level > 0 its entries move down (cascade). A deadline further
+// away than the top level reaches (OTP accepts timers of up to about 292 years) waits in the farthest slot
+// of the top level and is linked again from there when time reaches it, as a cascade is. Insert, cancel and
 // expiry are O(1) per entry, amortised, and a bitmap per level finds the next deadline for a parking worker
 // in O(levels).
 //
-// Ownership. The wheel and the links of its entries belong to the owner worker. An entry has two references:
-// the wheel's (dropped when it fires or is found cancelled) and its creator's (dropped when the creator no
-// longer cares). A creator on another thread cancels with cancel() (a CAS on `state` that races with expiry's
-// CAS to `fired`): the owner unlinks it lazily (or at once, when the creator runs on the owner thread).
+// Ownership. The wheel and the links of its entries belong to the owner worker; the runtime keeps each wheel
+// under a mutex (runtime_state.hpp's worker_local), so "owner" below is whoever holds it: the owner worker,
+// the monitor thread polling for it, or a thread taking out a timer it cancelled (holds, then remove). An
+// entry has two references: the wheel's (dropped when it fires or is found cancelled) and its creator's
+// (dropped when the creator no longer cares). A creator on another thread cancels with cancel() (a CAS on
+// `state` that races with expiry's CAS to `fired`); the entry is unlinked lazily at its deadline, or at once
+// by a canceller that takes the lock (send_after timers always; receive timers on the owner thread).
 // `fire` runs on the owner thread. Rejected: one global timer heap under a lock (contended by every receive
 // ... after); a thread per timer.
 #pragma once
@@ -63,6 +68,8 @@ class timer_wheel {
   void insert(timer_entry* e) noexcept;
   // Owner only: unlinks `e` (still in the wheel) and drops the wheel's reference.
   void remove(timer_entry* e) noexcept;
+  // Owner only: whether `e` is linked in this wheel (inserted, and neither fired nor found cancelled yet).
+  [[nodiscard]] bool holds(const timer_entry* e) const noexcept;
   // Owner only: fires every entry due at `now_ms`; returns the next deadline (no_deadline when empty).
   std::uint64_t poll(std::uint64_t now_ms);
   [[nodiscard]] std::uint64_t next_deadline() const noexcept;
