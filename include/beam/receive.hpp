@@ -33,6 +33,7 @@
 
 #include <beam/convert.hpp>
 #include <beam/detail/process_base.hpp>
+#include <beam/error.hpp>
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
@@ -214,8 +215,9 @@ struct on_clause {
       return std::nullopt;
     }
   }
-  decltype(auto) invoke(const term& message) {
-    auto c = *match(message);
+  decltype(auto) invoke(const term& message) { return invoke_with(message, *match(message)); }
+  // The handler, given what match() captured from `message`.
+  decltype(auto) invoke_with(const term& message, captures c) {
     if constexpr (std::tuple_size_v<captures> == 0 && std::is_invocable_v<H&, const term&>) {
       return handler(message);
     } else {
@@ -223,6 +225,13 @@ struct on_clause {
     }
   }
 };
+
+template <class C>
+struct is_on_clause : std::false_type {};
+template <class P, class G, class H>
+struct is_on_clause<on_clause<P, G, H>> : std::true_type {};
+template <class C>
+inline constexpr bool is_on_clause_v = is_on_clause<std::remove_cvref_t<C>>::value;
 
 template <class H>
 struct after_clause {
@@ -403,6 +412,34 @@ class receive_any {
 };
 
 }  // namespace detail
+
+// Matching outside receive, with the same patterns, captures, guards and handlers (Erlang's `=` and `case`).
+//
+//   if (auto m = beam::match(request, beam::tuple("put"_a, beam::_atom, beam::_int))) {
+//     auto [key, value] = *m;                        // the captures, in order
+//   }
+//   std::int64_t n = beam::match(request,            // the first clause that matches runs
+//       beam::on(beam::tuple("add"_a, beam::_int, beam::_int), [](std::int64_t a, std::int64_t b) { return a + b; }),
+//       beam::on("zero"_a, [] { return std::int64_t{0}; }));  // none: beam::error({case_clause, request})
+
+// The captures of `pattern` in `value` (an empty tuple for a pattern without captures), or nullopt.
+template <class P>
+requires(!detail::is_on_clause_v<P>) [[nodiscard]] auto match(const term& value, P&& pattern) {
+  return on(std::forward<P>(pattern), [] {}).match(value);
+}
+
+// Runs the handler of the first clause that matches `value` and returns what it returns (all clauses return
+// one type); no clause matches: throws beam::error({case_clause, value}), as Erlang's case.
+template <class Clause, class... Clauses>
+requires(detail::is_on_clause_v<Clause> && (detail::is_on_clause_v<Clauses> && ...)) decltype(auto)
+    match(const term& value, Clause first, Clauses... rest) {
+  if (auto captured = first.match(value)) return first.invoke_with(value, std::move(*captured));
+  if constexpr (sizeof...(Clauses) == 0) {
+    throw error(beam::tuple(atom("case_clause"), value));
+  } else {
+    return match(value, std::move(rest)...);
+  }
+}
 
 // co_await beam::receive(clauses...): see the top of this header.
 template <class... Clauses>
