@@ -17,8 +17,10 @@
 // every linked process, and the ordering would still need the queue).
 #pragma once
 
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
@@ -29,6 +31,7 @@
 
 namespace beam::detail {
 
+class key_table;
 class runtime_state;
 struct process_control;
 
@@ -48,6 +51,8 @@ struct process_links {
   map<term, watcher> monitored_by;  // reference -> watcher
   map<term, pid> monitors;          // reference -> the process we monitor
   set<term> aliases;                // call references whose replies are still wanted
+  std::vector<std::shared_ptr<key_table>>
+      key_tables;  // key registries we have entries in (proc/key_table.hpp)
 };
 
 // The owner: p's link record, made at the first use.
