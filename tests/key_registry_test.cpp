@@ -224,6 +224,47 @@ TEST_P(KeyRegistryTest, EntriesVanishWhenTheirProcessesEnd) {
   });
 }
 
+constexpr std::int64_t churn_rounds = 5'000;
+
+// Registers under `key` and unregisters, again and again, yielding now and then; then tells `test`.
+beam::process churner(std::int64_t key, beam::pid test) {
+  for (std::int64_t i = 0; i < churn_rounds; ++i) {
+    (void)kr::register_key("churn"_a, key, i);
+    kr::unregister_key("churn"_a, key);
+    if (i % 64 == 0) co_await beam::yield();
+  }
+  beam::send(test, "churned"_a);
+}
+
+// Looks `key` up again and again; answers {looked, Bad}, Bad counting what is neither [] nor one whole entry.
+beam::process looker(std::int64_t key, beam::pid test) {
+  std::int64_t bad = 0;
+  for (std::int64_t i = 0; i < churn_rounds; ++i) {
+    const std::vector<kr::entry> found = kr::lookup("churn"_a, key);
+    bad += found.size() > 1 || (found.size() == 1 && !found.front().value.is_integer()) ? 1 : 0;
+    if (i % 64 == 0) co_await beam::yield();
+  }
+  beam::send(test, beam::tuple("looked"_a, bad));
+}
+
+TEST_P(KeyRegistryTest, LookupsFromManyProcessesSeeWholeEntriesWhileOthersRegister) {
+  constexpr std::int64_t keys = 4;
+  beam::runtime rt(options());
+  std::int64_t bad = 0;
+  rt.run([&]() -> beam::process {
+    (void)co_await kr::start_link({.name = "churn"_a});
+    for (std::int64_t k = 0; k < keys; ++k) {
+      beam::spawn(churner, k, beam::self());
+      beam::spawn(looker, k, beam::self());
+      beam::spawn(looker, k, beam::self());
+    }
+    for (std::int64_t k = 0; k < keys; ++k) co_await expect("churned"_a);
+    for (std::int64_t k = 0; k < 2 * keys; ++k) bad += (co_await next("looked"_a)).as_int();
+    EXPECT_EQ(kr::count("churn"_a), 0u);
+  });
+  EXPECT_EQ(bad, 0);
+}
+
 beam::process subscriber(beam::pid test) {
   (void)kr::register_key("topics"_a, "news", "reader"_a);
   beam::send(test, "subscribed"_a);
