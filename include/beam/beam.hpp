@@ -11,6 +11,7 @@
 #include <beam/gen_server.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>
+#include <beam/key_registry.hpp>
 #include <beam/link.hpp>
 #include <beam/logger.hpp>
 #include <beam/monitor.hpp>
@@ -25,3 +26,4 @@
 #include <beam/supervisor.hpp>
 #include <beam/term.hpp>
 #include <beam/timer.hpp>
+#include <beam/via.hpp>

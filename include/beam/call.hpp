@@ -23,6 +23,7 @@
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
 #include <beam/term.hpp>
+#include <beam/via.hpp>
 
 namespace beam {
 
@@ -37,6 +38,10 @@ inline constexpr std::chrono::milliseconds default_call_timeout{5000};
 // Calls the process registered as `name`; no such name: Reason noproc.
 [[nodiscard]] task<term> call(atom name, term request);
 [[nodiscard]] task<term> call(atom name, term request, std::chrono::milliseconds timeout);
+// Calls the process under a via name (beam/via.hpp), looked up now; nobody under it: Reason noproc, and the
+// failure names the server {via, 'Elixir.Registry', {Registry, Key}}. An unknown registry: badarg at once.
+[[nodiscard]] task<term> call(const via& name, term request);
+[[nodiscard]] task<term> call(const via& name, term request, std::chrono::milliseconds timeout);
 // Answers a call: `from` is the {caller, tag} of the request. Any thread in a runtime; a caller gone:
 // nothing. Throws beam::error(badarg) when `from` is not a {pid, reference} pair.
 void reply(const term& from, term value);

@@ -31,6 +31,7 @@
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
 #include <beam/supervisor.hpp>
+#include <beam/via.hpp>
 
 namespace beam::dynamic_supervisor {
 
@@ -46,9 +47,10 @@ struct options {
   std::optional<std::int64_t> max_children{};  // nullopt: no limit (:infinity); else >= 0
 };
 
-// Spawns a linked dynamic supervisor (registered as `name` when given) and returns its pid.
+// Spawns a linked dynamic supervisor (registered as `name`, an atom or a via name, when given) and returns
+// its pid.
 [[nodiscard]] task<pid> start_link(options opts = {});
-[[nodiscard]] task<pid> start_link(atom name, options opts = {});
+[[nodiscard]] task<pid> start_link(process_name name, options opts = {});
 
 // Starts a child. Returns its pid, or nullopt when its start said ignore (nothing is kept).
 [[nodiscard]] task<start_result> start_child(supervisor_ref sup, child_spec spec);

@@ -49,7 +49,8 @@
 // left out). It builds S(args...) and runs init() in the new process; co_await gives its pid once init has
 // finished. start_link links the caller and the server first, so it fits a supervisor's start function.
 // Outcomes of co_await start/start_link, all beam::error with an Erlang reason:
-//   - the name is taken: {:already_started, pid} (the new process ends with `normal`);
+//   - the name (an atom, or a beam::via name: beam/via.hpp) is taken: {:already_started, pid} (the new
+//     process ends with `normal`);
 //   - the constructor or init throws, or init returns stop(reason): that reason (the exception's exit
 //     reason as a process body's would be). As OTP 25, the server then exits with it, so a linked caller that
 //     does not trap exits is killed by the link right after (a trapping one gets the {:EXIT, pid, reason}
@@ -65,7 +66,7 @@
 // reported to the logger as OTP does ("GenServer <pid or name> terminating", the reason, the last message).
 // terminate throwing replaces the reason with its own. stop(reason, v) replies v after terminate has run, as
 // OTP; a continuation that stops or throws reports {:continue, value} as its last message, as OTP. Not done
-// (OTP has them): sys messages other than terminate, {global, _}/{via, _, _} names, hibernate_after. C++
+// (OTP has them): sys messages other than terminate, {global, _} names, hibernate_after. C++
 // differs: no state in reports (the state is a C++ object); a result of the wrong kind (reply() from
 // handle_cast) does not compile rather than exiting with {:bad_return_value, v}.
 //
@@ -96,6 +97,7 @@
 #include <beam/receive.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
+#include <beam/via.hpp>
 
 namespace beam {
 
@@ -103,6 +105,7 @@ namespace beam {
 // process under `name`: nothing happens, as in OTP.
 void cast(const pid& server, term message);
 void cast(atom name, term message);
+void cast(const via& name, term message);  // no such registry either: nothing happens
 
 // gen_server:stop/3: asks the server to end with `reason` (terminate runs) and waits until it has. Raises
 // beam::error: noproc when there is no such server; timeout when it has not ended in time (it keeps running);
@@ -111,12 +114,15 @@ void cast(atom name, term message);
                           std::chrono::milliseconds timeout = infinity);
 [[nodiscard]] task<> stop(atom name, term reason = term(atom("normal")),
                           std::chrono::milliseconds timeout = infinity);
+// By a via name: looked up now (an unknown registry: badarg at once).
+[[nodiscard]] task<> stop(const via& name, term reason = term(atom("normal")),
+                          std::chrono::milliseconds timeout = infinity);
 
 namespace gen_server {
 
 struct start_options {
-  std::optional<atom> name = std::nullopt;       // registers the server under this name
-  std::chrono::milliseconds timeout = infinity;  // how long co_await start waits for init
+  std::optional<process_name> name = std::nullopt;  // registers the server under this name (atom or via)
+  std::chrono::milliseconds timeout = infinity;     // how long co_await start waits for init
 };
 
 namespace detail {
@@ -125,7 +131,7 @@ namespace detail {
 struct start_context {
   pid starter;
   reference tag;
-  std::optional<atom> name;
+  std::optional<process_name> name;
   bool linked;
   const char* type_name;  // typeid(S).name(), for reports
 };
@@ -133,7 +139,7 @@ struct start_context {
 // The server's view of itself while it runs.
 struct server_context {
   pid parent;
-  std::optional<atom> name;
+  std::optional<process_name> name;
   const char* type_name;
 };
 

@@ -89,6 +89,7 @@
 #include <beam/process.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
+#include <beam/via.hpp>
 
 namespace beam::supervisor {
 
@@ -183,13 +184,14 @@ requires(std::is_convertible_v<Specs, child_spec>&&...)
   return all;
 }
 
-// A supervisor, by pid or by registered name.
-using supervisor_ref = std::variant<pid, atom>;
+// A supervisor, by pid, by registered name or by via name (looked up at each call; nobody under it: noproc).
+using supervisor_ref = std::variant<pid, atom, via>;
 
 // Spawns a linked supervisor, starts `children` in order and returns its pid once they all started. With
-// `name`, the supervisor registers itself under it first. Errors: see the top of this header.
+// `name` (an atom or a via name), the supervisor registers itself under it first. Errors: see the top of this
+// header.
 [[nodiscard]] task<pid> start_link(flags options, std::vector<child_spec> children);
-[[nodiscard]] task<pid> start_link(atom name, flags options, std::vector<child_spec> children);
+[[nodiscard]] task<pid> start_link(process_name name, flags options, std::vector<child_spec> children);
 
 struct child_info {
   term id{};
@@ -255,7 +257,7 @@ struct init_spec {
 using init_result = std::optional<init_spec>;
 
 struct start_options {
-  std::optional<atom> name = std::nullopt;  // registers the supervisor under this name
+  std::optional<process_name> name = std::nullopt;  // registers the supervisor under this name (atom or via)
 };
 
 namespace detail {
@@ -264,7 +266,7 @@ namespace detail {
 struct start_context {
   pid starter;  // its parent
   reference tag;
-  std::optional<atom> name;
+  std::optional<process_name> name;
 };
 // Starter side: a context for a start by the calling process (std::logic_error outside a process).
 [[nodiscard]] start_context make_start_context(const start_options& options);

@@ -193,7 +193,7 @@ class dynamic_sup {
   std::uint64_t next_key_ = 0;
 };
 
-process dynamic_body(options opts, std::optional<atom> name, pid starter, reference tag) {
+process dynamic_body(options opts, std::optional<process_name> name, pid starter, reference tag) {
   trap_exit(true);
   otp::register_or_exit(name, starter, tag);
   dynamic_sup sup(opts, {self(), name}, starter);
@@ -202,7 +202,7 @@ process dynamic_body(options opts, std::optional<atom> name, pid starter, refere
 }
 
 // Lazy: the checks throw when the start is awaited, as every other outcome of start_link.
-task<pid> start(pid parent, std::optional<atom> name, options opts) {
+task<pid> start(pid parent, std::optional<process_name> name, options opts) {
   try {
     otp::check_intensity(opts.max_restarts, opts.period);
     if (opts.max_children && *opts.max_children < 0) {
@@ -222,8 +222,8 @@ task<pid> start(pid parent, std::optional<atom> name, options opts) {
 task<pid> start_link(options opts) {
   return start(self(), std::nullopt, opts);
 }  // self(): throws outside a process
-task<pid> start_link(atom name, options opts) {
-  return start(self(), name, opts);
+task<pid> start_link(process_name name, options opts) {
+  return start(self(), std::move(name), opts);
 }
 
 task<start_result> start_child(supervisor_ref sup, child_spec spec) {

@@ -24,13 +24,15 @@
 #include <beam/monitor.hpp>
 #include <beam/registry.hpp>
 
+#include "otp/process_name.hpp"
+
 namespace beam {
 namespace {
 
 using namespace beam::literals;
 
-term server_name(const std::optional<atom>& name) {
-  return name ? term(*name) : term(self());
+term server_name(const std::optional<process_name>& name) {
+  return name ? otp::name_term(*name) : term(self());
 }
 
 std::string demangle(const char* name) {
@@ -52,10 +54,9 @@ task<term> await_down_and_flush(reference tag) {
   co_return reason;
 }
 
-// stop/3 for a pid or a registered name, checked when awaited so that every outcome is raised by co_await.
-task<> stop_server(term server, term reason, std::chrono::milliseconds timeout) {
-  std::optional<pid> target =
-      server.is_pid() ? std::optional<pid>(server.as_pid()) : whereis(server.as_atom());
+// stop/3 for `target`, what a pid or name (`server`, as given) stands for now. Checked when awaited so that
+// every outcome is raised by co_await.
+task<> stop_server(std::optional<pid> target, term server, term reason, std::chrono::milliseconds timeout) {
   if (!target)
     throw error(term("noproc"_a), fmt::format("stop: no process is registered as {}", inspect(server)));
   if (*target == self()) throw error(term("calling_self"_a), "stop: a server cannot stop itself this way");
@@ -85,18 +86,29 @@ void cast(atom name, term message) {
   if (std::optional<pid> server = whereis(name)) cast(*server, std::move(message));
 }
 
+void cast(const via& name, term message) {
+  try {
+    if (std::optional<pid> server = whereis(name)) cast(*server, std::move(message));
+  } catch (const error&) {  // no such registry: nothing happens, as Elixir's GenServer.cast
+  }
+}
+
 task<> stop(const pid& server, term reason, std::chrono::milliseconds timeout) {
-  return stop_server(term(server), std::move(reason), timeout);
+  return stop_server(server, term(server), std::move(reason), timeout);
 }
 
 task<> stop(atom name, term reason, std::chrono::milliseconds timeout) {
-  return stop_server(term(name), std::move(reason), timeout);
+  return stop_server(whereis(name), term(name), std::move(reason), timeout);
+}
+
+task<> stop(const via& name, term reason, std::chrono::milliseconds timeout) {
+  return stop_server(whereis(name), to_term(name), std::move(reason), timeout);
 }
 
 namespace gen_server::detail {
 
 start_context make_start_context(const start_options& options, bool linked, const char* type_name) {
-  if (options.name && *options.name == "undefined"_a) {
+  if (options.name == process_name("undefined"_a)) {
     throw error(term("badarg"_a), "gen_server start: the name 'undefined' is reserved");
   }
   return {self(), reference::make(), options.name, linked, type_name};
@@ -108,16 +120,9 @@ spawn_options start_spawn_options(bool linked) {
 
 void register_or_exit(const start_context& ctx) {
   if (!ctx.name) return;
-  for (;;) {  // again only when the holder of the name ended between register and whereis
-    try {
-      register_name(*ctx.name, self());
-      return;
-    } catch (const error&) {
-    }
-    if (std::optional<pid> holder = whereis(*ctx.name)) {
-      send(ctx.starter, tuple(ctx.tag, tuple("error"_a, tuple("already_started"_a, *holder))));
-      beam::exit("normal"_a);
-    }
+  if (std::optional<pid> holder = otp::claim_name(*ctx.name)) {
+    send(ctx.starter, tuple(ctx.tag, tuple("error"_a, tuple("already_started"_a, *holder))));
+    beam::exit("normal"_a);
   }
 }
 
@@ -126,7 +131,7 @@ void acknowledge(const start_context& ctx, const init_result& result) {
     send(ctx.starter, tuple(ctx.tag, "ok"_a));
     return;
   }
-  if (ctx.name) unregister_name(*ctx.name);  // first, so that a restart at once does not find it taken
+  if (ctx.name) otp::release_name(*ctx.name);  // first, so that a restart at once does not find it taken
   if (result.what == init_result::outcome::ignore) {
     send(ctx.starter, tuple(ctx.tag, "ignore"_a));
     beam::exit("normal"_a);

@@ -401,8 +401,8 @@ task<pid> start_link(flags options, std::vector<child_spec> children) {
   return start(detail::make_start_context({}), options, std::move(children));
 }
 
-task<pid> start_link(atom name, flags options, std::vector<child_spec> children) {
-  return start(detail::make_start_context({.name = name}), options, std::move(children));
+task<pid> start_link(process_name name, flags options, std::vector<child_spec> children) {
+  return start(detail::make_start_context({.name = std::move(name)}), options, std::move(children));
 }
 
 task<std::vector<child_info>> which_children(supervisor_ref sup) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,8 @@
 #include <beam/monitor.hpp>
 #include <beam/receive.hpp>
 #include <beam/registry.hpp>
+
+#include "otp/process_name.hpp"
 
 namespace beam::otp {
 
@@ -215,7 +218,7 @@ void report(log_level level, const supervisor_identity& who, const child_report&
   beam::log(level, fmt::format("SUPERVISOR REPORT context={} supervisor={} name={} child={} pid={} reason={} "
                                "restart={} restarts={}",
                                what.context, inspect(term(who.self)),
-                               who.name ? inspect(term(*who.name)) : std::string(":undefined"),
+                               who.name ? inspect(name_term(*who.name)) : std::string(":undefined"),
                                inspect(what.child_id), inspect(what.child_pid), inspect(what.reason),
                                restart_name(what.restart), what.restarts));
 }
@@ -236,14 +239,10 @@ task<pid> await_start(pid sup, reference tag, reference monitor_ref) {
   fail(fields[1], "start_link failed");
 }
 
-void register_or_exit(const std::optional<atom>& name, const pid& starter, const reference& tag) {
+void register_or_exit(const std::optional<process_name>& name, const pid& starter, const reference& tag) {
   if (!name) return;
-  try {
-    register_name(*name, self());
-  } catch (const beam::error&) {  // taken (register_name's badarg)
-    const std::optional<pid> holder = whereis(*name);
-    ack_start(starter, tag,
-              error_reply(tuple("already_started"_a, holder ? term(*holder) : term("undefined"_a))));
+  if (const std::optional<pid> holder = claim_name(*name)) {
+    ack_start(starter, tag, error_reply(tuple("already_started"_a, *holder)));
     beam::exit("normal"_a);
   }
 }
@@ -256,12 +255,10 @@ term error_reply(term reason) {
 }
 
 task<term> request(supervisor_ref sup, term message, std::string_view operation) {
-  term reply;  // (no co_await inside ?: : GCC 12 mishandles its temporaries)
-  if (const pid* by_pid = std::get_if<pid>(&sup)) {
-    reply = co_await call(*by_pid, std::move(message), infinity);
-  } else {
-    reply = co_await call(std::get<atom>(sup), std::move(message), infinity);
-  }
+  // (the task first, then co_await: GCC 12 mishandles temporaries in a co_await expression)
+  task<term> pending =
+      std::visit([&](const auto& to) { return call(to, std::move(message), infinity); }, sup);
+  const term reply = co_await pending;
   const auto fields = reply.as_tuple();
   if (fields[0] == term("ok"_a)) co_return fields[1];
   throw beam::error(fields[1], fmt::format("supervisor: {} failed: {}", operation, inspect(fields[1])));

@@ -18,6 +18,7 @@
 #include <beam/reference.hpp>
 #include <beam/supervisor.hpp>
 #include <beam/term.hpp>
+#include <beam/via.hpp>
 
 namespace beam::otp {
 
@@ -26,10 +27,10 @@ using supervisor::child_type;
 using supervisor::restart_type;
 using supervisor::shutdown_spec;
 
-// Who reports: the supervisor's pid and registered name.
+// Who reports: the supervisor's pid and name.
 struct supervisor_identity {
   pid self;
-  std::optional<atom> name;
+  std::optional<process_name> name;
 };
 
 // --- checks (caller side; each throws beam::error with OTP's reason) ---
@@ -104,8 +105,9 @@ void ack_start(const pid& starter, const reference& tag, term result);
 // Starter side: waits for the ack of `sup` (monitored under `monitor_ref`); returns its pid or throws the
 // reason.
 task<pid> await_start(pid sup, reference tag, reference monitor_ref);
-// Supervisor side, before anything else: registers `name` or acks {already_started, Pid} and exits normally.
-void register_or_exit(const std::optional<atom>& name, const pid& starter, const reference& tag);
+// Spawned side (a supervisor, a key registry), before anything else: takes `name` or acks {already_started,
+// Pid} and exits normally.
+void register_or_exit(const std::optional<process_name>& name, const pid& starter, const reference& tag);
 
 // --- requests (the client side of beam::call with {ok, V} / {error, R} replies) ---
 

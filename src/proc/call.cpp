@@ -136,6 +136,12 @@ task<term> call_name(atom name, call_site site) {
   return start_call(p, std::move(site), to, std::move(ref));
 }
 
+task<term> call_via(const via& name, call_site site) {
+  if (const std::optional<pid> to = whereis(name)) return call_pid(*to, std::move(site));
+  return refuse_call(site.failure(term(detail::atoms::noproc),
+                                  fmt::format("no process is registered as {}", inspect(site.server))));
+}
+
 }  // namespace
 
 task<term> call(const pid& server, term request) {
@@ -152,6 +158,14 @@ task<term> call(atom name, term request) {
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   return call_name(name, {term(name), std::move(request), timeout});
+}
+
+task<term> call(const via& name, term request) {
+  return call_via(name, {to_term(name), std::move(request), std::nullopt});
+}
+
+task<term> call(const via& name, term request, std::chrono::milliseconds timeout) {
+  return call_via(name, {to_term(name), std::move(request), timeout});
 }
 
 void reply(const term& from, term value) {

@@ -22,6 +22,7 @@
 
 #include "base/assert.hpp"
 #include "base/small_pool.hpp"
+#include "proc/key_table.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
 #include "runtime/runtime_state.hpp"
@@ -235,6 +236,7 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
   runtime_state& rt = p.rt();
   rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
   rt.release_name(p);
+  release_keys(p);  // before the exit signals: whoever sees p end no longer finds it
   process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
   if (p.body) p.body.destroy();
   running = previous;

@@ -17,8 +17,10 @@
 // every linked process, and the ordering would still need the queue).
 #pragma once
 
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
@@ -29,6 +31,7 @@
 
 namespace beam::detail {
 
+class key_table;
 class runtime_state;
 struct process_control;
 
@@ -52,6 +55,8 @@ struct process_links {
   // been cancelled since (see note_timer).
   set<term> timers;
   std::size_t timers_after_sweep = 0;  // the size of `timers` after its last sweep
+  std::vector<std::shared_ptr<key_table>>
+      key_tables;  // key registries we have entries in (proc/key_table.hpp)
 };
 
 // The owner: p's link record, made at the first use.
