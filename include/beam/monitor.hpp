@@ -15,6 +15,7 @@
 #pragma once
 
 #include <utility>
+#include <vector>
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
@@ -48,5 +49,8 @@ requires std::is_invocable_r_v < process, std::decay_t<F>
   pid child = detail::spawn_with(nullptr, nullptr, &ref, std::forward<F>(body), std::forward<Args>(args)...);
   return {child, ref};
 }
+// spawn_monitor/3: Module.function(args) from the export registry (see beam::spawn/3); an unknown function
+// gives a child that ends with `undef`, and so a DOWN with `undef`.
+std::pair<pid, reference> spawn_monitor(atom module, atom function, std::vector<term> args);
 
 }  // namespace beam
