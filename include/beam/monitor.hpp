@@ -24,11 +24,20 @@
 
 namespace beam {
 
-// Monitors `target`. Monitoring self gives a reference and nothing else, as in Erlang.
-reference monitor(const pid& target);
+// Whether a monitor's reference is also an alias of the caller (beam/alias.hpp), and how that alias ends
+// besides unalias: OTP's monitor/3 option {alias, explicit_unalias | demonitor | reply_demonitor}.
+enum class monitor_alias {
+  none,
+  explicit_unalias,  // only by unalias
+  demonitor,         // when the monitor is removed: demonitor, or its DOWN arrives
+  reply_demonitor,   // ... or when a message sent to the alias arrives, which also removes the monitor
+};
+
+// Monitors `target`. Monitoring self gives a reference and nothing else, as in Erlang (an alias still works).
+reference monitor(const pid& target, monitor_alias alias = monitor_alias::none);
 // Monitors the process registered as `name` now; DOWN names it as {name, node}. No such name: DOWN with
 // `noproc`.
-reference monitor(atom name);
+reference monitor(atom name, monitor_alias alias = monitor_alias::none);
 
 enum class demonitor_option {
   none,

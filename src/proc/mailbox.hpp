@@ -31,8 +31,8 @@ enum class signal_kind : std::uint8_t {
   monitor,      // payload: {watcher, ref, what DOWN names the target as}
   demonitor,    // payload: the reference
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
-  reply,        // payload: the {ref, value} reply of a call, kept only while ref is an alias of the receiver
-  overflow,     // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
+  alias_message,  // payload: {alias, message}, kept (as the message) only while alias is an active alias
+  overflow,       // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
 };
 
 // One queued node. Allocated by the sender, freed by the owner.
