@@ -49,6 +49,12 @@ std::optional<pid> alias_owner(const reference& r) noexcept {
   return pid(words[unique_words], words[unique_words + 1]);
 }
 
+void send_to_alias(runtime_state& rt, const term& alias, term message) {
+  if (const std::optional<pid> owner = alias_owner(alias.as_reference())) {
+    send_signal(rt, *owner, proc::signal_kind::alias_message, tuple(alias, std::move(message)));
+  }
+}
+
 }  // namespace detail
 
 reference alias(alias_option option) {
@@ -61,10 +67,7 @@ bool unalias(const reference& alias) {
 }
 
 term send(const reference& alias, term message) {
-  detail::runtime_state& rt = detail::runtime_for("beam::send");
-  if (const std::optional<pid> owner = detail::alias_owner(alias)) {
-    detail::send_signal(rt, *owner, proc::signal_kind::alias_message, tuple(alias, message));
-  }
+  detail::send_to_alias(detail::runtime_for("beam::send"), term(alias), message);
   return message;  // no alias: dropped, as OTP drops a message sent to a plain reference
 }
 

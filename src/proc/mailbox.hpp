@@ -33,6 +33,7 @@ enum class signal_kind : std::uint8_t {
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
   alias_message,  // payload: {alias, message}, kept (as the message) only while alias is an active alias
   overflow,       // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
+  info_request,   // process_info/2; payload: {alias, items}: the owner answers {alias, answer} to the alias
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

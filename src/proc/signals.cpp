@@ -136,6 +136,9 @@ message_node* act_on(process_control& p, message_node* n) {
     case signal_kind::overflow:
       on_overflow(p);
       return nullptr;
+    case signal_kind::info_request:
+      answer_process_info(p, n->message);
+      return nullptr;
   }
   return nullptr;
 }
@@ -209,6 +212,9 @@ void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept
     } else if (n->kind == signal_kind::monitor) {
       const auto fields = n->message.as_tuple();  // {watcher, ref, who}
       send_signal(rt, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
+    } else if (n->kind == signal_kind::info_request) {  // process_info of a dead process: undefined
+      const term& alias = n->message.as_tuple()[0];
+      send_to_alias(rt, alias, tuple(alias, atoms::undefined));
     }
   }
   rt.free_message(n);

@@ -71,6 +71,10 @@ process_links& links_of(process_control& p);
 reference make_alias(process_control& p, alias_mode mode);
 // The process an alias names, if `r` is one of this node's aliases (an active one or not).
 std::optional<pid> alias_owner(const reference& r) noexcept;
+// Any thread: sends `message` to the alias `alias` (kept only while the alias is active).
+void send_to_alias(runtime_state& rt, const term& alias, term message);
+// The owner: answers a process_info request {alias, items} (proc/introspection.cpp).
+void answer_process_info(process_control& p, const term& request) noexcept;
 // The owner: ends p's monitor `ref` (and a demonitor alias of the same reference). False when p had no such
 // monitor.
 bool end_monitor(process_control& p, const term& ref);
