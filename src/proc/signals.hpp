@@ -11,10 +11,11 @@
 // receiver still holds the monitor (demonitor), so after unlink or demonitor returns nothing more arrives
 // from it. A signal that reaches a process that has ended (still in its mailbox at exit, or pushed by a
 // sender that found it just before) is answered as Erlang answers for a dead process: a link with an exit
-// signal `noproc`, a monitor with DOWN `noproc`. Rejected: a separate signal queue per process (two queues
-// cannot keep the order between a message and a signal from one sender without a shared sequence number);
-// handling link/monitor changes under a lock in the sender (a global or per-process lock on the exit path of
-// every linked process, and the ordering would still need the queue).
+// signal `noproc`, a monitor with DOWN `noproc`, a process_info request with `undefined`. A message sent to
+// an alias (beam/alias.hpp) is a signal too, kept only while the alias is active. Rejected: a separate signal
+// queue per process (two queues cannot keep the order between a message and a signal from one sender without
+// a shared sequence number); handling link/monitor changes under a lock in the sender (a global or
+// per-process lock on the exit path of every linked process, and the ordering would still need the queue).
 #pragma once
 
 #include <cstdint>
