@@ -2,6 +2,7 @@
 // failures shaped as OTP 25's gen_server:call's (checked with erl).
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -219,6 +220,88 @@ halt().)"});
     beam::exit(silent, "kill"_a);
   });
   EXPECT_EQ(fmt::format("[{}]", fmt::join(ours, ",")), erl.out);
+}
+
+// `t` with every pid written `pid` and every reference `ref`, to compare shapes with erl's.
+term shape_of(const term& t) {
+  if (t.is_pid()) return term("pid"_a);
+  if (t.is_reference()) return term("ref"_a);
+  const auto shapes = [](std::span<const term> elements) {
+    std::vector<term> out;
+    for (const term& e : elements) out.push_back(shape_of(e));
+    return out;
+  };
+  if (t.is_tuple()) return beam::make_tuple(shapes(t.as_tuple()));
+  if (t.is_list()) return beam::make_list(shapes(t.as_list()), shape_of(t.list_tail()));
+  return t;
+}
+
+TEST_P(CallTest, TheRequestAndTheRepliesHaveTheShapesOfErlangs) {
+  const auto erl = beam::testing::run_process({"erl", "-noshell", "-eval", R"(
+N = fun N(T) when is_pid(T) -> pid; N(T) when is_reference(T) -> ref; N([H | T]) -> [N(H) | N(T)];
+        N(T) when is_tuple(T) -> list_to_tuple(N(tuple_to_list(T))); N(T) -> T end,
+Self = self(),
+Raw = spawn(fun() -> receive {_, From, _} = Got -> Self ! {seen, Got}, gen_server:reply(From, world) end end),
+Result = gen_server:call(Raw, hello),
+Request = receive {seen, R} -> R end,
+gen_server:reply({self(), make_ref()}, plain), Plain = receive P -> P end,
+gen_server:reply({self(), [alias | alias()]}, aliased), Aliased = receive A -> A end,
+io:format("~w", [N([Request, Result, Plain, Aliased])]), halt().)"});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed (scripts/setup.sh installs it): " << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    const beam::pid raw = beam::spawn([self]() -> beam::process {
+      const term got = co_await beam::receive();
+      beam::send(self, beam::tuple("seen"_a, got));
+      beam::reply(got.as_tuple()[1], "world"_a);
+    });
+    const term result = co_await beam::call(raw, "hello"_a);
+    const term request = co_await beam::testing::next("seen"_a);
+    beam::reply(beam::tuple(self, beam::reference::make()), "plain"_a);
+    const term plain = co_await beam::receive();
+    const term aliased_tag = beam::make_list(std::vector<term>{"alias"_a}, term(beam::alias()));
+    beam::reply(beam::tuple(self, aliased_tag), "aliased"_a);
+    ours = shape_of(beam::list(request, result, plain, co_await beam::receive()));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
+}
+
+TEST_P(CallTest, TheTagIsAnAliasOfTheCallerWhileTheCallWaits) {
+  beam::runtime rt(options());
+  term first, after_reply, from;
+  rt.run([&]() -> beam::process {
+    const beam::pid self = beam::self();
+    const beam::pid server = beam::spawn([self]() -> beam::process {
+      const term request = co_await beam::receive();
+      const term tag = request.as_tuple()[1].as_tuple()[1];
+      beam::send(tag.list_tail().as_reference(), beam::tuple(tag, "via_alias"_a));
+      co_await beam::testing::expect("again"_a);
+      beam::send(tag.list_tail().as_reference(), beam::tuple(tag, "dropped"_a));  // the call is over
+      beam::send(self, beam::tuple("sent"_a, request.as_tuple()[1]));
+    });
+    first = co_await beam::call(server, "hello"_a);
+    beam::send(server, "again"_a);
+    from = co_await beam::testing::next("sent"_a);  // after the send to the alias: it came first
+    after_reply = co_await beam::testing::poll();
+  });
+  EXPECT_EQ(first, term("via_alias"_a));
+  EXPECT_TRUE(beam::is_call_from(from));
+  EXPECT_EQ(after_reply, term("empty"_a));
+}
+
+TEST_P(CallTest, IsCallFromAcceptsBothTagFormsAndReplyRefusesAnythingElse) {
+  beam::runtime rt(options());
+  const beam::pid p(1, 0);
+  const term ref(beam::reference::make());
+  EXPECT_TRUE(beam::is_call_from(beam::tuple(p, ref)));
+  EXPECT_TRUE(beam::is_call_from(beam::tuple(p, beam::make_list(std::vector<term>{"alias"_a}, ref))));
+  EXPECT_FALSE(beam::is_call_from(beam::tuple(p, beam::list("alias"_a, ref))));
+  EXPECT_FALSE(beam::is_call_from(beam::tuple(p, beam::make_list(std::vector<term>{"other"_a}, ref))));
+  EXPECT_FALSE(beam::is_call_from(beam::tuple(p, "tag"_a)));
+  EXPECT_THROW(beam::reply(beam::tuple(p, "tag"_a), 1), beam::error);
+  rt.run([]() -> beam::process { co_return; });
 }
 
 TEST_P(CallTest, AnUncaughtCallFailureIsTheCallersExitReason) {

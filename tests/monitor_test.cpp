@@ -1,6 +1,7 @@
 // Monitors and DOWN messages (issue 5, points 4 and 5).
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -178,6 +179,27 @@ TEST_P(MonitorTest, SpawnMonitorSeesEvenAnImmediateExit) {
   EXPECT_EQ(got, expected);
 }
 
+TEST_P(MonitorTest, SpawnMonitorOfModuleFunctionArgsRunsTheExportedFunctionUnderAMonitor) {
+  beam::export_function("Elixir.MonitorTest"_a, "exit_with"_a,
+                        [](std::span<const term> args) -> beam::process {
+                          beam::exit(args[0]);
+                          co_return;
+                        });
+  beam::testing::captured_log log;  // the undefined function's report
+  beam::runtime rt(options());
+  term got, expected, undefined, expected_undefined;
+  rt.run([&]() -> beam::process {
+    auto [child, ref] = beam::spawn_monitor("MonitorTest"_a, "exit_with"_a, {"chosen"_a});
+    got = co_await down_for(ref);
+    expected = beam::tuple("DOWN"_a, ref, "process"_a, child, "chosen"_a);
+    auto [missing, missing_ref] = beam::spawn_monitor("MonitorTest"_a, "nothing"_a, {});
+    undefined = co_await down_for(missing_ref);
+    expected_undefined = beam::tuple("DOWN"_a, missing_ref, "process"_a, missing, "undef"_a);
+  });
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(undefined, expected_undefined);
+}
+
 TEST_P(MonitorTest, MonitoringARegisteredNameNamesItInTheDown) {
   beam::runtime rt(options());
   term got, expected, missing, expected_missing;
@@ -263,6 +285,7 @@ TEST_P(MonitorTest, MonitorCallsOutsideAProcessAreLogicErrors) {
   EXPECT_THROW(beam::monitor(beam::pid(1, 0)), std::logic_error);
   EXPECT_THROW(beam::demonitor(beam::reference::make()), std::logic_error);
   EXPECT_THROW(beam::spawn_monitor([]() -> beam::process { co_return; }), std::logic_error);
+  EXPECT_THROW(beam::spawn_monitor("IO"_a, "puts"_a, {"x"}), std::logic_error);
   rt.run([]() -> beam::process { co_return; });
 }
 

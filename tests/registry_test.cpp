@@ -10,6 +10,7 @@
 #include <beam/beam.hpp>
 
 #include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
 #include "support/waits.hpp"
 
 using namespace beam::literals;
@@ -84,6 +85,28 @@ TEST_P(RegistryTest, RegisterRefusesWhatErlangRefuses) {
   EXPECT_NE(errors[2].find("not alive"), std::string::npos) << errors[2];
   EXPECT_NE(errors[3].find("undefined"), std::string::npos) << errors[3];
   EXPECT_NE(errors[4].find("not a registered name"), std::string::npos) << errors[4];
+}
+
+TEST_P(RegistryTest, SendingToNameAtNodeReachesALocalNameAndDropsTheRestAsInErlang) {
+  const auto erl = beam::testing::run_process({"erl", "-noshell", "-eval", R"(
+register(me, self()),
+Sent = [{me, nonode@nohost} ! hello, {nobody, nonode@nohost} ! lost, {me, elsewhere@host} ! lost],
+Take = fun() -> receive M -> M after 0 -> empty end end,
+First = Take(), Then = Take(),
+io:format("~w", [Sent ++ [First, Then]]), halt().)"});
+  ASSERT_EQ(erl.exit_code, 0) << "erl is needed (scripts/setup.sh installs it): " << erl.err;
+  beam::runtime rt(options());
+  term ours;
+  rt.run([&]() -> beam::process {
+    beam::register_name("me"_a, beam::self());
+    std::vector<term> seen{beam::send({"me"_a, "nonode@nohost"_a}, "hello"_a),
+                           beam::send({"nobody"_a, "nonode@nohost"_a}, "lost"_a),
+                           beam::send({"me"_a, "elsewhere@host"_a}, "lost"_a)};
+    seen.push_back(co_await beam::testing::poll());  // hello
+    seen.push_back(co_await beam::testing::poll());  // empty: the others went nowhere
+    ours = beam::make_list(std::move(seen));
+  });
+  EXPECT_EQ(beam::format_erlang(ours), erl.out);
 }
 
 TEST_P(RegistryTest, ProcessInfoDescribesALiveProcessAndNothingForADeadOne) {

@@ -1,6 +1,7 @@
 // beam/beam.hpp: all of beampp's public API.
 #pragma once
 
+#include <beam/alias.hpp>
 #include <beam/async.hpp>
 #include <beam/atom.hpp>
 #include <beam/call.hpp>

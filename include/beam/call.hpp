@@ -1,11 +1,13 @@
 // beam/call.hpp: request/reply between processes (the protocol of gen_server:call, usable by any server
 // loop).
 //
-// A call monitors the server, sends it {:"$gen_call", {caller, tag}, request} and waits for the reply:
+// A call monitors the server, sends it {:"$gen_call", {caller, [:alias | ref]}, request} and waits for the
+// reply {[:alias | ref], value}, exactly as OTP 25's gen_server:call:
 //   beam::term answer = co_await beam::call(server, beam::tuple("get"_a, key));
-// The server answers with beam::reply(from, value), `from` being the {caller, tag} it got. The tag is an
-// alias of the caller while the call waits, as OTP 24's process aliases: a reply that comes after the call
-// gave up (timeout, or the server ended) is dropped, so late replies never reach the caller's mailbox.
+// The server answers with beam::reply(from, value), `from` being the {caller, tag} it got. `ref` is both the
+// monitor's reference and an alias of the caller (beam/alias.hpp) while the call waits: a reply that comes
+// after the call gave up (timeout, or the server ended) is dropped, so late replies never reach the caller's
+// mailbox.
 // Outcomes, as OTP 25's gen_server:call: the reply, or the caller exits (a beam::error it may catch) with
 // {Reason, {gen_server, call, [Server, Request, Timeout]}}, Server being the pid or name as given, Timeout
 // the milliseconds or `infinity` (and [Server, Request] for a call without a timeout, as gen_server:call/2).
@@ -42,8 +44,12 @@ inline constexpr std::chrono::milliseconds default_call_timeout{5000};
 // failure names the server {via, 'Elixir.Registry', {Registry, Key}}. An unknown registry: badarg at once.
 [[nodiscard]] task<term> call(const via& name, term request);
 [[nodiscard]] task<term> call(const via& name, term request, std::chrono::milliseconds timeout);
-// Answers a call: `from` is the {caller, tag} of the request. Any thread in a runtime; a caller gone:
-// nothing. Throws beam::error(badarg) when `from` is not a {pid, reference} pair.
+// Answers a call: `from` is the {caller, tag} of the request. As OTP 25's gen:reply: to a tag [alias | Ref],
+// {Tag, value} is sent to the alias Ref (dropped if the caller gave up); to a plain reference tag, {Tag,
+// value} is sent to the caller's pid. Any thread in a runtime; a caller gone: nothing. Throws
+// beam::error(badarg) when `from` is not of either form.
 void reply(const term& from, term value);
+// Whether `from` is the {caller, tag} of a call: {pid, [alias | reference]} or {pid, reference}.
+[[nodiscard]] bool is_call_from(const term& from);
 
 }  // namespace beam

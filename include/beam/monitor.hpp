@@ -15,6 +15,7 @@
 #pragma once
 
 #include <utility>
+#include <vector>
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
@@ -23,11 +24,20 @@
 
 namespace beam {
 
-// Monitors `target`. Monitoring self gives a reference and nothing else, as in Erlang.
-reference monitor(const pid& target);
+// Whether a monitor's reference is also an alias of the caller (beam/alias.hpp), and how that alias ends
+// besides unalias: OTP's monitor/3 option {alias, explicit_unalias | demonitor | reply_demonitor}.
+enum class monitor_alias {
+  none,
+  explicit_unalias,  // only by unalias
+  demonitor,         // when the monitor is removed: demonitor, or its DOWN arrives
+  reply_demonitor,   // ... or when a message sent to the alias arrives, which also removes the monitor
+};
+
+// Monitors `target`. Monitoring self gives a reference and nothing else, as in Erlang (an alias still works).
+reference monitor(const pid& target, monitor_alias alias = monitor_alias::none);
 // Monitors the process registered as `name` now; DOWN names it as {name, node}. No such name: DOWN with
 // `noproc`.
-reference monitor(atom name);
+reference monitor(atom name, monitor_alias alias = monitor_alias::none);
 
 enum class demonitor_option {
   none,
@@ -48,5 +58,8 @@ requires std::is_invocable_r_v < process, std::decay_t<F>
   pid child = detail::spawn_with(nullptr, nullptr, &ref, std::forward<F>(body), std::forward<Args>(args)...);
   return {child, ref};
 }
+// spawn_monitor/3: Module.function(args) from the export registry (see beam::spawn/3); an unknown function
+// gives a child that ends with `undef`, and so a DOWN with `undef`.
+std::pair<pid, reference> spawn_monitor(atom module, atom function, std::vector<term> args);
 
 }  // namespace beam

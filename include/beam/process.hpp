@@ -151,6 +151,10 @@ class [[nodiscard]] task {
 term send(const pid& dest, term message);
 // To a registered name. Throws beam::error(badarg) when no process is registered under `name`.
 term send(atom name, term message);
+// To {Name, Node}: the process registered as `name` when `node` is this node's name (this_node().name,
+// `nonode@nohost` without distribution). As OTP's `{Name, Node} ! Message`, it never fails: no such name
+// here, or another node (this runtime has no distribution), and the message is dropped silently.
+term send(const std::pair<atom, atom>& name_at_node, term message);
 
 // The exit reason a process would end with if its body threw `e`: beam::exit's reason, beam::error's reason,
 // or {:exception, type, what} for any other exception ("int" for `throw 42`). In a `catch (...)`:

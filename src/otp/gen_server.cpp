@@ -42,11 +42,6 @@ std::string demangle(const char* name) {
   return status == 0 && out ? std::string(out.get()) : std::string(name);
 }
 
-bool is_from(const term& t) {
-  return t.is_tuple() && t.as_tuple().size() == 2 && t.as_tuple()[0].is_pid() &&
-         t.as_tuple()[1].is_reference();
-}
-
 // Waits for the DOWN of `server` under `tag`, then drops an ack that came before it.
 task<term> await_down_and_flush(reference tag) {
   term reason = co_await receive(on(tuple("DOWN"_a, tag, "process"_a, _, _term), [](term r) { return r; }));
@@ -181,7 +176,7 @@ task<pid> await_start(pid server, reference tag, std::chrono::milliseconds timeo
 incoming classify(const term& message, const pid& parent) {
   if (message.is_tuple()) {
     const auto f = message.as_tuple();
-    if (f.size() == 3 && f[0] == term("$gen_call"_a) && is_from(f[1]))
+    if (f.size() == 3 && f[0] == term("$gen_call"_a) && is_call_from(f[1]))
       return {incoming::kind::call, f[2], f[1]};
     if (f.size() == 2 && f[0] == term("$gen_cast"_a)) return {incoming::kind::cast, f[1], {}};
     if (f.size() == 3 && f[0] == term("EXIT"_a) && f[1] == term(parent))

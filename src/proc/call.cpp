@@ -1,7 +1,9 @@
-// proc/call.cpp: request/reply (beam/call.hpp). The reply travels as a `reply` signal, which the caller keeps
-// only while the call's tag is one of its aliases (proc/signals.cpp), so a late reply is dropped on arrival.
-// A failure names the call as OTP 25's gen_server:call does, {Reason, {gen_server, call, Args}} (call_site);
-// rejected: bare reasons (gen:call's), which no Erlang caller of gen_server:call ever sees.
+// proc/call.cpp: request/reply (beam/call.hpp), as OTP 25's gen:do_call and gen:reply: the caller monitors
+// the server with a reference that is also its alias until the monitor is removed ({alias, demonitor}), tags
+// the request [alias | Ref], and the reply is sent to the alias (beam/alias.hpp), so a reply that comes after
+// the call gave up is dropped on arrival. A failure names the call as OTP 25's gen_server:call does, {Reason,
+// {gen_server, call, Args}} (call_site); rejected: bare reasons (gen:call's), which no Erlang caller of
+// gen_server:call ever sees.
 #include <beam/call.hpp>
 
 #include <chrono>
@@ -10,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <beam/alias.hpp>
 #include <beam/error.hpp>
 #include <beam/inspect.hpp>
 #include <beam/monitor.hpp>
@@ -48,25 +51,28 @@ struct call_site {
 
 enum class call_outcome { replied, server_down, timed_out };
 
-// Waits for the reply to `site`'s call tagged `ref` (the server monitored under `ref`). The caller is `p`.
-// `tag` is `ref` as the term the request carried: the reply carries the same node, so matching it is a
-// pointer comparison.
-task<term> await_reply(detail::process_control& p, call_site site, reference ref, term tag) {
+// Waits for the reply to `site`'s call tagged `tag`, [alias | ref] (the server monitored under `ref`). The
+// reply carries the request's tag, the same node, so matching it is a pointer comparison.
+task<term> await_reply(call_site site, reference ref, term tag) {
   term result;
   call_outcome outcome = call_outcome::timed_out;
-  co_await receive(on(tuple(tag, _term),
-                      [&](term value) {
-                        result = std::move(value);
-                        outcome = call_outcome::replied;
-                      }),
-                   on(tuple(detail::atoms::down, tag, detail::atoms::process, _, _term),
+  const auto replied = [&](term value) {
+    result = std::move(value);
+    outcome = call_outcome::replied;
+  };
+  co_await receive(on(tuple(tag, _term), replied),
+                   on(tuple(detail::atoms::down, ref, detail::atoms::process, _, _term),
                       [&](term reason) {
                         result = std::move(reason);
                         outcome = call_outcome::server_down;
                       }),
                    after(site.wait(), [] {}));
-  if (p.links != nullptr) p.links->aliases.erase(tag);
+  // The alias ends with the monitor (a DOWN ended both): a reply sent from now on is dropped on arrival.
   if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
+  // A reply that arrived before that still counts, as in gen:do_call.
+  if (outcome == call_outcome::timed_out) {
+    co_await receive(on(tuple(tag, _term), replied), after(std::chrono::milliseconds(0), [] {}));
+  }
   switch (outcome) {
     case call_outcome::replied:
       co_return result;
@@ -103,31 +109,47 @@ std::optional<beam::error> call_refused(const detail::process_control& p, const 
   return std::nullopt;
 }
 
+const atom alias_tag("alias");
+
+// A call's tag: [alias | Ref], OTP 25's.
+term call_tag(const reference& ref) {
+  const term head(alias_tag);
+  return make_list(std::span<const term>(&head, 1), term(ref));
+}
+
+// The reference in an [alias | Ref] tag; none for any other tag.
+std::optional<reference> alias_in_tag(const term& tag) {
+  if (!tag.is_list() || tag.as_list().size() != 1 || !tag.as_list()[0].is_atom(alias_tag))
+    return std::nullopt;
+  const term rest = tag.list_tail();
+  return rest.is_reference() ? std::optional(rest.as_reference()) : std::nullopt;
+}
+
 term call_message(const pid& caller, const term& tag, term request) {
   static const atom gen_call("$gen_call");
   return tuple(gen_call, tuple(caller, tag), std::move(request));
 }
 
-// Starts `site`'s call to `to` (a pid, or what `whereis` found for a name), monitored under `ref`: `ref`
-// becomes an alias of the caller and the request is sent. Returns the task that waits for the reply.
-task<term> start_call(detail::process_control& p, call_site site, const std::optional<pid>& to,
+// Starts `site`'s call to `to` (a pid, or what `whereis` found for a name), monitored under `ref`, an alias
+// of the caller: sends the request tagged [alias | ref]. Returns the task that waits for the reply.
+task<term> start_call(const detail::process_control& p, call_site site, const std::optional<pid>& to,
                       reference ref) {
-  term tag(ref);
-  detail::links_of(p).aliases.insert(tag);
+  term tag = call_tag(ref);
   if (to) send(*to, call_message(p.self(), tag, site.request));
-  return await_reply(p, std::move(site), std::move(ref), std::move(tag));
+  return await_reply(std::move(site), std::move(ref), std::move(tag));
 }
 
 task<term> call_pid(const pid& server, call_site site) {
   detail::process_control& p = detail::current_process("beam::call");
   if (auto refused = call_refused(p, server, site)) return refuse_call(std::move(*refused));
-  reference ref = monitor(server);
+  reference ref = monitor(server, monitor_alias::demonitor);
   return start_call(p, std::move(site), server, std::move(ref));
 }
 
 task<term> call_name(atom name, call_site site) {
   detail::process_control& p = detail::current_process("beam::call");
-  reference ref = monitor(name);  // before whereis: a server that ends in between is seen as DOWN
+  // Before whereis: a server that ends in between is seen as DOWN.
+  reference ref = monitor(name, monitor_alias::demonitor);
   const std::optional<pid> to = whereis(name);
   if (auto refused = call_refused(p, to, site)) {
     demonitor(ref);  // none when the name is the caller's own
@@ -168,14 +190,24 @@ task<term> call(const via& name, term request, std::chrono::milliseconds timeout
   return call_via(name, {to_term(name), std::move(request), timeout});
 }
 
-void reply(const term& from, term value) {
+bool is_call_from(const term& from) {
   const auto fields = from.is_tuple() ? from.as_tuple() : std::span<const term>();
-  if (fields.size() != 2 || !fields[0].is_pid() || !fields[1].is_reference()) {
+  return fields.size() == 2 && fields[0].is_pid() &&
+         (fields[1].is_reference() || alias_in_tag(fields[1]).has_value());
+}
+
+// As gen:reply: {Tag, Reply} to the alias of an [alias | Ref] tag, else to the caller's pid.
+void reply(const term& from, term value) {
+  if (!is_call_from(from)) {
     throw beam::error(term(detail::atoms::badarg),
                       fmt::format("reply: {} is not the {{caller, tag}} of a call", inspect(from)));
   }
-  detail::send_signal(detail::runtime_for("beam::reply"), fields[0].as_pid(), proc::signal_kind::reply,
-                      tuple(fields[1], std::move(value)));
+  const term& tag = from.as_tuple()[1];
+  if (const std::optional<reference> alias = alias_in_tag(tag)) {
+    send(*alias, tuple(tag, std::move(value)));
+  } else {
+    send(from.as_tuple()[0].as_pid(), tuple(tag, std::move(value)));
+  }
 }
 
 }  // namespace beam

@@ -9,6 +9,7 @@
 #include <beam/io.hpp>
 #include <beam/link.hpp>
 #include <beam/logger.hpp>
+#include <beam/monitor.hpp>
 #include <beam/process.hpp>
 
 #include "proc/process_control.hpp"
@@ -72,24 +73,32 @@ void export_function(atom module, atom function, exported_function fn) {
 }
 
 namespace {
-pid spawn_mfa(const spawn_options* options, atom module, atom function, std::vector<term> args) {
+// spawn/3 and its linked (`options`) and monitored (`monitor`: the caller's reference) forms.
+pid spawn_mfa(const spawn_options* options, const reference* monitor, atom module, atom function,
+              std::vector<term> args) {
   const export_fun mfa{module, function, static_cast<std::uint8_t>(std::min<std::size_t>(args.size(), 255))};
   std::optional<exported_function> fn = lookup(module, function);
   if (!fn)
-    return detail::spawn_with(options, &mfa, nullptr, &undefined_function, module, function, args.size());
+    return detail::spawn_with(options, &mfa, monitor, &undefined_function, module, function, args.size());
   return detail::spawn_with(
-      options, &mfa, nullptr, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); },
+      options, &mfa, monitor, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); },
       std::move(args));
 }
 }  // namespace
 
 pid spawn(atom module, atom function, std::vector<term> args) {
-  return spawn_mfa(nullptr, module, function, std::move(args));
+  return spawn_mfa(nullptr, nullptr, module, function, std::move(args));
 }
 
 pid spawn_link(atom module, atom function, std::vector<term> args) {
   static const spawn_options linked{.link = true};
-  return spawn_mfa(&linked, module, function, std::move(args));
+  return spawn_mfa(&linked, nullptr, module, function, std::move(args));
+}
+
+std::pair<pid, reference> spawn_monitor(atom module, atom function, std::vector<term> args) {
+  reference ref = reference::make();
+  const pid child = spawn_mfa(nullptr, &ref, module, function, std::move(args));
+  return {child, std::move(ref)};
 }
 
 }  // namespace beam

@@ -31,10 +31,11 @@ enum class signal_kind : std::uint8_t {
   monitor,      // payload: {watcher, ref, what DOWN names the target as}
   demonitor,    // payload: the reference
   down,         // payload: the {:DOWN, ref, :process, who, reason} message, kept only while ref is monitored
-  reply,        // payload: the {ref, value} reply of a call, kept only while ref is an alias of the receiver
-  overflow,     // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
-  timer,        // payload: the reference of a send_after/start_timer timer aimed at the receiver, which its
-                // end cancels
+  alias_message,  // payload: {alias, message}, kept (as the message) only while alias is an active alias
+  overflow,       // a message that found the mailbox at its limit: ends the receiver with message_queue_limit
+  timer,          // payload: the reference of a send_after/start_timer timer aimed at the receiver, which its
+                  // end cancels
+  info_request,   // process_info/2; payload: {alias, items}: the owner answers {alias, answer} to the alias
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/process.hpp>
 #include <beam/registry.hpp>
 
 #include "runtime/runtime_state.hpp"
@@ -80,6 +81,13 @@ std::optional<pid> whereis(atom name) {
   const pid id = p->self();
   detail::release(*p);
   return id;
+}
+
+term send(const std::pair<atom, atom>& name_at_node, term message) {
+  detail::runtime_state& rt = detail::runtime_for("beam::send");
+  if (name_at_node.second != this_node().name) return message;  // no distribution: nobody to reach there
+  if (detail::process_control* p = detail::find_named(rt, name_at_node.first)) detail::deliver(*p, message);
+  return message;
 }
 
 std::vector<atom> registered() {

@@ -69,12 +69,35 @@ message_node* keep_if(bool wanted, message_node* n) noexcept {
   return n;
 }
 
-message_node* on_down(process_control& p, message_node* n) {
-  return keep_if(p.links != nullptr && p.links->monitors.erase(n->message.as_tuple()[1]) != 0, n);
+// The alias of the same reference as a monitor just removed ends with it, if made so.
+void forget_monitor_alias(process_links& l, const term& ref) {
+  const auto it = l.aliases.find(ref);
+  if (it != l.aliases.end() &&
+      (it->second == alias_mode::demonitor || it->second == alias_mode::reply_demonitor)) {
+    l.aliases.erase(it);
+  }
 }
 
-message_node* on_reply(process_control& p, message_node* n) {
-  return keep_if(p.links != nullptr && p.links->aliases.contains(n->message.as_tuple()[0]), n);
+// A monitor whose DOWN arrives is over: the DOWN is kept, and a demonitor alias of it ends.
+message_node* on_down(process_control& p, message_node* n) {
+  const term& ref = n->message.as_tuple()[1];
+  if (p.links == nullptr || p.links->monitors.erase(ref) == 0) return nullptr;  // demonitored meanwhile
+  forget_monitor_alias(*p.links, ref);
+  return keep_if(true, n);
+}
+
+// A message sent to an alias of p: queued as the message alone while the alias is active. A reply alias ends
+// with it (and a reply_demonitor alias's monitor too).
+message_node* on_alias_message(process_control& p, message_node* n) {
+  const auto fields = n->message.as_tuple();  // {alias, message}
+  if (p.links == nullptr) return nullptr;
+  const auto it = p.links->aliases.find(fields[0]);
+  if (it == p.links->aliases.end()) return nullptr;  // not an alias of ours, or no longer active
+  const alias_mode mode = it->second;
+  if (mode == alias_mode::reply || mode == alias_mode::reply_demonitor) p.links->aliases.erase(it);
+  if (mode == alias_mode::reply_demonitor) end_monitor(p, fields[0]);
+  term message = fields[1];
+  return as_message(n, std::move(message));
 }
 
 // The first message past the mailbox's limit ends p (the later ones find it ending).
@@ -108,13 +131,16 @@ message_node* act_on(process_control& p, message_node* n) {
       return nullptr;
     case signal_kind::down:
       return on_down(p, n);
-    case signal_kind::reply:
-      return on_reply(p, n);
+    case signal_kind::alias_message:
+      return on_alias_message(p, n);
     case signal_kind::overflow:
       on_overflow(p);
       return nullptr;
     case signal_kind::timer:
       note_timer(p, n->message);
+      return nullptr;
+    case signal_kind::info_request:
+      answer_process_info(p, n->message);
       return nullptr;
   }
   return nullptr;
@@ -135,11 +161,26 @@ void flush_down(process_control& p, const term& ref) {
   }
 }
 
+// A monitor's reference: an alias of p too, unless `alias` is none.
+reference monitor_reference(process_control& p, monitor_alias alias) {
+  switch (alias) {
+    case monitor_alias::none:
+      break;
+    case monitor_alias::explicit_unalias:
+      return make_alias(p, alias_mode::explicit_unalias);
+    case monitor_alias::demonitor:
+      return make_alias(p, alias_mode::demonitor);
+    case monitor_alias::reply_demonitor:
+      return make_alias(p, alias_mode::reply_demonitor);
+  }
+  return reference::make();
+}
+
 // The caller starts monitoring `target` under `ref`; DOWN will name it `who`.
 void start_monitor(process_control& p, const reference& ref, const pid& target, const term& who) {
   const term key(ref);
   if (target == p.self()) return;  // as Erlang: a reference, and nothing ever comes of it
-  links_of(p).monitors.emplace(key, target);
+  links_of(p).monitors.emplace(key, process_links::watched{target, who});
   if (!send_signal(p.rt(), target, signal_kind::monitor, tuple(p.self(), key, who))) {
     send_signal(p.rt(), p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
   }
@@ -176,6 +217,9 @@ void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept
       send_signal(rt, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
     } else if (n->kind == signal_kind::timer) {
       cancel_listed_timer(rt, n->message);
+    } else if (n->kind == signal_kind::info_request) {  // process_info of a dead process: undefined
+      const term& alias = n->message.as_tuple()[0];
+      send_to_alias(rt, alias, tuple(alias, atoms::undefined));
     }
   }
   rt.free_message(n);
@@ -209,7 +253,7 @@ void notify_exit(process_control& p, const term& reason) noexcept {
   for (const auto& [ref, w] : l->monitored_by) {
     send_signal(rt, w.by, signal_kind::down, down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
   }
-  for (const auto& [ref, target] : l->monitors) send_signal(rt, target, signal_kind::demonitor, ref);
+  for (const auto& [ref, m] : l->monitors) send_signal(rt, m.target, signal_kind::demonitor, ref);
 }
 
 bool send_signal(runtime_state& rt, const pid& to, signal_kind kind, term payload) {
@@ -226,7 +270,18 @@ void link_at_spawn(process_control& parent, process_control& child) {
 
 void monitor_at_spawn(process_control& parent, process_control& child, const reference& ref) {
   links_of(child).monitored_by.emplace(term(ref), process_links::watcher{parent.self(), term()});
-  links_of(parent).monitors.emplace(term(ref), child.self());
+  links_of(parent).monitors.emplace(term(ref), process_links::watched{child.self(), term(child.self())});
+}
+
+bool end_monitor(process_control& p, const term& ref) {
+  if (p.links == nullptr) return false;
+  forget_monitor_alias(*p.links, ref);
+  const auto it = p.links->monitors.find(ref);
+  if (it == p.links->monitors.end()) return false;
+  const pid target = it->second.target;
+  p.links->monitors.erase(it);
+  send_signal(p.rt(), target, signal_kind::demonitor, ref);
+  return true;
 }
 
 // The calling process, for a call that sends a signal: it costs a reduction, as a send does.
@@ -291,16 +346,16 @@ void exit(const pid& dest, term reason) {
   exit(std::move(reason));
 }
 
-reference monitor(const pid& target) {
+reference monitor(const pid& target, monitor_alias alias) {
   detail::process_control& p = detail::signalling_process("beam::monitor");
-  reference ref = reference::make();
+  reference ref = detail::monitor_reference(p, alias);
   detail::start_monitor(p, ref, target, term(target));
   return ref;
 }
 
-reference monitor(atom name) {
+reference monitor(atom name, monitor_alias alias) {
   detail::process_control& p = detail::signalling_process("beam::monitor");
-  reference ref = reference::make();
+  reference ref = detail::monitor_reference(p, alias);
   const term who = tuple(name, this_node().name);
   detail::process_control* target = detail::find_named(p.rt(), name);
   // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN
@@ -314,15 +369,7 @@ reference monitor(atom name) {
 bool demonitor(const reference& ref, demonitor_option option) {
   detail::process_control& p = detail::signalling_process("beam::demonitor");
   const term key(ref);
-  bool found = false;
-  if (p.links != nullptr) {
-    if (auto it = p.links->monitors.find(key); it != p.links->monitors.end()) {
-      const pid target = it->second;
-      p.links->monitors.erase(it);
-      detail::send_signal(p.rt(), target, proc::signal_kind::demonitor, key);
-      found = true;
-    }
-  }
+  const bool found = detail::end_monitor(p, key);
   const bool flush = option == demonitor_option::flush || option == demonitor_option::flush_info;
   if (flush) detail::flush_down(p, key);
   const bool info = option == demonitor_option::info || option == demonitor_option::flush_info;

@@ -11,13 +11,16 @@
 // receiver still holds the monitor (demonitor), so after unlink or demonitor returns nothing more arrives
 // from it. A signal that reaches a process that has ended (still in its mailbox at exit, or pushed by a
 // sender that found it just before) is answered as Erlang answers for a dead process: a link with an exit
-// signal `noproc`, a monitor with DOWN `noproc`. Rejected: a separate signal queue per process (two queues
-// cannot keep the order between a message and a signal from one sender without a shared sequence number);
-// handling link/monitor changes under a lock in the sender (a global or per-process lock on the exit path of
-// every linked process, and the ordering would still need the queue).
+// signal `noproc`, a monitor with DOWN `noproc`, a process_info request with `undefined`. A message sent to
+// an alias (beam/alias.hpp) is a signal too, kept only while the alias is active. Rejected: a separate signal
+// queue per process (two queues cannot keep the order between a message and a signal from one sender without
+// a shared sequence number); handling link/monitor changes under a lock in the sender (a global or
+// per-process lock on the exit path of every linked process, and the ordering would still need the queue).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -35,12 +38,24 @@ class key_table;
 class runtime_state;
 struct process_control;
 
+// How an alias ends, besides unalias and its process's end (OTP's alias/1 and monitor/3 options).
+enum class alias_mode : std::uint8_t {
+  explicit_unalias,
+  reply,            // when a message sent to it arrives
+  demonitor,        // when the monitor of the same reference is removed (demonitor, or its DOWN arrived)
+  reply_demonitor,  // either: a message sent to it arrives (which also removes the monitor), or demonitor
+};
+
 // The links and monitors of one process. Owner only: the worker running the process, or the thread ending it.
 // Other processes change them only by sending signals.
 struct process_links {
   struct watcher {
     pid by;    // the monitoring process
     term who;  // how its DOWN names us: our pid, or {name, node} for a monitor made by name
+  };
+  struct watched {
+    pid target;  // the monitored process
+    term who;    // as its DOWN will name it: its pid, or {name, node} for a monitor made by name
   };
   template <class K>
   using set = std::unordered_set<K, std::hash<K>, std::equal_to<K>, base::small_allocator<K>>;
@@ -49,8 +64,8 @@ struct process_links {
       std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, base::small_allocator<std::pair<const K, V>>>;
   set<pid> links;
   map<term, watcher> monitored_by;  // reference -> watcher
-  map<term, pid> monitors;          // reference -> the process we monitor
-  set<term> aliases;                // call references whose replies are still wanted
+  map<term, watched> monitors;      // reference -> the process we monitor
+  map<term, alias_mode> aliases;    // the active aliases (beam/alias.hpp) -> how each ends
   // References of the send_after/start_timer timers aimed at us, cancelled by our end; some may have fired or
   // been cancelled since (see note_timer).
   set<term> timers;
@@ -61,6 +76,18 @@ struct process_links {
 
 // The owner: p's link record, made at the first use.
 process_links& links_of(process_control& p);
+
+// The owner: a new alias of p that ends as `mode` says (proc/alias.cpp).
+reference make_alias(process_control& p, alias_mode mode);
+// The process an alias names, if `r` is one of this node's aliases (an active one or not).
+std::optional<pid> alias_owner(const reference& r) noexcept;
+// Any thread: sends `message` to the alias `alias` (kept only while the alias is active).
+void send_to_alias(runtime_state& rt, const term& alias, term message);
+// The owner: answers a process_info request {alias, items} (proc/introspection.cpp).
+void answer_process_info(process_control& p, const term& request) noexcept;
+// The owner: ends p's monitor `ref` (and a demonitor alias of the same reference). False when p had no such
+// monitor.
+bool end_monitor(process_control& p, const term& ref);
 
 // The owner: moves new arrivals from p's inbox to its private queue, acting on the signals among them. True
 // when anything arrived.
