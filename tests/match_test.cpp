@@ -41,7 +41,8 @@ TEST(Match, ClausesRunTheFirstMatchingHandlerAsCaseDoes) {
   const auto eval = [](const term& request) {
     return beam::match(
         request,
-        beam::on(beam::tuple("add"_a, beam::_int, beam::_int), [](std::int64_t a, std::int64_t b) { return a + b; }),
+        beam::on(beam::tuple("add"_a, beam::_int, beam::_int),
+                 [](std::int64_t a, std::int64_t b) { return a + b; }),
         beam::on(beam::tuple("neg"_a, beam::_int), beam::when([](std::int64_t a) { return a > 0; }),
                  [](std::int64_t a) { return -a; }),
         beam::on(beam::_, [](const term&) { return std::int64_t{0}; }));

@@ -376,6 +376,58 @@ TEST_P(TimerTest, TimesOutsideOtpsRangeAreBadargAsInErl) {
   EXPECT_EQ(printed(ours), erl);
 }
 
+// timer:send_interval: ticks on a schedule until cancelled; after the ticker is gone no tick comes.
+TEST_P(TimerTest, SendIntervalTicksUntilCancelledAndNoTickFollowsTheTickersEnd) {
+  beam::runtime rt(options());
+  int ticks_after_end = -1;
+  std::chrono::steady_clock::duration five_ticks{};
+  rt.run([&]() -> beam::process {
+    const auto started = std::chrono::steady_clock::now();
+    const beam::interval_timer t = beam::send_interval(5ms, beam::self(), "tick"_a);
+    for (int i = 0; i < 5; ++i) co_await beam::receive(beam::on("tick"_a, [] {}));
+    five_ticks = std::chrono::steady_clock::now() - started;
+    const beam::reference watch = beam::monitor(t.process());
+    beam::cancel_interval(t);
+    co_await beam::receive(beam::on(beam::tuple("DOWN"_a, watch, beam::_, beam::_, beam::_), [] {}));
+    beam::send(beam::self(), "marker"_a);  // every tick sent before the end is ahead of it
+    ticks_after_end = 0;
+    bool marker = false;
+    while (!marker) {
+      co_await beam::receive(beam::on("tick"_a, [] {}), beam::on("marker"_a, [&] { marker = true; }));
+    }
+    co_await beam::receive(beam::on("tick"_a, [&] { ++ticks_after_end; }), beam::after(30ms, [] {}));
+  });
+  EXPECT_GE(five_ticks, 25ms);  // never early: the fifth is due 25 ms after the start
+  EXPECT_EQ(ticks_after_end, 0);
+}
+
+// The ticker is tied to a pid destination: its end stops the ticks. A name destination ties it to the caller.
+TEST_P(TimerTest, SendIntervalStopsWhenItsPidDestinationEndsAndRefusesABadInterval) {
+  beam::runtime rt(options());
+  bool ticker_ended = false;
+  std::string refused;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    const beam::pid target = beam::spawn([me]() -> beam::process {
+      co_await beam::receive(beam::on("tick"_a, [me] { beam::send(me, "target_ticked"_a); }));
+      co_await beam::receive(beam::on("never"_a, [] {}));
+    });
+    const beam::interval_timer t = beam::send_interval(1ms, target, "tick"_a);
+    const beam::reference watch = beam::monitor(t.process());
+    co_await beam::receive(beam::on("target_ticked"_a, [] {}));
+    beam::exit(target, "kill"_a);
+    co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, watch, beam::_, beam::_, beam::_), [&] { ticker_ended = true; }));
+    try {
+      (void)beam::send_interval(-1ms, me, "tick"_a);
+    } catch (const beam::error& e) {
+      refused = beam::inspect(e.reason());
+    }
+  });
+  EXPECT_TRUE(ticker_ended);
+  EXPECT_EQ(refused, ":badarg");
+}
+
 BEAM_SCHEDULER_COUNTS(TimerTest);
 
 }  // namespace

@@ -419,8 +419,9 @@ class receive_any {
 //     auto [key, value] = *m;                        // the captures, in order
 //   }
 //   std::int64_t n = beam::match(request,            // the first clause that matches runs
-//       beam::on(beam::tuple("add"_a, beam::_int, beam::_int), [](std::int64_t a, std::int64_t b) { return a + b; }),
-//       beam::on("zero"_a, [] { return std::int64_t{0}; }));  // none: beam::error({case_clause, request})
+//       beam::on(beam::tuple("add"_a, beam::_int, beam::_int), [](std::int64_t a, std::int64_t b) { return a
+//       + b; }), beam::on("zero"_a, [] { return std::int64_t{0}; }));  // none: beam::error({case_clause,
+//       request})
 
 // The captures of `pattern` in `value` (an empty tuple for a pattern without captures), or nullopt.
 template <class P>

@@ -25,10 +25,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
+#include <beam/error.hpp>
 #include <beam/process.hpp>
 #include <beam/term.hpp>
 
@@ -91,22 +93,82 @@ class runtime {
   // do not suspend within options.shutdown_timeout after that are reported (see "Hogs" above).
   template <class F, class... Args>
   exit_reason run(F&& body, Args&&... args) {
-    return run_initial([&] { return beam::spawn(std::forward<F>(body), std::forward<Args>(args)...); });
+    start(std::forward<F>(body), std::forward<Args>(args)...);
+    return wait();
   }
+  // run() in two halves, so that the calling thread may use the runtime in between (call, send): start()
+  // spawns the initial process and returns its pid; wait() waits for its end and shuts down as run() does.
+  // Once per runtime, from outside any process.
+  template <class F, class... Args>
+  pid start(F&& body, Args&&... args) {
+    begin();
+    return beam::spawn(std::forward<F>(body), std::forward<Args>(args)...);
+  }
+  exit_reason wait();
+
+  // From a thread that is not a scheduler's (main between start() and wait(), or any other thread while the
+  // runtime runs): runs `body()`, a beam::task<T> coroutine (or a plain function returning T), in a new
+  // process and returns a future of what it returns. What it throws (an exit, a beam::error, any exception)
+  // reaches the future as beam::error with the process's exit reason, or as the std::exception itself; a
+  // process killed before it returns gives std::future_error (broken_promise). From inside a process:
+  // std::logic_error (waiting on the future would block a scheduler: spawn and receive instead).
+  template <class F>
+  auto call(F&& body);
 
   [[nodiscard]] std::uint32_t schedulers() const noexcept;
 
  private:
-  template <class Spawn>
-  exit_reason run_initial(Spawn&& spawn_initial) {
-    start();
-    spawn_initial();
-    return finish();
-  }
-  void start();
-  exit_reason finish();
+  void begin();
+  static void check_call_from_outside();
   std::unique_ptr<detail::runtime_state> state_;
 };
+
+namespace detail {
+template <class T>
+struct task_value {
+  using type = T;
+};
+template <class T>
+struct task_value<task<T>> {
+  using type = T;
+};
+// What a call body's future holds: the task's value, or the function's.
+template <class F>
+using call_value_t = typename task_value<std::invoke_result_t<F&>>::type;
+
+// Sets `promise` from what `body` returns or throws (as runtime::call documents).
+template <class T, class F>
+process call_body(std::shared_ptr<std::promise<T>> promise, F body) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      if constexpr (std::is_same_v<std::invoke_result_t<F&>, task<>>) {
+        co_await body();
+      } else {
+        body();
+      }
+      promise->set_value();
+    } else if constexpr (std::is_same_v<std::invoke_result_t<F&>, task<T>>) {
+      promise->set_value(co_await body());
+    } else {
+      promise->set_value(body());
+    }
+  } catch (const std::exception&) {
+    promise->set_exception(std::current_exception());
+  } catch (...) {  // an exit or a non-standard exception: its exit reason
+    promise->set_exception(std::make_exception_ptr(error(exit_reason_of(std::current_exception()))));
+  }
+}
+}  // namespace detail
+
+template <class F>
+auto runtime::call(F&& body) {
+  check_call_from_outside();
+  using value = detail::call_value_t<std::decay_t<F>>;
+  auto promise = std::make_shared<std::promise<value>>();
+  std::future<value> result = promise->get_future();
+  beam::spawn(detail::call_body<value, std::decay_t<F>>, std::move(promise), std::forward<F>(body));
+  return result;
+}
 
 // The number of schedulers a default runtime starts: the CPUs this process may run on, within its cgroup
 // quota.

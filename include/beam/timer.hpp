@@ -56,4 +56,26 @@ std::optional<std::chrono::milliseconds> cancel_timer(const reference& timer);
 // The time left on the timer (erlang:read_timer/1), rounded as cancel_timer's; nullopt as for cancel_timer.
 [[nodiscard]] std::optional<std::chrono::milliseconds> read_timer(const reference& timer);
 
+// An interval timer of send_interval: a small process that sends the message at each interval.
+class interval_timer {
+ public:
+  explicit interval_timer(pid ticker) noexcept : ticker_(ticker) {}
+  // The process that sends the messages (to monitor it, say).
+  [[nodiscard]] const pid& process() const noexcept { return ticker_; }
+
+ private:
+  pid ticker_;
+};
+
+// Sends `message` to `dest` every `interval` (timer:send_interval/3), on a schedule that does not drift (the
+// n-th message is due n intervals after the call), until cancel_interval or until the process it is tied to
+// ends: `dest` when it is a pid, else the caller (as OTP's timer links it). A name is looked up at each tick
+// (nothing is sent while no process has it). Call from a process; an interval outside 0 ... 4,294,967,295 ms
+// is beam::error(badarg).
+interval_timer send_interval(std::chrono::milliseconds interval, const pid& dest, term message);
+interval_timer send_interval(std::chrono::milliseconds interval, atom dest, term message);
+// Stops the interval timer (timer:cancel/1); messages already sent stay queued. Any process; a timer already
+// stopped: nothing.
+void cancel_interval(const interval_timer& timer);
+
 }  // namespace beam

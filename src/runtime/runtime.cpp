@@ -356,16 +356,30 @@ std::uint32_t runtime::schedulers() const noexcept {
   return state_->schedulers;
 }
 
-void runtime::start() {
+void runtime::begin() {
   if (detail::current_process_or_null() != nullptr)
     throw std::logic_error("runtime::run called inside a process");
-  if (state_->initial || state_->io_server)
-    throw std::logic_error("runtime::run may be called once per runtime");
+  if (!state_ || state_->initial || state_->io_server)
+    throw std::logic_error("runtime::run (or start) may be called once per runtime");
   state_->start_io_server();
   state_->capture_initial.store(true);
 }
 
-exit_reason runtime::finish() {
+void runtime::check_call_from_outside() {
+  if (detail::current_process_or_null() != nullptr) {
+    throw std::logic_error(
+        "runtime::call called inside a process: waiting on its future would block a scheduler (spawn the "
+        "work "
+        "and receive its answer instead)");
+  }
+}
+
+exit_reason runtime::wait() {
+  if (!state_ || !state_->io_server) throw std::logic_error("runtime::wait called without a runtime::start");
+  if (state_->stopping.load(std::memory_order_relaxed))
+    throw std::logic_error("runtime::wait called twice: the runtime has already shut down");
+  if (detail::current_process_or_null() != nullptr)
+    throw std::logic_error("runtime::wait called inside a process");
   exit_reason reason = state_->wait_for_initial();
   if (!state_->shut_down()) {
     (void)state_.release();  // the processes left running use it: kept on purpose (see runtime.hpp)
