@@ -20,6 +20,13 @@ using namespace beam::literals;
 using beam::term;
 using beam::testing::captured_log;
 
+namespace process_test_bodies {  // not in an anonymous namespace: exported, so dladdr finds it
+beam::process throwing_body(int code) {
+  throw std::runtime_error(std::to_string(code));
+  co_return;
+}
+}  // namespace process_test_bodies
+
 namespace {
 
 class ProcessTest : public beam::testing::RuntimeTest {};
@@ -203,6 +210,16 @@ TEST_P(ProcessTest, AThrowingProcessIsReportedWithPidInitialCallAndReason) {
   EXPECT_TRUE(log.contains("#PID<0.")) << ::testing::PrintToString(log.lines());
   EXPECT_TRUE(log.contains("boom"));
   EXPECT_TRUE(log.contains("initial call"));
+}
+
+// A plain function body (with external linkage: one the program exports) is named by its function, not by its
+// type (beam::process (*)(int)).
+TEST_P(ProcessTest, ACrashReportNamesAFunctionBodyByItsName) {
+  captured_log log;
+  beam::runtime rt(options());
+  rt.run(process_test_bodies::throwing_body, 7);
+  EXPECT_TRUE(log.contains("initial call: process_test_bodies::throwing_body(int)"))
+      << ::testing::PrintToString(log.lines());
 }
 
 TEST_P(ProcessTest, AThrowingProcessLeavesAThousandNeighboursRunning) {
@@ -421,7 +438,7 @@ TEST_P(HogTest, HogsOnEverySchedulerDoNotStopAPingPongPair) {
             co_return;
           });
     }
-    while (hogs_spinning.load() < static_cast<int>(GetParam()))
+    while (hogs_spinning.load() < static_cast<int>(GetParam()) && std::chrono::steady_clock::now() < deadline)
       co_await beam::yield();  // every scheduler is stuck
     const beam::pid me = beam::self();
     beam::pid ponger = beam::spawn([]() -> beam::process {
@@ -494,7 +511,7 @@ TEST_P(HogTest, MoreHogsThanTwiceTheSchedulersDoNotStopTimersOrOtherProcesses) {
       });
       co_await beam::yield();  // on one scheduler: let it start before the next (it takes this one)
     }
-    while (hogs_spinning.load() < hogs) co_await beam::yield();
+    while (hogs_spinning.load() < hogs && std::chrono::steady_clock::now() < deadline) co_await beam::yield();
     const beam::pid me = beam::self();
     const beam::pid ponger = beam::spawn([]() -> beam::process {
       for (;;) {

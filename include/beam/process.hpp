@@ -180,11 +180,16 @@ struct yield_awaiter {
 }
 
 namespace detail {
+// The (mangled) symbol of the function at `address`, or nullptr when the program does not export it (the
+// beampp package links programs with -rdynamic so that it does).
+[[nodiscard]] const char* function_symbol(const void* address) noexcept;
+
 // The body's callable and its arguments, stored with the process for its whole life, so a lambda coroutine's
 // captures and by-reference parameters stay valid across every suspension.
 struct closure_base {
   virtual process start() = 0;
-  [[nodiscard]] virtual const char* body_name() const noexcept = 0;  // the body's C++ type, for crash reports
+  // For crash reports: a function body's symbol, else the body's C++ type (both mangled).
+  [[nodiscard]] virtual const char* body_name() const noexcept = 0;
   virtual ~closure_base() = default;
 };
 template <class F, class... Args>
@@ -192,7 +197,12 @@ struct closure final : closure_base {
   template <class G, class... As>
   explicit closure(G&& g, As&&... as) : fn(std::forward<G>(g)), args(std::forward<As>(as)...) {}
   process start() override { return std::apply(fn, args); }
-  [[nodiscard]] const char* body_name() const noexcept override { return typeid(F).name(); }
+  [[nodiscard]] const char* body_name() const noexcept override {
+    if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>) {
+      if (const char* symbol = function_symbol(reinterpret_cast<const void*>(fn))) return symbol;
+    }
+    return typeid(F).name();
+  }
   F fn;
   std::tuple<Args...> args;
 };

@@ -6,6 +6,7 @@
 // (receive), or tear it down (exit). Waking a waiting process is a CAS on its state and a push on the waker's
 // run queue (its runnext slot when the waker is a running process: see scheduler.cpp).
 #include <cxxabi.h>
+#include <dlfcn.h>
 
 #include <cstdlib>
 #include <memory>
@@ -376,6 +377,12 @@ std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock
   }
   const clock::time_point now = clock::now();
   return timeout >= clock::time_point::max() - now ? clock::time_point::max() : now + timeout;
+}
+
+const char* function_symbol(const void* address) noexcept {
+  Dl_info info{};
+  if (dladdr(address, &info) == 0 || info.dli_sname == nullptr || info.dli_saddr != address) return nullptr;
+  return info.dli_sname;
 }
 
 pid spawn_process(const spawn_request& request) {
