@@ -20,7 +20,8 @@ done
 
 echo "== tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks) over 1, 2 and 4 schedulers"
 concurrent=(term_test pool_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
-            crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test)
+            crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
+            alias_test process_info_test runtime_call_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do
