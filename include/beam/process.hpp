@@ -143,6 +143,20 @@ class [[nodiscard]] task {
   std::coroutine_handle<promise_type> handle_;
 };
 
+namespace detail {
+// What co_await gives for a callable's result: T for a beam::task<T>, else the result itself.
+template <class T>
+struct awaited {
+  using type = T;
+};
+template <class T>
+struct awaited<task<T>> {
+  using type = T;
+};
+template <class T>
+using awaited_t = typename awaited<T>::type;
+}  // namespace detail
+
 // The pid of the calling process. Throws std::logic_error outside a process.
 [[nodiscard]] pid self();
 

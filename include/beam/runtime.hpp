@@ -124,17 +124,9 @@ class runtime {
 };
 
 namespace detail {
-template <class T>
-struct task_value {
-  using type = T;
-};
-template <class T>
-struct task_value<task<T>> {
-  using type = T;
-};
 // What a call body's future holds: the task's value, or the function's.
 template <class F>
-using call_value_t = typename task_value<std::invoke_result_t<F&>>::type;
+using call_value_t = awaited_t<std::invoke_result_t<F&>>;
 
 // Sets `promise` from what `body` returns or throws (as runtime::call documents).
 template <class T, class F>

@@ -38,16 +38,8 @@ BEAM_GEN_SERVER_NAME_PROBE(format_status)
 
 // The callbacks S has, told apart from members that only share a callback's name (names_* above: a member
 // named as a callback). A callback's result: R, or a beam::task of something convertible to R.
-template <class T>
-struct awaited {
-  using type = T;
-};
-template <class T>
-struct awaited<task<T>> {
-  using type = T;
-};
 template <class T, class R>
-concept result_of_kind = std::convertible_to<typename awaited<std::remove_cvref_t<T>>::type, R>;
+concept result_of_kind = std::convertible_to<beam::detail::awaited_t<std::remove_cvref_t<T>>, R>;
 
 template <class S>
 concept valid_init = requires(S& s) {
