@@ -235,13 +235,16 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
                                          : std::pair<term, bool>{term(atoms::normal), false};
   if (crashed) report_crash(p, reason);
   runtime_state& rt = p.rt();
-  rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
   rt.release_name(p);
   release_keys(p);  // before the exit signals: whoever sees p end no longer finds it
   process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
   if (p.body) p.body.destroy();
   running = previous;
   destroy_closure(p);
+  // Out of the table only now: whoever finds p gone (a monitor answered at once with noproc, alive()) also
+  // finds what the frame's destructors undo undone. Signals that come meanwhile are answered by the mailbox's
+  // clearing below, as for a dead process.
+  rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
   rt.end_receive_timer(p, on);
   const pid self = p.self();
   p.mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, self, n); });
