@@ -13,8 +13,9 @@ BEGIN {
   metrics["w8_gen_server_call"] = "ns_per_call"
   metrics["w9_supervisor_restart"] = "p50_us p99_us"
   metrics["w10_monitor_down"] = "ns_per_monitor"
+  metrics["w13_blocking_neighbours"] = "ratio round_trips_per_sec baseline_round_trips_per_sec"
 }
-function higher_is_better(key) { return key == "msgs_per_sec" || key == "round_trips" }
+function higher_is_better(key) { return key ~ /_per_sec$/ || key == "round_trips" || key == "ratio" }
 function median(list,   n, a, i, j, t) {
   n = split(list, a, " ")
   for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -38,7 +39,8 @@ END {
       if (!((w, "beampp", key) in vals) || !((w, "erlang", key) in vals)) continue
       b = median(vals[w, "beampp", key]); e = median(vals[w, "erlang", key])
       ratio = (b + 0 == 0 || e + 0 == 0) ? 0 : (higher_is_better(key) ? b / e : e / b)
-      printf "%-27s %-20s %14.1f %14.1f %8.2fx%s\n", w, key, b, e, ratio, j == 1 ? "  *" : ""
+      fig = key == "ratio" ? "%14.3f %14.3f" : "%14.1f %14.1f"  # W13's ratio is near 1: three decimals
+      printf "%-27s %-20s " fig " %8.2fx%s\n", w, key, b, e, ratio, j == 1 ? "  *" : ""
     }
   }
   print "(medians of the runs; ratio > 1: beampp better; * the headline figure of the workload)"

@@ -1,5 +1,5 @@
-// tools/workloads.cpp: W1-W6. Each builds its own runtime, so figures are not skewed by a previous run's
-// pools.
+// tools/workloads.cpp: W1-W6 and the table of all workloads. Each builds its own runtime, so figures are not
+// skewed by a previous run's pools.
 #include "workloads.hpp"
 
 #include <unistd.h>
@@ -106,15 +106,6 @@ results w3_ring(const parameters& p, std::uint32_t schedulers) {
     beam::send(next, std::int64_t{-1});  // lets the ring end
   });
   return {{"ns_per_hop", fixed(ns / static_cast<double>(hops))}};
-}
-
-// Answers each {:ping, from} with :pong until it receives :stop.
-beam::process pong_until_stopped() {
-  for (bool stop = false; !stop;) {
-    co_await beam::receive(
-        beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }),
-        beam::on("stop"_a, [&stop] { stop = true; }));
-  }
 }
 
 // W3 ping-pong: two processes exchange a message `round_trips` times.
@@ -232,6 +223,14 @@ results w6_fairness(const parameters& p, std::uint32_t schedulers) {
 
 }  // namespace
 
+beam::process pong_until_stopped() {
+  for (bool stop = false; !stop;) {
+    co_await beam::receive(
+        beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }),
+        beam::on("stop"_a, [&stop] { stop = true; }));
+  }
+}
+
 beam::runtime_options options_for(std::uint32_t schedulers, std::int64_t processes) {
   const auto limit = std::clamp<std::int64_t>(processes + 1000, 262'144, beam::max_process_limit);
   return {.schedulers = schedulers, .process_limit = static_cast<std::uint32_t>(limit)};
@@ -262,6 +261,10 @@ const std::vector<workload>& workloads() {
        "monitor + DOWN for processes that exit",
        {{"monitors", 1'000'000}},
        w10_monitor_down},
+      {"w13_blocking_neighbours",
+       "a ping-pong pair beside processes in blocking_call(sleep) loops, and without them",
+       {{"blockers", 8}, {"sleep_ms", 100}, {"window_ms", 2000}},
+       w13_blocking_neighbours},
   };
   return all;
 }

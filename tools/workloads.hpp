@@ -1,4 +1,4 @@
-// tools/workloads.hpp: the process benchmarks W1-W10, each written once here and once in Erlang
+// tools/workloads.hpp: the process benchmarks W1-W10 and W13, each written once here and once in Erlang
 // (bench/erlang/workloads.erl), with the same keys, so `beampp bench` and the Erlang twin print comparable
 // lines:
 //   RESULT system=beampp schedulers=S workload=w1_spawn_exit n=1000000 ns_per_proc=...
@@ -39,6 +39,12 @@ results w8_gen_server_call(const parameters& p, std::uint32_t schedulers);
 
 // The workload of supervisors (workloads_supervisor.cpp).
 results w9_supervisor_restart(const parameters& p, std::uint32_t schedulers);
+
+// The workload of blocking calls (workloads_blocking.cpp).
+results w13_blocking_neighbours(const parameters& p, std::uint32_t schedulers);
+
+// Answers each {:ping, from} with :pong until it receives :stop (the ping-pong workloads' other half).
+beam::process pong_until_stopped();
 
 // The RESULT line of one run.
 [[nodiscard]] std::string result_line(const workload& w, std::uint32_t schedulers, const parameters& params,

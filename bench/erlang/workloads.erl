@@ -25,12 +25,14 @@ defaults(w6_fairness) -> #{hogs => 2, window_ms => 5000};
 defaults(w7_link_chain) -> #{procs => 100000};
 defaults(w8_gen_server_call) -> #{calls => 1000000};
 defaults(w9_supervisor_restart) -> #{restarts => 100000};
-defaults(w10_monitor_down) -> #{monitors => 1000000}.
+defaults(w10_monitor_down) -> #{monitors => 1000000};
+defaults(w13_blocking_neighbours) -> #{blockers => 8, sleep_ms => 100, window_ms => 2000}.
 
 parse(Args) ->
     maps:from_list([begin [K, V] = string:split(A, "="), {list_to_atom(K), list_to_integer(V)} end || A <- Args]).
 
 kv(Pairs) -> [io_lib:format(" ~s=~s", [K, fmt(V)]) || {K, V} <- Pairs].
+fmt({Decimals, V}) -> float_to_list(V, [{decimals, Decimals}]);
 fmt(V) when is_float(V) -> float_to_list(V, [{decimals, 1}]);
 fmt(V) when is_integer(V) -> integer_to_list(V).
 
@@ -111,7 +113,62 @@ run(w8_gen_server_call, #{calls := C}) ->
 run(w9_supervisor_restart, #{restarts := R}) ->
     w9_sup:run(R);
 run(w10_monitor_down, #{monitors := M}) ->
-    [{ns_per_monitor, monitor_batches(M, 0) / M}].
+    [{ns_per_monitor, monitor_batches(M, 0) / M}];
+%% W13's blocking call. In Erlang a process that must block calls something that runs on a dirty I/O scheduler
+%% (10 by default, as beampp's dirty_io_threads); file I/O is such a call since OTP 21. So each blocker reads,
+%% one byte at a time, a FIFO that a shell loop feeds one byte every sleep_ms: each file:read/2 holds a dirty
+%% I/O scheduler in read(2) for sleep_ms, as beampp's blocking_call(sleep) holds a dirty thread. Not chosen:
+%% timer:sleep/1 blocks no thread at all (a receive with a timeout), and os:cmd("sleep 0.1") waits in a receive
+%% on a port while it forks a shell and a sleep per call: neither is a blocking call.
+run(w13_blocking_neighbours, #{blockers := B, sleep_ms := S, window_ms := W}) ->
+    Alone = pingpong_rate(W),
+    Dir = string:trim(os:cmd("mktemp -d")),
+    Fifos = [filename:join(Dir, integer_to_list(I)) || I <- lists:seq(1, B)],
+    [[] = os:cmd("mkfifo " ++ F) || F <- Fifos],
+    %% The loop ends at the first failed write: when the reader has closed the FIFO.
+    Feed = fun(F) -> io_lib:format("while sleep ~.3f && printf x; do :; done > ~s 2>/dev/null", [S / 1000, F]) end,
+    Feeders = [open_port({spawn_executable, "/bin/sh"}, [{args, ["-c", Feed(F)]}]) || F <- Fifos],
+    Stop = atomics:new(1, []),
+    Calls = atomics:new(1, []),
+    Self = self(),
+    [spawn_off(fun() -> fifo_reader(F, Stop, Calls, Self) end) || F <- Fifos],
+    Beside = pingpong_rate(W),
+    atomics:put(Stop, 1, 1),
+    wait_n(done, B),
+    [catch port_close(P) || P <- Feeders],  % a feeder whose write failed has closed its port already
+    os:cmd("rm -rf " ++ Dir),
+    [{round_trips_per_sec, {0, Beside}}, {baseline_round_trips_per_sec, {0, Alone}},
+     {ratio, {3, Beside / Alone}}, {blocking_calls, atomics:get(Calls, 1)}].
+
+%% Round trips per second of a fresh ping-pong pair over W ms, the clock read every 1,024 round trips.
+pingpong_rate(W) ->
+    Ponger = spawn_off(fun pong/0),
+    T0 = now_ns(),
+    N = count_pings(Ponger, T0 + W * 1000000, 0),
+    Rate = N / ((now_ns() - T0) / 1.0e9),
+    Ponger ! stop,
+    Rate.
+
+count_pings(P, End, N) ->
+    ping(P, 1024),
+    case now_ns() >= End of
+        true -> N + 1024;
+        false -> count_pings(P, End, N + 1024)
+    end.
+
+%% Reads Fifo a byte at a time (each read blocks a dirty I/O scheduler) until Stop is set; closing it ends
+%% the feeding shell (SIGPIPE).
+fifo_reader(Fifo, Stop, Calls, Parent) ->
+    {ok, Fd} = file:open(Fifo, [read, raw, binary]),
+    read_until_stopped(Fd, Stop, Calls),
+    ok = file:close(Fd),
+    Parent ! done.
+
+read_until_stopped(Fd, Stop, Calls) ->
+    case atomics:get(Stop, 1) of
+        0 -> {ok, _} = file:read(Fd, 1), atomics:add(Calls, 1, 1), read_until_stopped(Fd, Stop, Calls);
+        _ -> ok
+    end.
 
 rss() ->
     {ok, Statm} = file:read_file("/proc/self/statm"),

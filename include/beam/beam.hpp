@@ -4,11 +4,13 @@
 #include <beam/alias.hpp>
 #include <beam/async.hpp>
 #include <beam/atom.hpp>
+#include <beam/blocking.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
 #include <beam/dynamic_supervisor.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>
+#include <beam/file.hpp>
 #include <beam/gen_server.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>

@@ -6,6 +6,10 @@
 // puts never blocks the calling process or its scheduler: the text is sent to the I/O server, which hands it
 // to a writer thread that owns the output. One process's lines come out in the order it wrote them, and
 // nothing queued is lost when the runtime stops.
+//
+//   beam::term line = co_await beam::io::gets("name? ");   // "Ada\n" as a binary, or the atom eof
+//
+// gets reads standard input on a dirty thread (beam/blocking.hpp): the waiting process holds no scheduler.
 #pragma once
 
 #include <functional>
@@ -16,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <beam/inspect.hpp>
+#include <beam/process.hpp>
 #include <beam/term.hpp>
 
 namespace beam {
@@ -27,14 +32,20 @@ template <class... Args>
 }
 
 namespace io {
-// Writes `text` and a newline (IO.puts). Also after runtime::run() has returned: the text then goes straight to
-// the writer, after everything written before, until the runtime is destroyed.
+// Writes `text` and a newline (IO.puts). Also after runtime::run() has returned: the text then goes straight
+// to the writer, after everything written before, until the runtime is destroyed.
 void puts(std::string_view text);
 // Writes `text` as it is (IO.write).
 void write(std::string_view text);
 // Where the I/O server's writer thread sends output; empty: standard output. Returns the previous sink.
 using output_sink = std::function<void(std::string_view)>;
 output_sink set_output(output_sink sink);
+// io:get_line/1: writes `prompt` (as write does), then reads one line of standard input: a binary with its
+// newline (the last line of the input may have none), or the atom `eof` at the end of the input, then at
+// every later call. Concurrent calls take whole lines in turn. Reads descriptor 0 directly: do not mix with
+// std::cin. Process-only. A read error: beam::error with the POSIX reason (ebadf when descriptor 0 is
+// closed).
+[[nodiscard]] task<term> gets(std::string prompt = {});
 }  // namespace io
 
 // Removes every message from the calling process's mailbox and prints each on its own line, as iex's flush()

@@ -53,6 +53,9 @@ struct runtime_options {
   // Each scheduler thread's stack in bytes, where code a process calls without co_await runs:
   // 128 KiB ... 1 GiB.
   std::size_t scheduler_stack_size = std::size_t{8} << 20;
+  // Dirty threads for calls that block (beam::blocking_call, files, standard input): 1 ... 1,024, as BEAM's
+  // +SDio. Started as calls need them; past this many calls at once, calls queue.
+  std::uint32_t dirty_io_threads = 10;
   // How long shut-down waits for processes that do not suspend (see "Hogs" above).
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
   stuck_shutdown on_stuck_shutdown = stuck_shutdown::abandon;
@@ -61,6 +64,7 @@ struct runtime_options {
 inline constexpr std::uint32_t min_process_limit = 1'024;
 inline constexpr std::uint32_t max_process_limit = 134'217'727;
 inline constexpr std::uint32_t max_spare_schedulers = 1'024;
+inline constexpr std::uint32_t max_dirty_io_threads = 1'024;
 inline constexpr std::size_t min_scheduler_stack_size = std::size_t{128} << 10;
 inline constexpr std::size_t max_scheduler_stack_size = std::size_t{1} << 30;
 

@@ -90,6 +90,14 @@ std::size_t validate_stack_size(std::size_t size) {
   return size;
 }
 
+std::uint32_t dirty_thread_count(const runtime_options& options) {
+  if (options.dirty_io_threads < 1 || options.dirty_io_threads > max_dirty_io_threads) {
+    throw std::invalid_argument(fmt::format("dirty_io_threads {} is outside the accepted range 1 ... {}",
+                                            options.dirty_io_threads, max_dirty_io_threads));
+  }
+  return options.dirty_io_threads;
+}
+
 void validate_shutdown(const runtime_options& options) {
   if (options.shutdown_timeout.count() < 0) {
     throw std::invalid_argument(
@@ -140,6 +148,7 @@ runtime_state::runtime_state(const runtime_options& opts)
   const std::uint32_t n = schedulers;
   const std::size_t stack_size = validate_stack_size(opts.scheduler_stack_size);
   validate_shutdown(opts);
+  const std::uint32_t dirty_threads = dirty_thread_count(opts);
   for (std::uint32_t i = 0; i < n + spares; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));
   sched::worker_hooks hooks{
       .poll =
@@ -180,11 +189,13 @@ runtime_state::runtime_state(const runtime_options& opts)
     throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
   }
   output = std::make_unique<io_impl::writer>();
+  dirty = std::make_unique<io_impl::dirty_pool>(dirty_threads);
   sched = std::make_unique<sched::scheduler>(
       sched::scheduler_options{.workers = n, .spares = spares, .stack_size = stack_size}, std::move(hooks));
 }
 
 runtime_state::~runtime_state() {
+  dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
   sched.reset();   // joins the workers (shut_down stopped them)
   output.reset();  // writes what is queued
   locals.clear();

@@ -18,6 +18,7 @@
 #include <beam/term.hpp>
 
 #include "base/pool.hpp"
+#include "io/dirty_pool.hpp"
 #include "io/io_server.hpp"
 #include "proc/process_control.hpp"
 #include "proc/process_table.hpp"
@@ -107,6 +108,7 @@ class runtime_state {
   proc::process_table table;
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker, built before the workers start
   std::unique_ptr<io_impl::writer> output;            // the I/O server's writer thread
+  std::unique_ptr<io_impl::dirty_pool> dirty;         // blocking calls (beam/blocking.hpp)
   std::unique_ptr<sched::scheduler> sched;
   std::optional<pid> io_server;              // set by start_io_server, before the initial process
   std::optional<pid> initial;                // set by the spawn that run() makes, before the process can run
