@@ -229,7 +229,7 @@ namespace {
 // The owner (or the stopping thread at shutdown) only. Tears `p` down; `forced_reason` ends it without a
 // result.
 void exit_process(process_control& p, sched::worker* on, std::optional<term> forced_reason) noexcept {
-  p.state.store(process_state::exited, std::memory_order_release);
+  p.state.store(process_state::exited, std::memory_order_release);  // register_name refuses it from here on
   auto [reason, crashed] = forced_reason ? std::pair<term, bool>{*forced_reason, false}
                            : p.threw     ? std::pair<term, bool>{p.end_reason, bool{p.crashed}}
                                          : std::pair<term, bool>{term(atoms::normal), false};

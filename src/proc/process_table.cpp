@@ -103,8 +103,10 @@ detail::process_control* process_table::retain_at(std::uint32_t number) const no
   if (!holds_process(word)) return nullptr;
   auto* p = reinterpret_cast<detail::process_control*>(word);
   if (!p->try_retain()) return nullptr;
-  // The block may hold another process by now (PCB memory is type-stable): check what we retained.
-  if (p->number() != number || p->state.load(std::memory_order_acquire) == detail::process_state::exited) {
+  // The block may hold another process by now (PCB memory is type-stable): check what we retained. A process
+  // in its exit path stays findable until it leaves the table (after its frame is destroyed): what is
+  // delivered to it then is answered as for a dead process when its mailbox is cleared.
+  if (p->number() != number) {
     detail::release(*p);
     return nullptr;
   }

@@ -198,8 +198,8 @@ bool take_arrivals(process_control& p) {
 }
 
 message_node* handle_signal(process_control& p, message_node* n) noexcept {
-  if (kill_pending(p)) {  // it is ending: answer as the dead process it is about to be
-    drop_for_dead(p.rt(), p.self(), n);
+  if (kill_pending(p)) {  // it is ending: answered as the dead process it is about to be, once it is
+    links_of(p).dying_signals.push_back(n);
     return nullptr;
   }
   message_node* keep = act_on(p, n);
@@ -244,9 +244,11 @@ void note_timer(process_control& p, const term& ref) {
 
 void notify_exit(process_control& p, const term& reason) noexcept {
   const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
-  if (l == nullptr || p.rt().stopping.load(std::memory_order_relaxed)) return;
+  if (l == nullptr) return;
   runtime_state& rt = p.rt();
   const pid self = p.self();
+  for (message_node* n : l->dying_signals) drop_for_dead(rt, self, n);  // frees them, also when stopping
+  if (rt.stopping.load(std::memory_order_relaxed)) return;
   // The timers first: whoever hears of our end finds them gone.
   for (const term& ref : l->timers) cancel_listed_timer(rt, ref);
   for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));

@@ -72,6 +72,9 @@ struct process_links {
   std::size_t timers_after_sweep = 0;  // the size of `timers` after its last sweep
   std::vector<std::shared_ptr<key_table>>
       key_tables;  // key registries we have entries in (proc/key_table.hpp)
+  // Signals taken from the inbox once a kill was pending: answered as for a dead process by notify_exit,
+  // after the frame is destroyed, so that whoever hears "noproc" finds everything the process held released.
+  std::vector<proc::message_node*> dying_signals;
 };
 
 // The owner: p's link record, made at the first use.

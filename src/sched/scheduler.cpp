@@ -347,8 +347,8 @@ void scheduler::start_spare() {
     if (w->is_spare() && w->active_.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) {
       spares_exhausted_ = false;
       if (!w->thread_started_) {
+        started_.fetch_add(1, std::memory_order_release);  // first: its own steals must see the stuck worker
         w->start_thread();
-        started_.fetch_add(1, std::memory_order_release);  // its queue may fill from now on
       }
       w->parker_.unpark();
       return;
@@ -387,6 +387,9 @@ void scheduler::monitor_loop() {
       ++stuck;
       if (!w->handed_off_) {
         w->handed_off_ = true;
+        // Before the spare starts: a spare that finds nothing to steal retires unless a worker is stuck, and
+        // the monitor hands off each slice once, so a spare that retired now would never come back.
+        stuck_.store(std::max(stuck, stuck_.load(std::memory_order_relaxed)), std::memory_order_relaxed);
         hand_off(*w, seq);
       }
       if (!w->reported_ && cpu - w->seen_cpu_ >= options_.long_slice) {
