@@ -2,6 +2,7 @@
 // limit.
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include <beam/beam.hpp>
 
+#include "proc/node.hpp"
 #include "support/runtime_fixture.hpp"
 #include "support/subprocess.hpp"
 #include "support/waits.hpp"
@@ -45,6 +47,58 @@ TEST_P(SendReceiveTest, SendToADeadOrNeverExistingPidIsSilentlyDropped) {
     beam::send(beam::pid(beam::node_id{beam::atom("other@host"), 1}, 1, 0), "lost"_a);
   });
   EXPECT_TRUE(reason.is_normal());
+}
+
+// White-box: what the node hands its router (proc/node.hpp), as {To, Message} or {{Name, Node}, Message};
+// each routed message is announced to `watcher` with `routed`.
+class recording_router final : public beam::proc::remote_router {
+ public:
+  beam::pid watcher{0, 0};  // set before the first message is routed
+
+  void route(const beam::pid& to, term message) override { record(beam::tuple(to, std::move(message))); }
+  void route(beam::atom name, beam::atom node, term message) override {
+    record(beam::tuple(beam::tuple(name, node), std::move(message)));
+  }
+  void record(term what) {
+    {
+      std::lock_guard lock(mutex_);
+      routed_.push_back(std::move(what));
+    }
+    beam::send(watcher, "routed"_a);
+  }
+  [[nodiscard]] std::vector<term> routed() const {
+    std::lock_guard lock(mutex_);
+    return routed_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<term> routed_;  // mutex_
+};
+
+TEST_P(SendReceiveTest, SendsToAnotherNodeGoToTheRouterAndLocalOnesNever) {
+  recording_router router;  // outlives the runtime, which may route until it ends
+  const beam::pid remote(beam::node_id{beam::atom("other@host"), 1}, 5, 0);
+  beam::runtime rt(options());
+  beam::detail::current_node()->set_router(router);  // before the first spawn
+  auto reason = rt.run([&]() -> beam::process {
+    router.watcher = beam::self();
+    beam::register_name("me"_a, beam::self());
+    beam::pid dead = beam::spawn([]() -> beam::process { co_return; });
+    co_await beam::testing::wait_for_exit(dead);
+    beam::send(dead, "lost"_a);
+    beam::send(beam::self(), "mine"_a);
+    beam::send({"me"_a, "nonode@nohost"_a}, "mine_by_name"_a);
+    beam::send(remote, "one"_a);
+    beam::send({"me"_a, "other@host"_a}, "two"_a);
+    for (int i = 0; i < 2; ++i) co_await beam::testing::expect("routed"_a);
+    EXPECT_EQ(co_await beam::testing::poll(), term("mine"_a));
+    EXPECT_EQ(co_await beam::testing::poll(), term("mine_by_name"_a));
+    EXPECT_EQ(co_await beam::testing::poll(), term("empty"_a));
+  });
+  EXPECT_TRUE(reason.is_normal());
+  EXPECT_EQ(router.routed(), (std::vector<term>{beam::tuple(remote, "one"_a),
+                                                beam::tuple(beam::tuple("me"_a, "other@host"_a), "two"_a)}));
 }
 
 TEST_P(SendReceiveTest, SendToAnUnregisteredNameIsBadarg) {

@@ -12,8 +12,8 @@
 
 #include <beam/beam.hpp>
 
+#include "proc/node.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
 #include "support/runtime_fixture.hpp"
 #include "support/subprocess.hpp"
 #include "support/waits.hpp"
@@ -30,7 +30,7 @@ class TimerTest : public beam::testing::RuntimeTest {};
 // included. (The tests here make no receive ... after, whose timers would count too.)
 std::size_t entries_in_wheels() {
   std::size_t n = 0;
-  for (const auto& l : beam::detail::current_runtime()->locals) {
+  for (const auto& l : beam::detail::current_node()->locals) {
     std::lock_guard lock(l->timers_mutex);
     n += l->timers.size();
   }

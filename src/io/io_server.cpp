@@ -127,7 +127,7 @@ void write(std::string_view text) {
   }
   // After run() returned (the caller is ordered after the stopping thread): no I/O server, but the writer,
   // alive until the runtime is destroyed, keeps the order.
-  if (rt->stopping.load(std::memory_order_relaxed)) {
+  if (rt->node.stopping.load(std::memory_order_relaxed)) {
     rt->output->submit(std::string(text));
     return;
   }

@@ -7,8 +7,8 @@
 // starter finds the table. The publication is a guard in the process's frame, which every exit path destroys
 // (a kill and the runtime's shutdown included); it unpublishes only its own table, as a registry of the same
 // name may have started once the name was released (before the frame is destroyed). Rejected: finding the
-// table through whereis (the names lock, a std::mutex, on every lookup); a table per runtime in
-// runtime_state (one runtime runs at a time, and the guard empties the directory before run() returns).
+// table through whereis (the names lock, a std::mutex, on every lookup); a table per runtime in the
+// node (one runtime runs at a time, and the guard empties the directory before run() returns).
 #include <beam/key_registry.hpp>
 
 #include <cstdint>

@@ -12,9 +12,9 @@
 #include <algorithm>
 #include <array>
 
+#include "proc/node.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
 
 namespace beam {
 namespace detail {
@@ -49,9 +49,9 @@ std::optional<pid> alias_owner(const reference& r) noexcept {
   return pid(words[unique_words], words[unique_words + 1]);
 }
 
-void send_to_alias(runtime_state& rt, const term& alias, term message) {
+void send_to_alias(proc::node& node, const term& alias, term message) {
   if (const std::optional<pid> owner = alias_owner(alias.as_reference())) {
-    send_signal(rt, *owner, proc::signal_kind::alias_message, tuple(alias, std::move(message)));
+    send_signal(node, *owner, proc::signal_kind::alias_message, tuple(alias, std::move(message)));
   }
 }
 
@@ -67,7 +67,7 @@ bool unalias(const reference& alias) {
 }
 
 term send(const reference& alias, term message) {
-  detail::send_to_alias(detail::runtime_for("beam::send"), term(alias), message);
+  detail::send_to_alias(detail::node_for("beam::send"), term(alias), message);
   return message;  // no alias: dropped, as OTP drops a message sent to a plain reference
 }
 

@@ -21,7 +21,6 @@
 
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
 namespace beam {

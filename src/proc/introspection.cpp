@@ -22,8 +22,8 @@
 #include <beam/receive.hpp>
 
 #include "base/small_pool.hpp"
+#include "proc/node.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
 namespace beam {
@@ -161,7 +161,7 @@ term items_of(detail::process_control& p, const term& items) {
 // Asks `target` (not the caller) for `items`: its answer, or `undefined` if it is not alive.
 task<term> ask_owner(detail::process_control& p, pid target, term items) {
   const reference answer = detail::make_alias(p, detail::alias_mode::reply);
-  if (!detail::send_signal(p.rt(), target, proc::signal_kind::info_request, tuple(answer, items))) {
+  if (!detail::send_signal(p.node(), target, proc::signal_kind::info_request, tuple(answer, items))) {
     unalias(answer);
     co_return term(detail::atoms::undefined);
   }
@@ -198,7 +198,7 @@ task<term> one_item(pid target, atom item) {
 namespace detail {
 void answer_process_info(process_control& p, const term& request) noexcept {
   const auto fields = request.as_tuple();  // {alias, items}
-  send_to_alias(p.rt(), fields[0], tuple(fields[0], items_of(p, fields[1])));
+  send_to_alias(p.node(), fields[0], tuple(fields[0], items_of(p, fields[1])));
 }
 }  // namespace detail
 
@@ -211,15 +211,15 @@ task<term> process_info(const pid& process, std::vector<atom> items) {
 }
 
 bool alive(const pid& process) {
-  detail::runtime_state& rt = detail::runtime_for("beam::alive");
-  detail::process_control* p = rt.table.find(process);
+  proc::node& node = detail::node_for("beam::alive");
+  detail::process_control* p = node.table.find(process);
   if (p != nullptr) detail::release(*p);
   return p != nullptr;
 }
 
 std::optional<process_info_t> process_info(const pid& process) {
-  detail::runtime_state& rt = detail::runtime_for("beam::process_info");
-  detail::process_control* p = rt.table.find(process);
+  proc::node& node = detail::node_for("beam::process_info");
+  detail::process_control* p = node.table.find(process);
   if (p == nullptr) return std::nullopt;
   process_info_t info{
       .status = status_of(p->state.load(std::memory_order_relaxed)),
@@ -235,23 +235,23 @@ std::optional<process_info_t> process_info(const pid& process) {
 }
 
 std::vector<pid> processes() {
-  return detail::runtime_for("beam::processes").table.pids();
+  return detail::node_for("beam::processes").table.pids();
 }
 
 std::size_t process_count() {
-  return detail::runtime_for("beam::process_count").table.count();
+  return detail::node_for("beam::process_count").table.count();
 }
 
 system_info_t system_info() {
-  detail::runtime_state& rt = detail::runtime_for("beam::system_info");
+  proc::node& node = detail::node_for("beam::system_info");
   const atom_table_info atoms = atom_table_stats();
-  return {.process_limit = rt.table.limit(),
-          .process_count = rt.table.count(),
-          .schedulers = rt.schedulers,
+  return {.process_limit = node.table.limit(),
+          .process_count = node.table.count(),
+          .schedulers = node.schedulers,
           .atom_count = atoms.count,
           .atom_limit = atoms.limit,
-          .pool_bytes = rt.chunks.chunk_bytes() + base::small_pool_bytes(),
-          .pool_used_bytes = rt.chunks.used_bytes() + base::small_pool_used_bytes()};
+          .pool_bytes = node.chunks.chunk_bytes() + base::small_pool_bytes(),
+          .pool_used_bytes = node.chunks.used_bytes() + base::small_pool_used_bytes()};
 }
 
 }  // namespace beam

@@ -24,9 +24,9 @@
 #include "base/assert.hpp"
 #include "base/small_pool.hpp"
 #include "proc/key_table.hpp"
+#include "proc/node.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 #include "term/heap.hpp"
 
@@ -91,21 +91,21 @@ std::size_t pcb_block_size(std::size_t closure_size) noexcept {
   return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : sizeof(void*));
 }
 
-process_control* new_pcb(runtime_state& rt, std::size_t closure_size) {
-  void* block = rt.allocate(pcb_block_size(closure_size), /*pcb=*/true);
+process_control* new_pcb(proc::node& node, std::size_t closure_size) {
+  void* block = node.allocate(pcb_block_size(closure_size), /*pcb=*/true);
   auto* p = new (block) process_control();
   p->closure_size = static_cast<std::uint32_t>(closure_size);
   return p;
 }
 
 void free_pcb(process_control* p) noexcept {
-  runtime_state& rt = p->rt();
+  proc::node& node = p->node();
   const pid dead = p->self();
-  p->mailbox.clear([&](proc::message_node* n) { drop_late(rt, dead, n); });  // late senders' nodes
+  p->mailbox.clear([&](proc::message_node* n) { drop_late(node, dead, n); });  // late senders' nodes
   delete p->rare;
   const std::size_t block = pcb_block_size(p->closure_size);
   p->~process_control();
-  rt.free(p, block, /*pcb=*/true);
+  node.free(p, block, /*pcb=*/true);
 }
 
 // Right after the PCB: the closure when small, else the address of its own block.
@@ -119,12 +119,12 @@ void* closure_storage(process_control& p) noexcept {
 // At spawn: where to build the closure (a pooled block of its own when it is large).
 void* make_closure_storage(process_control& p) {
   if (closure_inline(p.closure_size)) return closure_place(p);
-  void* storage = p.rt().allocate(p.closure_size);
+  void* storage = p.node().allocate(p.closure_size);
   *static_cast<void**>(closure_place(p)) = storage;
   return storage;
 }
 void free_closure_storage(process_control& p) noexcept {
-  if (!closure_inline(p.closure_size)) p.rt().free(closure_storage(p), p.closure_size);
+  if (!closure_inline(p.closure_size)) p.node().free(closure_storage(p), p.closure_size);
 }
 // The closure spawn built in closure_storage(p) (closure<F> has closure_base at offset 0).
 closure_base& closure_of(process_control& p) noexcept {
@@ -143,7 +143,7 @@ void report_crash(process_control& p, const term& reason) {
 }
 
 void make_runnable(process_control& p) {
-  p.rt().sched->submit(&p);
+  p.node().sched->submit(&p);
 }
 
 bool ready_to_resume(process_control& p) {
@@ -201,7 +201,7 @@ void run_slice(sched::task* t, sched::worker& on) {
     return;
   }
   p.waiter = nullptr;
-  p.rt().end_receive_timer(p, &on);
+  p.node().end_receive_timer(p, &on);
   p.resume_point.resume();
   running = nullptr;
   // A kill that came while the slice ran ends the process with its reason, also when the body then returned
@@ -234,8 +234,8 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
                            : p.threw     ? std::pair<term, bool>{p.end_reason, bool{p.crashed}}
                                          : std::pair<term, bool>{term(atoms::normal), false};
   if (crashed) report_crash(p, reason);
-  runtime_state& rt = p.rt();
-  rt.release_name(p);
+  proc::node& node = p.node();
+  node.release_name(p);
   release_keys(p);  // before the exit signals: whoever sees p end no longer finds it
   process_control* previous = std::exchange(running, &p);  // destructors in the frame may ask for self()
   if (p.body) p.body.destroy();
@@ -244,14 +244,14 @@ void exit_process(process_control& p, sched::worker* on, std::optional<term> for
   // Out of the table only now: whoever finds p gone (a monitor answered at once with noproc, alive()) also
   // finds what the frame's destructors undo undone. Signals that come meanwhile are answered by the mailbox's
   // clearing below, as for a dead process.
-  rt.table.remove(p, on != nullptr ? &rt.local(*on).slots : nullptr);
-  rt.end_receive_timer(p, on);
+  node.table.remove(p, on != nullptr ? &node.local(*on).slots : nullptr);
+  node.end_receive_timer(p, on);
   const pid self = p.self();
-  p.mailbox.clear([&](proc::message_node* n) { drop_for_dead(rt, self, n); });
+  p.mailbox.clear([&](proc::message_node* n) { drop_for_dead(node, self, n); });
   notify_exit(p, reason);
-  const bool initial = rt.initial && *rt.initial == p.self();
+  const bool initial = node.initial && *node.initial == p.self();
   release(p);
-  if (initial) rt.on_initial_exit(reason);  // last: run() may tear the runtime down as soon as it hears this
+  if (initial) node.on_initial_exit(reason);  // last: run() may tear the runtime down once it hears this
 }
 
 }  // namespace
@@ -264,7 +264,7 @@ void wake(process_control& p) {
   if (!p.state.compare_exchange_strong(expected, process_state::queued)) return;  // another waker won
   // Woken by the running process (a send): it runs next on this worker, where the message is still in cache.
   if (running != nullptr) {
-    p.rt().sched->submit_next(&p);
+    p.node().sched->submit_next(&p);
   } else {
     make_runnable(p);
   }
@@ -354,7 +354,7 @@ void mailbox_skip(process_control&, mailbox_cursor& c) noexcept {
 term mailbox_take(process_control& p, mailbox_cursor& c) noexcept {
   proc::message_node* n = p.mailbox.unlink(static_cast<proc::message_node**>(c.link));
   term message = std::move(n->message);
-  p.rt().free_message(n);
+  p.node().free_message(n);
   c.link = nullptr;
   return message;
 }
@@ -364,7 +364,7 @@ void wait_for_message(process_control& p, receive_waiter& w, std::coroutine_hand
   p.waiter = &w;
   ++p.wait_generation;
   note_suspend(p, h, suspend_reason::wait);
-  if (deadline != std::chrono::steady_clock::time_point::max()) p.rt().start_receive_timer(p, deadline);
+  if (deadline != std::chrono::steady_clock::time_point::max()) p.node().start_receive_timer(p, deadline);
 }
 
 std::chrono::steady_clock::time_point receive_deadline(std::chrono::steady_clock::duration timeout) {
@@ -389,14 +389,14 @@ const char* function_symbol(const void* address) noexcept {
 }
 
 pid spawn_process(const spawn_request& request) {
-  runtime_state& rt = runtime_for("spawn");
-  if (rt.stopping.load(std::memory_order_relaxed))  // set by the thread that returns from run()
+  proc::node& node = node_for("spawn");
+  if (node.stopping.load(std::memory_order_relaxed))  // set by the thread that returns from run()
     throw std::logic_error("spawn called after beam::runtime::run() has returned: no process would run it");
   const bool link = request.options != nullptr && request.options->link;
   process_control* parent = link || request.monitor != nullptr
                                 ? &current_process(link ? "beam::spawn_link" : "beam::spawn_monitor")
                                 : running;
-  process_control* p = new_pcb(rt, request.closure_size);
+  process_control* p = new_pcb(node, request.closure_size);
   bool storage_made = false, built = false;
   try {
     void* storage = make_closure_storage(*p);
@@ -418,7 +418,7 @@ pid spawn_process(const spawn_request& request) {
           "(using co_await or co_return) or return the beam::process of one");
     }
     p->resume_point = p->body;
-    rt.table.insert(*p, rt.slot_cache_here());
+    node.table.insert(*p, node.slot_cache_here());
   } catch (...) {  // the limit (logged by the table), or the closure or body failing to build
     spawning = nullptr;
     if (p->body) p->body.destroy();
@@ -431,8 +431,8 @@ pid spawn_process(const spawn_request& request) {
     throw;
   }
   const pid id = p->self();
-  if (rt.capture_initial.load(std::memory_order_relaxed) && rt.capture_initial.exchange(false))
-    rt.initial = id;
+  if (node.capture_initial.load(std::memory_order_relaxed) && node.capture_initial.exchange(false))
+    node.initial = id;
   if (parent != nullptr) {
     bump_reductions(*parent, spawn_reductions);
     if (link) link_at_spawn(*parent, *p);
@@ -455,7 +455,7 @@ pid self() {
 namespace detail {
 void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   if (process_control* sender = running) bump_reductions(*sender, 1);
-  proc::message_node* n = p.rt().new_message(message);  // O(1): the copy shares the term's nodes
+  proc::message_node* n = p.node().new_message(message);  // O(1): the copy shares the term's nodes
   n->kind = kind;
   // Past the limit the message becomes a signal that ends the receiver, in its place in the queue: the
   // signals sent before it (a monitor, a link) take effect first, as the sender expects.
@@ -466,6 +466,14 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   p.mailbox.push(n);
   wake(p);
   release(p);
+}
+
+void send_message(proc::node& node, const pid& to, const term& message) {
+  if (process_control* p = node.table.find(to)) {
+    deliver(*p, message);
+  } else if (!to.is_local()) {  // only when the table has no such process: a local send never asks
+    node.router->route(to, message);
+  }  // else a dead or unknown pid: dropped silently, as in Erlang
 }
 
 bool kill(process_control& p, term reason) {
@@ -484,14 +492,13 @@ bool kill(process_control& p, term reason) {
 }  // namespace detail
 
 term send(const pid& dest, term message) {
-  detail::runtime_state& rt = detail::runtime_for("beam::send");
-  if (detail::process_control* p = rt.table.find(dest)) detail::deliver(*p, message);
-  return message;  // a dead or unknown pid: dropped silently, as in Erlang
+  detail::send_message(detail::node_for("beam::send"), dest, message);
+  return message;
 }
 
 term send(atom name, term message) {
-  detail::runtime_state& rt = detail::runtime_for("beam::send");
-  detail::process_control* p = detail::find_named(rt, name);
+  proc::node& node = detail::node_for("beam::send");
+  detail::process_control* p = detail::find_named(node, name);
   if (p == nullptr) {
     throw beam::error(term(detail::atoms::badarg),
                       fmt::format("send: no process is registered as {}", name.text()));

@@ -39,15 +39,18 @@
 #include "sched/task.hpp"
 #include "timer/timer_wheel.hpp"
 
+namespace beam::proc {
+class node;
+}
+
 namespace beam::detail {
 
-class runtime_state;
 struct process_control;
 struct process_links;
 
-// The runtime running now, or nullptr (runtime.cpp): release when published, acquire when read from outside
-// its threads; relaxed by a PCB's users, which reached the PCB through the runtime.
-extern std::atomic<runtime_state*> the_runtime;
+// The node of the runtime running now, or nullptr (proc/node.cpp): release when published, acquire when read
+// from outside its threads; relaxed by a PCB's users, which reached the PCB through the node.
+extern std::atomic<proc::node*> the_node;
 
 // The scheduler's entry point for a process: one slice (proc/process.cpp).
 void run_slice(sched::task* t, sched::worker& on);
@@ -58,6 +61,9 @@ void wake(process_control& p);
 // Queues `message` (or a signal of `kind`) for `p`, which the caller retained (the reference is dropped
 // here), and wakes it.
 void deliver(process_control& p, const term& message, proc::signal_kind kind = proc::signal_kind::message);
+// Any thread: sends `message` to `to`: delivered if it is a live process of this node, handed to the node's
+// router if it is a pid of another node, else dropped (as Erlang drops a message to a dead pid).
+void send_message(proc::node& node, const pid& to, const term& message);
 // Whether a kill of `p` is pending (its owner ends it at the next scheduling point).
 [[nodiscard]] bool kill_pending(const process_control& p) noexcept;
 // Any thread: ends `p` with `reason` at its next scheduling point (now if it waits). The first kill wins:
@@ -66,7 +72,7 @@ bool kill(process_control& p, term reason);
 // The bytes of `p`'s control block and closure.
 std::size_t pcb_memory(const process_control& p) noexcept;
 // Any thread: the live process registered as `name`, retained, or nullptr (registry.cpp).
-process_control* find_named(runtime_state& rt, atom name);
+process_control* find_named(proc::node& node, atom name);
 // Ends a process that is not running (runtime shutdown): reason `shutdown`, no resume. The stopping thread
 // only.
 void shut_down_process(process_control& p) noexcept;
@@ -127,9 +133,9 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   [[nodiscard]] std::uint32_t number() const noexcept { return static_cast<std::uint32_t>(tag); }
   [[nodiscard]] std::uint32_t serial() const noexcept { return static_cast<std::uint32_t>(tag >> 32); }
   [[nodiscard]] pid self() const noexcept { return pid(number(), serial()); }
-  // The runtime it belongs to: the one running (one at a time; see runtime.cpp), not a field, to keep the
-  // PCB small.
-  [[nodiscard]] static runtime_state& rt() noexcept { return *the_runtime.load(std::memory_order_relaxed); }
+  // The node it belongs to: the one running (one runtime at a time; see proc/node.hpp), not a field, to keep
+  // the PCB small.
+  [[nodiscard]] static proc::node& node() noexcept { return *the_node.load(std::memory_order_relaxed); }
   [[nodiscard]] bool try_retain() noexcept {
     std::uint32_t r = refs.load(std::memory_order_relaxed);
     do {

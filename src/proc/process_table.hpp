@@ -41,7 +41,8 @@ class process_table {
   void insert(detail::process_control& p, slot_cache* cache);
   // Owner of `p` only, once, at exit: empties the slot (the table's reference is dropped by the caller).
   void remove(detail::process_control& p, slot_cache* cache) noexcept;
-  // Any thread: the live process `id` names, retained (release it with detail::release), or nullptr.
+  // Any thread: the live process `id` names, retained (release it with detail::release), or nullptr (also
+  // for a pid of another node: detail::send_message hands a message for one to the node's router).
   [[nodiscard]] detail::process_control* find(const pid& id) const noexcept;
 
   [[nodiscard]] std::uint32_t limit() const noexcept { return limit_; }

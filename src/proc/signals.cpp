@@ -11,8 +11,8 @@
 #include <beam/logger.hpp>
 #include <beam/monitor.hpp>
 
+#include "proc/node.hpp"
 #include "proc/process_control.hpp"
-#include "runtime/runtime_state.hpp"
 #include "term/atom_table.hpp"
 
 namespace beam {
@@ -154,7 +154,7 @@ void flush_down(process_control& p, const term& ref) {
     const term& m = (*link)->message;
     if (m.is_tuple() && m.as_tuple().size() == 5 && m.as_tuple()[0].is_atom(atoms::down) &&
         m.as_tuple()[1] == ref) {
-      p.rt().free_message(p.mailbox.unlink(link));
+      p.node().free_message(p.mailbox.unlink(link));
     } else {
       link = &(*link)->next;
     }
@@ -181,8 +181,8 @@ void start_monitor(process_control& p, const reference& ref, const pid& target, 
   const term key(ref);
   if (target == p.self()) return;  // as Erlang: a reference, and nothing ever comes of it
   links_of(p).monitors.emplace(key, process_links::watched{target, who});
-  if (!send_signal(p.rt(), target, signal_kind::monitor, tuple(p.self(), key, who))) {
-    send_signal(p.rt(), p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
+  if (!send_signal(p.node(), target, signal_kind::monitor, tuple(p.self(), key, who))) {
+    send_signal(p.node(), p.self(), signal_kind::down, down_message(key, who, term(atoms::noproc)));
   }
 }
 
@@ -203,33 +203,33 @@ message_node* handle_signal(process_control& p, message_node* n) noexcept {
     return nullptr;
   }
   message_node* keep = act_on(p, n);
-  if (keep == nullptr) p.rt().free_message(n);
+  if (keep == nullptr) p.node().free_message(n);
   return keep;
 }
 
-void drop_for_dead(runtime_state& rt, const pid& dead, message_node* n) noexcept {
-  if (!rt.stopping.load(std::memory_order_relaxed)) {
+void drop_for_dead(proc::node& node, const pid& dead, message_node* n) noexcept {
+  if (!node.stopping.load(std::memory_order_relaxed)) {
     const term noproc(atoms::noproc);
     if (n->kind == signal_kind::link) {
-      send_signal(rt, n->message.as_pid(), signal_kind::exit_linked, tuple(dead, noproc));
+      send_signal(node, n->message.as_pid(), signal_kind::exit_linked, tuple(dead, noproc));
     } else if (n->kind == signal_kind::monitor) {
       const auto fields = n->message.as_tuple();  // {watcher, ref, who}
-      send_signal(rt, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
+      send_signal(node, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
     } else if (n->kind == signal_kind::timer) {
-      cancel_listed_timer(rt, n->message);
+      node.bif_timers->cancel_listed(n->message);
     } else if (n->kind == signal_kind::info_request) {  // process_info of a dead process: undefined
       const term& alias = n->message.as_tuple()[0];
-      send_to_alias(rt, alias, tuple(alias, atoms::undefined));
+      send_to_alias(node, alias, tuple(alias, atoms::undefined));
     }
   }
-  rt.free_message(n);
+  node.free_message(n);
 }
 
-void drop_late(runtime_state& rt, const pid& dead, message_node* n) noexcept {
+void drop_late(proc::node& node, const pid& dead, message_node* n) noexcept {
   if (n->kind == signal_kind::timer) {
-    rt.free_message(n);
+    node.free_message(n);
   } else {
-    drop_for_dead(rt, dead, n);
+    drop_for_dead(node, dead, n);
   }
 }
 
@@ -237,7 +237,7 @@ void note_timer(process_control& p, const term& ref) {
   process_links& l = links_of(p);
   l.timers.insert(ref);
   if (l.timers.size() >= 2 * l.timers_after_sweep + 8) {
-    p.rt().timers.keep_listed(l.timers);
+    p.node().bif_timers->keep_listed(l.timers);
     l.timers_after_sweep = l.timers.size();
   }
 }
@@ -245,21 +245,22 @@ void note_timer(process_control& p, const term& ref) {
 void notify_exit(process_control& p, const term& reason) noexcept {
   const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
   if (l == nullptr) return;
-  runtime_state& rt = p.rt();
+  proc::node& node = p.node();
   const pid self = p.self();
-  for (message_node* n : l->dying_signals) drop_for_dead(rt, self, n);  // frees them, also when stopping
-  if (rt.stopping.load(std::memory_order_relaxed)) return;
+  for (message_node* n : l->dying_signals) drop_for_dead(node, self, n);  // frees them, also when stopping
+  if (node.stopping.load(std::memory_order_relaxed)) return;
   // The timers first: whoever hears of our end finds them gone.
-  for (const term& ref : l->timers) cancel_listed_timer(rt, ref);
-  for (const pid& other : l->links) send_signal(rt, other, signal_kind::exit_linked, tuple(self, reason));
+  for (const term& ref : l->timers) node.bif_timers->cancel_listed(ref);
+  for (const pid& other : l->links) send_signal(node, other, signal_kind::exit_linked, tuple(self, reason));
   for (const auto& [ref, w] : l->monitored_by) {
-    send_signal(rt, w.by, signal_kind::down, down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
+    send_signal(node, w.by, signal_kind::down,
+                down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
   }
-  for (const auto& [ref, m] : l->monitors) send_signal(rt, m.target, signal_kind::demonitor, ref);
+  for (const auto& [ref, m] : l->monitors) send_signal(node, m.target, signal_kind::demonitor, ref);
 }
 
-bool send_signal(runtime_state& rt, const pid& to, signal_kind kind, term payload) {
-  process_control* p = rt.table.find(to);
+bool send_signal(proc::node& node, const pid& to, signal_kind kind, term payload) {
+  process_control* p = node.table.find(to);
   if (p == nullptr) return false;
   deliver(*p, payload, kind);
   return true;
@@ -282,7 +283,7 @@ bool end_monitor(process_control& p, const term& ref) {
   if (it == p.links->monitors.end()) return false;
   const pid target = it->second.target;
   p.links->monitors.erase(it);
-  send_signal(p.rt(), target, signal_kind::demonitor, ref);
+  send_signal(p.node(), target, signal_kind::demonitor, ref);
   return true;
 }
 
@@ -300,12 +301,12 @@ void link(const pid& other) {
   if (other == p.self()) return;
   detail::process_links& l = detail::links_of(p);
   if (l.links.contains(other)) return;
-  if (!detail::send_signal(p.rt(), other, proc::signal_kind::link, term(p.self()))) {
+  if (!detail::send_signal(p.node(), other, proc::signal_kind::link, term(p.self()))) {
     if (!p.trap_exit) {
       throw beam::error(term(detail::atoms::noproc),
                         fmt::format("link: process {} does not exist", inspect(term(other))));
     }
-    detail::send_signal(p.rt(), p.self(), proc::signal_kind::exit_linked,
+    detail::send_signal(p.node(), p.self(), proc::signal_kind::exit_linked,
                         tuple(other, detail::atoms::noproc));
   }
   l.links.insert(other);
@@ -314,7 +315,7 @@ void link(const pid& other) {
 void unlink(const pid& other) {
   detail::process_control& p = detail::signalling_process("beam::unlink");
   if (p.links != nullptr && p.links->links.erase(other) != 0) {
-    detail::send_signal(p.rt(), other, proc::signal_kind::unlink, term(p.self()));
+    detail::send_signal(p.node(), other, proc::signal_kind::unlink, term(p.self()));
   }
 }
 
@@ -332,7 +333,7 @@ bool traps_exits() {
 void exit(const pid& dest, term reason) {
   detail::process_control& p = detail::signalling_process("beam::exit");
   if (dest != p.self()) {
-    detail::send_signal(p.rt(), dest, proc::signal_kind::exit, tuple(p.self(), reason));
+    detail::send_signal(p.node(), dest, proc::signal_kind::exit, tuple(p.self(), reason));
     return;
   }
   // To itself: at once, as the signal would be handled at the next scheduling point anyway. The kill is
@@ -359,7 +360,7 @@ reference monitor(atom name, monitor_alias alias) {
   detail::process_control& p = detail::signalling_process("beam::monitor");
   reference ref = detail::monitor_reference(p, alias);
   const term who = tuple(name, this_node().name);
-  detail::process_control* target = detail::find_named(p.rt(), name);
+  detail::process_control* target = detail::find_named(p.node(), name);
   // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN
   // noproc.
   const pid id = target != nullptr ? target->self() : pid(0, ~std::uint32_t{0});

@@ -32,10 +32,13 @@
 #include "base/small_pool.hpp"
 #include "proc/mailbox.hpp"
 
+namespace beam::proc {
+class node;
+}
+
 namespace beam::detail {
 
 class key_table;
-class runtime_state;
 struct process_control;
 
 // How an alias ends, besides unalias and its process's end (OTP's alias/1 and monitor/3 options).
@@ -85,7 +88,7 @@ reference make_alias(process_control& p, alias_mode mode);
 // The process an alias names, if `r` is one of this node's aliases (an active one or not).
 std::optional<pid> alias_owner(const reference& r) noexcept;
 // Any thread: sends `message` to the alias `alias` (kept only while the alias is active).
-void send_to_alias(runtime_state& rt, const term& alias, term message);
+void send_to_alias(proc::node& node, const term& alias, term message);
 // The owner: answers a process_info request {alias, items} (proc/introspection.cpp).
 void answer_process_info(process_control& p, const term& request) noexcept;
 // The owner: ends p's monitor `ref` (and a demonitor alias of the same reference). False when p had no such
@@ -106,11 +109,11 @@ proc::message_node* handle_signal(process_control& p, proc::message_node* n) noe
 
 // Frees a node found in the mailbox of the process `dead`, which has ended, answering a link and a monitor as
 // a dead process does, and cancelling a timer aimed at it. Any thread that holds no timer wheel's lock.
-void drop_for_dead(runtime_state& rt, const pid& dead, proc::message_node* n) noexcept;
+void drop_for_dead(proc::node& node, const pid& dead, proc::message_node* n) noexcept;
 // As drop_for_dead, for a node that landed after the exit of `dead` had cleared its mailbox, from any thread
 // (the last release of the PCB, perhaps inside a timer's fire): a timer's signal is dropped, as its creator
 // cancels that timer itself once it sees the target gone (runtime/timers.cpp).
-void drop_late(runtime_state& rt, const pid& dead, proc::message_node* n) noexcept;
+void drop_late(proc::node& node, const pid& dead, proc::message_node* n) noexcept;
 
 // The owner: `ref` names a send_after/start_timer timer aimed at p, to be cancelled by p's end. Drops the
 // references of timers that have ended whenever the set has doubled since the last sweep.
@@ -121,6 +124,6 @@ void note_timer(process_control& p, const term& ref);
 void notify_exit(process_control& p, const term& reason) noexcept;
 
 // Any thread: queues a signal for `to`. False when `to` is not alive (nothing is sent).
-bool send_signal(runtime_state& rt, const pid& to, proc::signal_kind kind, term payload);
+bool send_signal(proc::node& node, const pid& to, proc::signal_kind kind, term payload);
 
 }  // namespace beam::detail

@@ -1,5 +1,5 @@
-// runtime/runtime.cpp: start-up and shut-down of a runtime, and the services that need all of it (timers,
-// pools).
+// runtime/runtime.cpp: start-up and shut-down of a runtime: the wiring of the node, the scheduler and the
+// services (runtime_state.hpp), and the public runtime class.
 #include <sched.h>
 
 #include <algorithm>
@@ -25,37 +25,10 @@
 namespace beam {
 namespace detail {
 
-std::atomic<runtime_state*> the_runtime{nullptr};  // see process_control.hpp
+// The runtime running now, or nullptr: release when published, acquire when read (current_runtime).
+std::atomic<runtime_state*> the_runtime{nullptr};
 
 namespace {
-
-// A receive timeout: when it fires, it raises the process's timer_fired to its wait generation and wakes it.
-struct receive_timer final : timer::timer_entry {
-  receive_timer(runtime_state& r, pid p, std::uint32_t gen, std::uint32_t w) noexcept
-      : timer_entry(&receive_timer::on_fire, &receive_timer::on_free),
-        rt(r),
-        target(p),
-        generation(gen),
-        worker(w) {}
-  static void on_fire(timer_entry* self) {
-    auto* t = static_cast<receive_timer*>(self);
-    process_control* p = t->rt.table.find(t->target);
-    if (p == nullptr) return;
-    // Generations only grow: an old timer never hides a newer one. seq_cst: the waker's write in the wake-up
-    // protocol (process_control.hpp), before wake's read of the state.
-    std::uint32_t seen = p->timer_fired.load(std::memory_order_relaxed);
-    while (seen < t->generation &&
-           !p->timer_fired.compare_exchange_weak(seen, t->generation, std::memory_order_seq_cst)) {
-    }
-    wake(*p);
-    detail::release(*p);
-  }
-  static void on_free(timer_entry* self) { delete static_cast<receive_timer*>(self); }
-  runtime_state& rt;
-  pid target;
-  std::uint32_t generation;
-  std::uint32_t worker;  // whose wheel holds it
-};
 
 std::uint32_t validate_limit(std::uint32_t limit) {
   if (limit < min_process_limit || limit > max_process_limit) {
@@ -90,14 +63,6 @@ std::size_t validate_stack_size(std::size_t size) {
   return size;
 }
 
-std::uint32_t dirty_thread_count(const runtime_options& options) {
-  if (options.dirty_io_threads < 1 || options.dirty_io_threads > max_dirty_io_threads) {
-    throw std::invalid_argument(fmt::format("dirty_io_threads {} is outside the accepted range 1 ... {}",
-                                            options.dirty_io_threads, max_dirty_io_threads));
-  }
-  return options.dirty_io_threads;
-}
-
 void validate_shutdown(const runtime_options& options) {
   if (options.shutdown_timeout.count() < 0) {
     throw std::invalid_argument(
@@ -107,6 +72,25 @@ void validate_shutdown(const runtime_options& options) {
       options.on_stuck_shutdown != stuck_shutdown::abort)
     throw std::invalid_argument(
         "on_stuck_shutdown is neither stuck_shutdown::abandon nor stuck_shutdown::abort");
+}
+
+std::uint32_t dirty_thread_count(const runtime_options& options) {
+  if (options.dirty_io_threads < 1 || options.dirty_io_threads > max_dirty_io_threads) {
+    throw std::invalid_argument(fmt::format("dirty_io_threads {} is outside the accepted range 1 ... {}",
+                                            options.dirty_io_threads, max_dirty_io_threads));
+  }
+  return options.dirty_io_threads;
+}
+
+// Checks every option, in the order the runtime always has, before anything is built.
+const runtime_options& validated(const runtime_options& options) {
+  (void)scheduler_count(options);
+  (void)spare_count(options);
+  (void)validate_limit(options.process_limit);
+  (void)validate_stack_size(options.scheduler_stack_size);
+  validate_shutdown(options);
+  (void)dirty_thread_count(options);
+  return options;
 }
 
 // "#PID<0.N.S>" of a task's tag, as the process layer makes tags (number | serial << 32).
@@ -139,30 +123,11 @@ void report_stack_overflow(const sched::worker& w, bool in_task, std::uint64_t t
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
-    : options(opts),
-      schedulers(scheduler_count(opts)),
-      spares(spare_count(opts)),
-      table(validate_limit(opts.process_limit), schedulers + spares),  // a slot cache per worker and spare
-      shared_pool_(chunks),
-      shared_pcb_pool_(chunks) {
-  const std::uint32_t n = schedulers;
-  const std::size_t stack_size = validate_stack_size(opts.scheduler_stack_size);
-  validate_shutdown(opts);
-  const std::uint32_t dirty_threads = dirty_thread_count(opts);
-  for (std::uint32_t i = 0; i < n + spares; ++i) locals.push_back(std::make_unique<worker_local>(chunks, 0));
+    : options(validated(opts)),
+      node(validate_limit(opts.process_limit), scheduler_count(opts), spare_count(opts)),  // refuses a second
+      timers(node) {
   sched::worker_hooks hooks{
-      .poll =
-          [this](sched::worker& w) {
-            worker_local& l = local(w);
-            std::uint64_t next = l.next_due_ms.load(std::memory_order_relaxed);
-            if (next != timer::timer_wheel::no_deadline && next <= now_ms()) {
-              std::lock_guard lock(l.timers_mutex);
-              next = l.timers.poll(now_ms());
-              l.next_due_ms.store(next, std::memory_order_relaxed);
-            }
-            return next == timer::timer_wheel::no_deadline ? std::chrono::steady_clock::time_point::max()
-                                                           : started + std::chrono::milliseconds(next);
-          },
+      .poll = [this](sched::worker& w) { return node.poll_timers(w); },
       .long_slice =
           [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
             const pid who = pid_of_tag(tag);
@@ -184,99 +149,22 @@ runtime_state::runtime_state(const runtime_options& opts)
           },
       .stack_overflow = &report_stack_overflow,
   };
-  runtime_state* expected = nullptr;
-  if (!the_runtime.compare_exchange_strong(expected, this, std::memory_order_acq_rel)) {
-    throw std::logic_error("a beam::runtime is already running in this program: one runtime at a time");
-  }
   output = std::make_unique<io_impl::writer>();
-  dirty = std::make_unique<io_impl::dirty_pool>(dirty_threads);
+  dirty = std::make_unique<io_impl::dirty_pool>(options.dirty_io_threads);
   sched = std::make_unique<sched::scheduler>(
-      sched::scheduler_options{.workers = n, .spares = spares, .stack_size = stack_size}, std::move(hooks));
+      sched::scheduler_options{
+          .workers = node.schedulers, .spares = node.spares, .stack_size = options.scheduler_stack_size},
+      std::move(hooks));
+  node.connect(*sched, timers);
+  the_runtime.store(this, std::memory_order_release);
 }
 
 runtime_state::~runtime_state() {
   dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
   sched.reset();   // joins the workers (shut_down stopped them)
   output.reset();  // writes what is queued
-  locals.clear();
   the_runtime.store(nullptr, std::memory_order_release);
-}
-
-void* runtime_state::allocate(std::size_t size, bool pcb) {
-  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
-    return (pcb ? local(*w).pcb_pool : local(*w).pool).allocate(size);
-  }
-  std::lock_guard lock(shared_mutex_);
-  return (pcb ? shared_pcb_pool_ : shared_pool_).allocate(size);
-}
-
-void runtime_state::free(void* block, std::size_t size, bool pcb) noexcept {
-  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched.get()) {
-    (pcb ? local(*w).pcb_pool : local(*w).pool).free(block, size);
-    return;
-  }
-  std::lock_guard lock(shared_mutex_);
-  (pcb ? shared_pcb_pool_ : shared_pool_).free(block, size);
-}
-
-proc::slot_cache* runtime_state::slot_cache_here() noexcept {
-  sched::worker* w = sched::worker::current();
-  return w != nullptr && &w->owner() == sched.get() ? &local(*w).slots : nullptr;
-}
-
-proc::message_node* runtime_state::new_message(term message) {
-  return new (allocate(sizeof(proc::message_node))) proc::message_node{nullptr, std::move(message)};
-}
-
-void runtime_state::free_message(proc::message_node* n) noexcept {
-  n->~message_node();
-  free(n, sizeof(proc::message_node));
-}
-
-std::uint64_t runtime_state::now_ms() const noexcept {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-          .count());
-}
-
-std::uint64_t runtime_state::to_ms(std::chrono::steady_clock::time_point t) const noexcept {
-  if (t <= started) return 0;
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - started).count();
-  return static_cast<std::uint64_t>((us + 999) / 1000);  // round up: a timer never fires early
-}
-
-void runtime_state::start_receive_timer(process_control& p, std::chrono::steady_clock::time_point deadline) {
-  sched::worker* w = sched::worker::current();
-  auto* t = new receive_timer(*this, p.self(), p.wait_generation, w->index());
-  t->deadline_ms = to_ms(deadline);
-  p.receive_timer = t;
-  local(*w).insert_timer(t);
-}
-
-void runtime_state::end_receive_timer(process_control& p, sched::worker* on) noexcept {
-  timer::timer_entry* t = std::exchange(p.receive_timer, nullptr);
-  if (t == nullptr) return;
-  if (t->cancel() && on != nullptr && on->index() == static_cast<receive_timer*>(t)->worker) {
-    worker_local& l = local(*on);  // on the wheel's own thread: unlink now rather than at the deadline
-    std::lock_guard lock(l.timers_mutex);
-    l.timers.remove(t);
-  }
-  t->release();
-}
-
-void runtime_state::on_initial_exit(const term& reason) {
-  {
-    std::lock_guard lock(initial_mutex_);
-    initial_reason_ = reason;
-  }
-  initial_done_.notify_all();
-}
-
-exit_reason runtime_state::wait_for_initial() {
-  std::unique_lock lock(initial_mutex_);
-  initial_done_.wait(lock, [this] { return initial_reason_.has_value(); });
-  return exit_reason(*initial_reason_);
-}
+}  // then the timers, then the node (its wheels and pools last)
 
 void runtime_state::report_stuck(const std::vector<sched::scheduler::stuck_task>& stuck) {
   for (const auto& task : stuck) {
@@ -297,7 +185,7 @@ void runtime_state::report_stuck(const std::vector<sched::scheduler::stuck_task>
 
 void runtime_state::write_queued_output() {
   if (!io_server) return;
-  if (process_control* server = table.find(*io_server)) {
+  if (process_control* server = node.table.find(*io_server)) {
     io_impl::drain_mailbox(*server, *output);
     release(*server);
   }
@@ -313,13 +201,7 @@ bool runtime_state::shut_down() {
     output->flush();
     return false;
   }
-  stopping.store(true, std::memory_order_relaxed);
-  for (const pid& id : table.pids()) {
-    if (process_control* p = table.find(id)) {
-      release(*p);  // find's reference; the table's keeps it alive until shut_down_process drops it
-      shut_down_process(*p);
-    }
-  }
+  node.shut_down_processes();
   return true;
 }
 
@@ -364,16 +246,16 @@ runtime::runtime(runtime_options options) : state_(std::make_unique<detail::runt
 runtime::~runtime() = default;
 
 std::uint32_t runtime::schedulers() const noexcept {
-  return state_->schedulers;
+  return state_->node.schedulers;
 }
 
 void runtime::begin() {
   if (detail::current_process_or_null() != nullptr)
     throw std::logic_error("runtime::run called inside a process");
-  if (!state_ || state_->initial || state_->io_server)
+  if (!state_ || state_->node.initial || state_->io_server)
     throw std::logic_error("runtime::run (or start) may be called once per runtime");
   state_->start_io_server();
-  state_->capture_initial.store(true);
+  state_->node.capture_initial.store(true);
 }
 
 void runtime::check_call_from_outside() {
@@ -387,11 +269,11 @@ void runtime::check_call_from_outside() {
 
 exit_reason runtime::wait() {
   if (!state_ || !state_->io_server) throw std::logic_error("runtime::wait called without a runtime::start");
-  if (state_->stopping.load(std::memory_order_relaxed))
+  if (state_->node.stopping.load(std::memory_order_relaxed))
     throw std::logic_error("runtime::wait called twice: the runtime has already shut down");
   if (detail::current_process_or_null() != nullptr)
     throw std::logic_error("runtime::wait called inside a process");
-  exit_reason reason = state_->wait_for_initial();
+  exit_reason reason(state_->node.wait_for_initial());
   if (!state_->shut_down()) {
     (void)state_.release();  // the processes left running use it: kept on purpose (see runtime.hpp)
   }

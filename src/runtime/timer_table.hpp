@@ -2,6 +2,7 @@
 // any process can read or cancel one. The design is at the top of runtime/timers.cpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -9,20 +10,21 @@
 
 #include <beam/term.hpp>
 
+#include "proc/node.hpp"
+#include "proc/signals.hpp"
 #include "timer/timer_wheel.hpp"
 
 namespace beam::detail {
 
-class runtime_state;
-
 // Any thread. A listed timer holds one reference of its entry (the creator's), dropped when it is unlisted:
-// when it fires, is cancelled, or at the runtime's end.
-class timer_table {
+// when it fires, is cancelled, or at the runtime's end. The node of processes sees it as its timer_service
+// (a process's end cancels the timers aimed at it).
+class timer_table final : public proc::timer_service {
  public:
-  timer_table() = default;
+  explicit timer_table(proc::node& node) noexcept : node_(node) {}
   timer_table(const timer_table&) = delete;
   timer_table& operator=(const timer_table&) = delete;
-  ~timer_table();
+  ~timer_table() override;
 
   void add(const term& ref, timer::timer_entry* t);
   // Unlists the timer `ref`: its entry, whose reference passes to the caller, or nullptr when it is not
@@ -30,20 +32,22 @@ class timer_table {
   [[nodiscard]] timer::timer_entry* take(const term& ref) noexcept;
   // The deadline of the timer `ref` while it is listed and has not fired.
   [[nodiscard]] std::optional<std::uint64_t> deadline(const term& ref) const;
-  // Erases from `refs` (a set of references) those of timers no longer listed.
-  template <class Set>
-  void keep_listed(Set& refs) const {
+  // Any thread that holds no wheel's lock: unlists the timer `ref` and frees its entry at once (timers.cpp).
+  // The time it had left, or nothing when it was not listed or had fired.
+  std::optional<std::chrono::milliseconds> cancel(const term& ref) noexcept;
+  [[nodiscard]] proc::node& node() const noexcept { return node_; }
+
+  // proc::timer_service
+  void cancel_listed(const term& ref) noexcept override { (void)cancel(ref); }
+  void keep_listed(process_links::set<term>& refs) const override {
     std::lock_guard lock(mutex_);
     std::erase_if(refs, [this](const term& r) { return !by_ref_.contains(r); });
   }
 
  private:
+  proc::node& node_;
   mutable std::mutex mutex_;
   std::unordered_map<term, timer::timer_entry*> by_ref_;  // mutex_
 };
-
-// Cancels the timer `ref` if it is still listed, and frees its entry at once (timers.cpp). Any thread that
-// holds no wheel's lock.
-void cancel_listed_timer(runtime_state& rt, const term& ref) noexcept;
 
 }  // namespace beam::detail

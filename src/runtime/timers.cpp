@@ -50,9 +50,9 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 struct bif_timer final : timer::timer_entry {
-  bif_timer(runtime_state& r, term d, term m, term ref, std::uint64_t deadline, std::uint32_t w) noexcept
+  bif_timer(timer_table& table, term d, term m, term ref, std::uint64_t deadline, std::uint32_t w) noexcept
       : timer_entry(&bif_timer::on_fire, &bif_timer::on_free),
-        rt(r),
+        timers(table),
         dest(std::move(d)),
         message(std::move(m)),
         id(std::move(ref)),
@@ -63,15 +63,18 @@ struct bif_timer final : timer::timer_entry {
   // The wheel's owner, under its lock.
   static void on_fire(timer_entry* self) {
     auto* t = static_cast<bif_timer*>(self);
-    if (timer_entry* listed = t->rt.timers.take(t->id)) listed->release();
+    if (timer_entry* listed = t->timers.take(t->id)) listed->release();
     // A dead pid or a name no longer registered: the message is dropped, as Erlang drops it.
-    process_control* p =
-        t->dest.is_pid() ? t->rt.table.find(t->dest.as_pid()) : find_named(t->rt, t->dest.as_atom());
-    if (p != nullptr) deliver(*p, t->message);
+    proc::node& node = t->timers.node();
+    if (t->dest.is_pid()) {
+      send_message(node, t->dest.as_pid(), t->message);
+    } else if (process_control* p = find_named(node, t->dest.as_atom())) {
+      deliver(*p, t->message);
+    }
   }
   static void on_free(timer_entry* self) { delete static_cast<bif_timer*>(self); }
 
-  runtime_state& rt;
+  timer_table& timers;
   term dest;             // a pid or a registered name
   term message;          // as delivered: start_timer's is {timeout, Ref, Msg}
   term id;               // the reference
@@ -80,27 +83,15 @@ struct bif_timer final : timer::timer_entry {
 
 // Any thread holding no wheel's lock: takes `t`, which its caller just cancelled, out of its wheel if it is
 // there (the wheel drops its reference).
-void unlink_cancelled(runtime_state& rt, bif_timer& t) noexcept {
-  worker_local& l = *rt.locals[t.worker];
+void unlink_cancelled(proc::node& node, bif_timer& t) noexcept {
+  proc::worker_local& l = *node.locals[t.worker];
   std::lock_guard lock(l.timers_mutex);
   if (l.timers.holds(&t)) l.timers.remove(&t);
 }
 
-milliseconds time_left(runtime_state& rt, std::uint64_t deadline_ms) {
-  const std::uint64_t now = rt.to_ms(steady_clock::now());  // rounded up, as OTP rounds it
+milliseconds time_left(const proc::node& node, std::uint64_t deadline_ms) {
+  const std::uint64_t now = node.to_ms(steady_clock::now());  // rounded up, as OTP rounds it
   return milliseconds(deadline_ms > now ? deadline_ms - now : 0);
-}
-
-std::optional<milliseconds> cancel(runtime_state& rt, const term& ref) noexcept {
-  timer::timer_entry* t = rt.timers.take(ref);
-  if (t == nullptr) return std::nullopt;
-  std::optional<milliseconds> left;
-  if (t->cancel()) {  // it had not fired
-    left = time_left(rt, t->deadline_ms);
-    unlink_cancelled(rt, *static_cast<bif_timer*>(t));
-  }
-  t->release();
-  return left;
 }
 
 [[noreturn]] void badarg(const char* what, const char* why) {
@@ -108,23 +99,23 @@ std::optional<milliseconds> cancel(runtime_state& rt, const term& ref) noexcept 
 }
 
 // The largest deadline, in the runtime's milliseconds, whose steady_clock time point exists.
-std::uint64_t latest_deadline(const runtime_state& rt) noexcept {
+std::uint64_t latest_deadline(const proc::node& node) noexcept {
   return static_cast<std::uint64_t>(
-      std::chrono::floor<milliseconds>(steady_clock::time_point::max() - rt.started).count());
+      std::chrono::floor<milliseconds>(steady_clock::time_point::max() - node.started).count());
 }
 
-std::uint64_t deadline_after(const runtime_state& rt, milliseconds delay, const char* what) {
+std::uint64_t deadline_after(const proc::node& node, milliseconds delay, const char* what) {
   if (delay.count() < 0) badarg(what, "the time is negative");
-  const std::uint64_t now = rt.to_ms(steady_clock::now());
-  if (static_cast<std::uint64_t>(delay.count()) > latest_deadline(rt) - now) {
+  const std::uint64_t now = node.to_ms(steady_clock::now());
+  if (static_cast<std::uint64_t>(delay.count()) > latest_deadline(node) - now) {
     badarg(what, "the time is past the largest deadline the monotonic clock holds");
   }
   return now + static_cast<std::uint64_t>(delay.count());
 }
 
-std::uint64_t deadline_at(const runtime_state& rt, steady_clock::time_point at, const char* what) {
-  if (at < rt.started) badarg(what, "the absolute time is before the runtime's start");
-  return std::min(rt.to_ms(at), latest_deadline(rt));
+std::uint64_t deadline_at(const proc::node& node, steady_clock::time_point at, const char* what) {
+  if (at < node.started) badarg(what, "the absolute time is before the runtime's start");
+  return std::min(node.to_ms(at), latest_deadline(node));
 }
 
 enum class timer_kind { send_after, start_timer };
@@ -134,46 +125,47 @@ const char* api_name(timer_kind kind) noexcept {
   return kind == timer_kind::send_after ? "beam::send_after" : "beam::start_timer";
 }
 
-std::uint64_t deadline_of(const runtime_state& rt, const timer_time& when, const char* what) {
-  if (const auto* delay = std::get_if<milliseconds>(&when)) return deadline_after(rt, *delay, what);
-  return deadline_at(rt, std::get<steady_clock::time_point>(when), what);
+std::uint64_t deadline_of(const proc::node& node, const timer_time& when, const char* what) {
+  if (const auto* delay = std::get_if<milliseconds>(&when)) return deadline_after(node, *delay, what);
+  return deadline_at(node, std::get<steady_clock::time_point>(when), what);
 }
 
 // Step 2 of the design note: false when the target is gone.
-bool announce(runtime_state& rt, const process_control& creator, const pid& target, const term& ref) {
-  return target == creator.self() || send_signal(rt, target, proc::signal_kind::timer, ref);
+bool announce(proc::node& node, const process_control& creator, const pid& target, const term& ref) {
+  return target == creator.self() || send_signal(node, target, proc::signal_kind::timer, ref);
 }
 
 // Step 4 of the design note, or the creator's own note when it aims at itself.
-void watch_target(runtime_state& rt, process_control& creator, const pid& target, const term& ref) {
+void watch_target(timer_table& timers, process_control& creator, const pid& target, const term& ref) {
   if (target == creator.self()) {
     note_timer(creator, ref);
-  } else if (process_control* p = rt.table.find(target)) {
+  } else if (process_control* p = timers.node().table.find(target)) {
     release(*p);
   } else {
-    cancel(rt, ref);
+    (void)timers.cancel(ref);
   }
 }
 
 reference start_bif_timer(timer_kind kind, const timer_time& when, term dest, term message) {
   const char* what = api_name(kind);
   process_control& creator = current_process(what);
-  runtime_state& rt = creator.rt();
+  timer_table& timers = runtime_for(what).timers;
+  proc::node& node = timers.node();
   sched::worker* w = sched::worker::current();
-  const std::uint64_t due = deadline_of(rt, when, what);
+  const std::uint64_t due = deadline_of(node, when, what);
   const reference id = reference::make();
   const term ref(id);
   if (kind == timer_kind::start_timer) message = tuple(atom("timeout"), ref, std::move(message));
-  auto* t = new bif_timer(rt, dest, std::move(message), ref, due, w->index());
-  rt.timers.add(ref, t);  // step 1
-  if (dest.is_pid() && !announce(rt, creator, dest.as_pid(), ref)) {
-    rt.timers.take(ref)->release();
+  auto* t = new bif_timer(timers, dest, std::move(message), ref, due, w->index());
+  timers.add(ref, t);  // step 1
+  if (dest.is_pid() && !announce(node, creator, dest.as_pid(), ref)) {
+    timers.take(ref)->release();
     t->release();  // the wheel's reference: it never gets there
     return id;
   }
-  rt.local(*w).insert_timer(t);  // step 3
-  if (t->state.load(std::memory_order_acquire) == timer::timer_entry::cancelled) unlink_cancelled(rt, *t);
-  if (dest.is_pid()) watch_target(rt, creator, dest.as_pid(), ref);
+  node.local(*w).insert_timer(t);  // step 3
+  if (t->state.load(std::memory_order_acquire) == timer::timer_entry::cancelled) unlink_cancelled(node, *t);
+  if (dest.is_pid()) watch_target(timers, creator, dest.as_pid(), ref);
   return id;
 }
 
@@ -205,8 +197,16 @@ std::optional<std::uint64_t> timer_table::deadline(const term& ref) const {
   return it->second->deadline_ms;
 }
 
-void cancel_listed_timer(runtime_state& rt, const term& ref) noexcept {
-  cancel(rt, ref);
+std::optional<milliseconds> timer_table::cancel(const term& ref) noexcept {
+  timer::timer_entry* t = take(ref);
+  if (t == nullptr) return std::nullopt;
+  std::optional<milliseconds> left;
+  if (t->cancel()) {  // it had not fired
+    left = time_left(node_, t->deadline_ms);
+    unlink_cancelled(node_, *static_cast<bif_timer*>(t));
+  }
+  t->release();
+  return left;
 }
 
 }  // namespace detail
@@ -247,14 +247,14 @@ reference start_timer(steady_clock::time_point deadline, atom dest, term message
 }
 
 std::optional<milliseconds> cancel_timer(const reference& timer) {
-  return detail::cancel(detail::runtime_for("beam::cancel_timer"), term(timer));
+  return detail::runtime_for("beam::cancel_timer").timers.cancel(term(timer));
 }
 
 std::optional<milliseconds> read_timer(const reference& timer) {
-  detail::runtime_state& rt = detail::runtime_for("beam::read_timer");
-  const std::optional<std::uint64_t> deadline = rt.timers.deadline(term(timer));
+  const detail::timer_table& timers = detail::runtime_for("beam::read_timer").timers;
+  const std::optional<std::uint64_t> deadline = timers.deadline(term(timer));
   if (!deadline) return std::nullopt;
-  return detail::time_left(rt, *deadline);
+  return detail::time_left(timers.node(), *deadline);
 }
 
 }  // namespace beam

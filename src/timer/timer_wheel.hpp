@@ -9,7 +9,7 @@
 // in O(levels).
 //
 // Ownership. The wheel and the links of its entries belong to the owner worker; the runtime keeps each wheel
-// under a mutex (runtime_state.hpp's worker_local), so "owner" below is whoever holds it: the owner worker,
+// under a mutex (proc/worker_local.hpp), so "owner" below is whoever holds it: the owner worker,
 // the monitor thread polling for it, or a thread taking out a timer it cancelled (holds, then remove). An
 // entry has two references: the wheel's (dropped when it fires or is found cancelled) and its creator's
 // (dropped when the creator no longer cares). A creator on another thread cancels with cancel() (a CAS on
