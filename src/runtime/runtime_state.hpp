@@ -14,7 +14,7 @@
 #include <beam/runtime.hpp>
 
 #include "io/dirty_pool.hpp"
-#include "io/io_server.hpp"
+#include "services/io_server.hpp"
 #include "proc/node.hpp"
 #include "runtime/timer_table.hpp"
 #include "sched/scheduler.hpp"

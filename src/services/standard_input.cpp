@@ -1,8 +1,8 @@
-// io/standard_input.cpp: beam::io::gets. Lines are read from descriptor 0 on a dirty thread, into one buffer
-// for the program (standard input is the program's), under a lock, so concurrent gets calls take whole lines
-// in turn. The dirty thread waits in poll(2) in steps of 100 ms, so that the runtime's end (the pool's stop
-// request) ends a wait for input that may never come. std::cin and stdio are not used: their buffers would
-// hide input that poll cannot see.
+// services/standard_input.cpp: beam::io::gets. Lines are read from descriptor 0 on a dirty thread, into one
+// buffer for the program (standard input is the program's), under a lock, so concurrent gets calls take whole
+// lines in turn. The dirty thread waits in poll(2) in steps of 100 ms, so that the runtime's end (the pool's
+// stop request) ends a wait for input that may never come. std::cin and stdio are not used: their buffers
+// would hide input that poll cannot see.
 #include <poll.h>
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
-// io/file.cpp: beam::file. Every system call runs on a dirty thread through beam::blocking_call; the process
-// side only checks ownership and builds the job. A handle's descriptor is shared with the job working on it,
-// so a process that ends mid-call never closes a descriptor a dirty thread still uses (nor one a later open
-// reuses).
+// services/file.cpp: beam::file. Every system call runs on a dirty thread through beam::blocking_call; the
+// process side only checks ownership and builds the job. A handle's descriptor is shared with the job working
+// on it, so a process that ends mid-call never closes a descriptor a dirty thread still uses (nor one a later
+// open reuses).
 #include <beam/file.hpp>
 
 #include <fcntl.h>

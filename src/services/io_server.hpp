@@ -1,8 +1,11 @@
-// io/io_server.hpp: the I/O server: a process (registered as `user`) that takes text from any process and
-// hands it to one writer thread, the only thread that touches the output. The process keeps the order of each
-// sender's text (mailbox order); the writer thread keeps the schedulers off a slow or blocked stdout.
+// services/io_server.hpp: the I/O server: a process (registered as `user`) that takes text from any process
+// and hands it to one writer thread, the only thread that touches the output. The process keeps the order of
+// each sender's text (mailbox order); the writer thread keeps the schedulers off a slow or blocked stdout.
 // Shut-down: the runtime stops the schedulers, writes what is still in the server's mailbox (drain_mailbox),
 // then stops the writer, which writes everything queued before it exits: no text is lost.
+//
+// src/services holds what is built on processes (this server, blocking calls, files, standard input): it sits
+// above src/proc, while src/io below it keeps what processes are built on (the dirty pool, the poller).
 #pragma once
 
 #include <condition_variable>

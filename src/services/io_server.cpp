@@ -1,4 +1,4 @@
-#include "io/io_server.hpp"
+#include "services/io_server.hpp"
 
 #include <cstdio>
 

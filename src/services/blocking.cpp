@@ -1,4 +1,4 @@
-// io/blocking.cpp: beam::blocking_call's link between a process and the dirty pool.
+// services/blocking.cpp: beam::blocking_call's link between a process and the dirty pool.
 //
 // Wake-up protocol. The process makes a fresh reference, queues the job, and waits in a selective receive for
 // exactly that reference; the dirty thread runs f, stores the result in the shared state, then sends the
