@@ -25,7 +25,7 @@ concurrent=(term_test pool_test sched_test process_test send_receive_test regist
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do
-  TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$t" --gtest_brief=1
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$t" --gtest_brief=1
 done
 
 echo "== fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
