@@ -10,6 +10,7 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <utility>
 
 #include <beam/term.hpp>
 
@@ -78,9 +79,14 @@ using fun_node = value_node<export_fun, tag::fun>;
 // from operator new. `block_class` (stored in the node) is what free_node_block needs back. Counts the bytes
 // in built_bytes.
 [[nodiscard]] void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class);
-// Bytes of term nodes this thread has built since the last call; the process layer charges them as
-// reductions to the process running here (building a large value is work, as in BEAM).
-[[nodiscard]] std::size_t take_built_bytes() noexcept;
+// Bytes of term nodes this thread has built since the last take_built_bytes (this thread's only). Inline, so
+// that the process layer reads it without a call on every send and spawn.
+inline thread_local std::size_t built_bytes = 0;
+// Returns and resets built_bytes; the process layer charges them as reductions to the process running here
+// (building a large value is work, as in BEAM).
+[[nodiscard]] inline std::size_t take_built_bytes() noexcept {
+  return std::exchange(built_bytes, 0);
+}
 // Gives back the block of a node whose members are destroyed (or were never built).
 void free_node_block(heap_node* node) noexcept;
 

@@ -205,14 +205,6 @@ class pending_nodes {
 };
 }  // namespace
 
-namespace {
-thread_local std::size_t built_bytes = 0;  // this thread's only: see take_built_bytes
-}  // namespace
-
-std::size_t take_built_bytes() noexcept {
-  return std::exchange(built_bytes, 0);
-}
-
 void* allocate_node_block(std::size_t bytes, std::uint8_t& block_class) {
   built_bytes += bytes;
   if (bytes > base::max_small) return ::operator new(bytes);
