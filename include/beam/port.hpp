@@ -1,0 +1,47 @@
+// beam/port.hpp: port identifiers, the terms that name a socket or another resource a process owns.
+//
+// A port names the node it lives on (an atom and that node's creation) and, on that node, a number that is
+// never reused for the life of the node. Printed as `#Port<0.N>` (Elixir and Erlang) for a port of this node.
+// In Erlang's term order a port sits between funs and pids.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include <beam/pid.hpp>
+
+namespace beam {
+
+class port {
+ public:
+  // A port of this node.
+  constexpr explicit port(std::uint64_t number) noexcept : node_(local_node_marker), creation_(0), number_(number) {}
+  // A port of any node; equal to the local form when `node` is this node.
+  port(node_id node, std::uint64_t number) noexcept;
+
+  [[nodiscard]] std::uint64_t number() const noexcept { return number_; }
+  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
+  [[nodiscard]] node_id node() const noexcept;
+
+  friend bool operator==(const port&, const port&) noexcept = default;
+  // Erlang's order: by node name, then creation, then number.
+  friend std::strong_ordering operator<=>(const port& a, const port& b) noexcept;
+
+ private:
+  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
+  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
+  std::uint32_t creation_;
+  std::uint64_t number_;
+};
+
+}  // namespace beam
+
+template <>
+struct std::hash<beam::port> {
+  std::size_t operator()(const beam::port& p) const noexcept {
+    auto n = p.node();
+    return std::hash<std::uint64_t>{}(p.number() ^ (std::uint64_t{n.name.index()} << 40) ^ n.creation);
+  }
+};
