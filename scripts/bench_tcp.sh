@@ -61,6 +61,7 @@ fi
 starts=0
 start_server() {
   local out="$tmp/server.$((++starts))" launched t
+  : >"$out"
   # shellcheck disable=SC2086  # the command is words on purpose
   $1 0 >"$out" 2>"$out.err" &
   launched=$!
@@ -103,14 +104,20 @@ results="$tmp/results"
 : >"$results"
 failed=0
 # measure SYSTEM SERVER_CMD MODE ARGS...: a fresh server, one tcp_load run against it, the server stopped.
+# tcp_load runs in the background and the shell waits for it, so a TERM or Ctrl-C runs the trap at once.
 measure() {
-  local system=$1 cmd=$2 mode=$3
+  local system=$1 cmd=$2 mode=$3 status=0
   shift 3
-  if start_server "$cmd" &&
-    "$load" "$mode" --port "$server_port" --system "$system" --server-pid "$server_pid" --timeout "$timeout" "$@" |
-    tee -a "$results"; then
-    :
+  if start_server "$cmd"; then
+    "$load" "$mode" --port "$server_port" --system "$system" --server-pid "$server_pid" --timeout "$timeout" "$@" \
+      >"$tmp/result" &
+    pids+=("$!")
+    wait "$!" || status=$?
+    tee -a "$results" <"$tmp/result"
   else
+    status=1
+  fi
+  if ((status != 0)); then
     echo "bench_tcp: $system $mode failed (above)" >&2
     failed=1
   fi
