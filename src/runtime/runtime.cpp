@@ -1,6 +1,7 @@
 // runtime/runtime.cpp: start-up and shut-down of a runtime: the wiring of the node, the scheduler and the
 // services (runtime_state.hpp), and the public runtime class.
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -120,6 +121,18 @@ void report_stack_overflow(const sched::worker& w, bool in_task, std::uint64_t t
       "size. The program ends.\n");
 }
 
+// Raises the soft open-files limit to the hard one, once per program: a server holds a descriptor per
+// connection, and the soft limit (often 1,024) is a default for programs that do not, not a policy.
+void raise_open_files_limit() {
+  static const bool raised = [] {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return false;
+    limit.rlim_cur = limit.rlim_max;
+    return setrlimit(RLIMIT_NOFILE, &limit) == 0;
+  }();
+  (void)raised;
+}
+
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
@@ -151,6 +164,9 @@ runtime_state::runtime_state(const runtime_options& opts)
   };
   output = std::make_unique<io_impl::writer>();
   dirty = std::make_unique<io_impl::dirty_pool>(options.dirty_io_threads);
+  raise_open_files_limit();
+  poller = std::make_unique<io_impl::poller>();
+  hooks.driver = poller.get();
   sched = std::make_unique<sched::scheduler>(
       sched::scheduler_options{
           .workers = node.schedulers, .spares = node.spares, .stack_size = options.scheduler_stack_size},
@@ -161,7 +177,7 @@ runtime_state::runtime_state(const runtime_options& opts)
 
 runtime_state::~runtime_state() {
   dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
-  sched.reset();   // joins the workers (shut_down stopped them)
+  sched.reset();   // joins the workers (shut_down stopped them): nobody polls from here on
   output.reset();  // writes what is queued
   the_runtime.store(nullptr, std::memory_order_release);
 }  // then the timers, then the node (its wheels and pools last)

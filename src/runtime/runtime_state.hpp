@@ -14,6 +14,7 @@
 #include <beam/runtime.hpp>
 
 #include "io/dirty_pool.hpp"
+#include "io/poller.hpp"
 #include "services/io_server.hpp"
 #include "proc/node.hpp"
 #include "runtime/timer_table.hpp"
@@ -39,6 +40,7 @@ class runtime_state {
   timer_table timers;                       // send_after and start_timer timers by reference (timers.cpp)
   std::unique_ptr<io_impl::writer> output;  // the I/O server's writer thread
   std::unique_ptr<io_impl::dirty_pool> dirty;  // blocking calls (beam/blocking.hpp)
+  std::unique_ptr<io_impl::poller> poller;     // socket readiness; idle workers sleep in it
   std::unique_ptr<sched::scheduler> sched;  // last: its workers start at once
   std::optional<pid> io_server;             // set by start_io_server, before the initial process
 

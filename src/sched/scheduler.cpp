@@ -20,6 +20,20 @@
 // of the two sees the other: no wake-up is lost. A parked worker sleeps until unparked or until the deadline
 // its hooks return (the next timer).
 //
+// The park driver (Go's netpoller). With an I/O poller (worker_hooks::driver), a worker about to park sleeps
+// in the poller's epoll_wait instead of its condition variable, if no other worker does (the driver's poll
+// role is try-acquired; the others sleep on their condition variables as before). Readiness then wakes it
+// directly: the poller's handlers send messages, which push the woken processes onto this worker's queue
+// (and wake another worker as any push does). The lost-wake-up argument above is unchanged, because what
+// changes is only how the sleep ends: the parker still announces itself in `idle_` before its re-check, a
+// producer still pushes before reading `idle_count_`, and unpark still sets the token first; for a worker in
+// the driver, unpark interrupts it through the poller's eventfd, which stays readable if the interrupt comes
+// before the epoll_wait starts, so that wait returns at once (parker.hpp). Readiness is never left unseen
+// while every worker is busy: a worker that finds its queues empty looks into the poller without waiting
+// before it steals, every 61st tick does so as well, and the monitor looks at each of its rounds (1 ms under
+// load). Rejected: a poller thread of its own (a thread hand-off for every readiness, and an extra thread
+// awake); every parked worker in epoll (a thundering herd on each event).
+//
 // runnext (Go's). A task woken by the running task (a process receiving a message from the running one) goes
 // to the worker's `runnext_` slot, not to the queue: it runs as soon as the current task suspends, on the
 // core that holds the message in cache, and no parked worker is woken for it (a futex wake-up costs more than
@@ -109,6 +123,9 @@ void worker::push(task* t) {
 
 task* worker::find_work() {
   if (++ticks_ % global_check_interval == 0) {
+    if (owner_.poll_driver()) {  // readiness made tasks runnable: they are in our queue now
+      if (task* t = queue_.pop()) return t;
+    }
     if (task* t = owner_.pop_global(*this)) return t;
   }
   if (runnext_streak_ < max_runnext_streak) {
@@ -121,6 +138,9 @@ task* worker::find_work() {
   if (task* t = queue_.pop()) return t;
   if (task* t = take_runnext()) return t;  // the streak is spent but nothing else is queued here
   if (task* t = owner_.pop_global(*this)) return t;
+  if (owner_.poll_driver()) {
+    if (task* t = queue_.pop()) return t;
+  }
   return steal();
 }
 
@@ -174,7 +194,7 @@ bool worker::park_until_work() {
   }
   const bool work_visible = owner_.any_work_visible();
   const auto deadline = owner_.hooks_.poll ? owner_.hooks_.poll(*this) : parker::clock::time_point::max();
-  if (!work_visible && !owner_.stopping_.load()) parker_.park(deadline);
+  if (!work_visible && !owner_.stopping_.load()) parker_.park(deadline, owner_.hooks_.driver);
   std::lock_guard lock(owner_.idle_mutex_);
   auto it = std::find(owner_.idle_.begin(), owner_.idle_.end(), this);
   if (it != owner_.idle_.end()) {  // not woken by wake_one_if_needed (which removes and counts us spinning)
@@ -400,6 +420,7 @@ void scheduler::monitor_loop() {
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
     }
+    if (busy) poll_driver();  // readiness is seen within a look even while no worker is free to poll
     stuck_.store(stuck, std::memory_order_relaxed);
     interval = std::chrono::milliseconds(busy ? 1 : 5);
   }
@@ -458,6 +479,12 @@ task* scheduler::pop_global(worker& w) {
   if (global_head_ == nullptr) global_tail_ = nullptr;
   global_size_.fetch_sub(taken);
   return t;
+}
+
+bool scheduler::poll_driver() {
+  if (hooks_.driver == nullptr || !hooks_.driver->worth_polling()) return false;
+  std::uint32_t dispatched = 0;
+  return hooks_.driver->try_poll(park_driver::clock::time_point::min(), &dispatched) && dispatched != 0;
 }
 
 bool scheduler::any_work_visible() const noexcept {

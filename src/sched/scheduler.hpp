@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "sched/park_driver.hpp"
 #include "sched/parker.hpp"
 #include "sched/run_queue.hpp"
 #include "sched/task.hpp"
@@ -38,6 +39,9 @@ struct worker_hooks {
   // the overflow was in the worker's own code). Runs in a signal handler on the faulting thread: only
   // async-signal-safe calls (see worker_thread.hpp). The program ends after it.
   void (*stack_overflow)(const worker&, bool in_task, std::uint64_t task_tag) = nullptr;
+  // The I/O poller: idle workers sleep in it (one at a time), workers out of local work look into it without
+  // waiting, and the monitor looks while every worker is busy. Outlives the scheduler. Optional.
+  park_driver* driver = nullptr;
 };
 
 struct scheduler_options {
@@ -181,6 +185,8 @@ class scheduler {
   task* pop_global(worker& w);
   void wake_one_if_needed();
   bool any_work_visible() const noexcept;
+  // Looks into the park driver without waiting, if it is worth it; whether it ran events. Any thread.
+  bool poll_driver();
   void monitor_loop();
   void start_spare();
   void hand_off(worker& w, std::uint64_t seq);
