@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/port.hpp>
 #include <beam/term.hpp>
 
 #include "base/small_pool.hpp"
@@ -71,7 +72,7 @@ void term::throw_access(std::string_view expected) const {
   throw bad_term_access(expected, kind());
 }
 
-// --- pids and references ---
+// --- pids, ports and references ---
 
 node_id this_node() noexcept {
   return {detail::atoms::nonode_at_nohost, 0};
@@ -94,6 +95,27 @@ std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
     if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
   }
   if (auto c = a.serial_ <=> b.serial_; c != 0) return c;
+  return a.number_ <=> b.number_;
+}
+
+port::port(node_id node, std::uint64_t number) noexcept : port(number) {
+  if (node != this_node()) {
+    node_ = node.name.index();
+    creation_ = node.creation;
+  }
+}
+
+node_id port::node() const noexcept {
+  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
+}
+
+// As OTP 25 orders ports (unlike its pids, whose numbers come before their nodes): node name, then the
+// node's creation, then the number.
+std::strong_ordering operator<=>(const port& a, const port& b) noexcept {
+  if (a.node_ != b.node_ || a.creation_ != b.creation_) {
+    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
+    if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
+  }
   return a.number_ <=> b.number_;
 }
 
