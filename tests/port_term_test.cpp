@@ -1,10 +1,18 @@
-// Ports: identity of this node's and other nodes' ports and their order.
+// The port term kind: identity of this node's and other nodes' ports, term order, hashing, both printed
+// syntaxes. The external term format of ports is in etf_test.
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <beam/port.hpp>
+#include <beam/beam.hpp>
+
+using namespace beam::literals;
+using beam::term;
 
 namespace {
 
@@ -46,6 +54,98 @@ TEST(Port, PortsOrderByNodeNameThenCreationThenNumber) {
   EXPECT_TRUE(z1_more < z2);
   EXPECT_TRUE(z2 < zz);
   EXPECT_TRUE((beam::port(beam::this_node(), 3) <=> beam::port(3)) == 0);
+}
+
+// --- the term ---
+
+TEST(PortTerm, ReadsBackAsItsKindAndOnlyAsItsKind) {
+  const term local = beam::port(5);
+  EXPECT_TRUE(local.is_port());
+  EXPECT_FALSE(local.is_pid());
+  EXPECT_EQ(local.kind(), beam::term_kind::port);
+  EXPECT_EQ(beam::to_string(local.kind()), "port");
+  EXPECT_EQ(local.as_port(), beam::port(5));
+  const std::uint64_t big = std::uint64_t{1} << 40;  // a local port is an immediate of 64 bits
+  EXPECT_EQ(term(beam::port(big)).as_port().number(), big);
+  const term remote = beam::port(other_node, 9);
+  EXPECT_TRUE(remote.is_port());
+  EXPECT_EQ(remote.as_port(), beam::port(other_node, 9));
+  EXPECT_FALSE(term(beam::pid(5, 0)).is_port());
+  try {
+    (void)term(beam::pid(5, 0)).as_port();
+    FAIL() << "as_port on a pid must throw";
+  } catch (const beam::bad_term_access& e) {
+    EXPECT_EQ(std::string(e.what()), "bad term access: expected a port, got pid");
+  }
+  EXPECT_THROW((void)local.as_pid(), beam::bad_term_access);
+}
+
+TEST(PortTerm, EqualPortsAreEqualTermsWithEqualHashes) {
+  EXPECT_EQ(term(beam::port(5)), term(beam::port(beam::this_node(), 5)));
+  EXPECT_EQ(term(beam::port(5)).hash(), term(beam::port(beam::this_node(), 5)).hash());
+  EXPECT_NE(term(beam::port(5)), term(beam::port(6)));
+  EXPECT_EQ(term(beam::port(other_node, 9)), term(beam::port(other_node, 9)));
+  EXPECT_EQ(term(beam::port(other_node, 9)).hash(), term(beam::port(other_node, 9)).hash());
+  EXPECT_NE(term(beam::port(other_node, 9)), term(beam::port(9)));
+  // Not the pid or the integer with the same number.
+  EXPECT_NE(term(beam::port(5)), term(beam::pid(5, 0)));
+  EXPECT_NE(term(beam::port(5)), term(5));
+  std::unordered_set<std::size_t> hashes;
+  for (std::uint64_t n = 0; n < 100; ++n) hashes.insert(term(beam::port(n)).hash());
+  EXPECT_EQ(hashes.size(), 100u);
+}
+
+TEST(PortTerm, PortsSitBetweenFunsAndPidsInTermOrder) {
+  const std::vector<term> ascending = {
+      1,
+      "a"_a,
+      beam::reference::make(),
+      beam::export_fun{"lists"_a, "map"_a, 2},
+      beam::port(1),
+      beam::port(1'000'000),
+      beam::port(beam::node_id{beam::atom("z@b"), 1}, 0),  // z@b sorts after nonode@nohost
+      beam::pid(0, 0),
+      beam::tuple(),
+      beam::map({}),
+      term(),
+      beam::list(1),
+      "",
+  };
+  for (std::size_t i = 0; i + 1 < ascending.size(); ++i) {
+    EXPECT_TRUE(ascending[i] < ascending[i + 1]) << i;
+    EXPECT_TRUE(ascending[i + 1] > ascending[i]) << i;
+  }
+  EXPECT_TRUE((term(beam::port(3)) <=> term(beam::port(3))) == 0);
+  // Inside containers too.
+  EXPECT_TRUE(beam::tuple(beam::port(1), 2) < beam::tuple(beam::port(2), 1));
+}
+
+TEST(PortTerm, ASharedRemotePortOutlivesTheTermThatMadeIt) {
+  term copy;
+  {
+    const term original = beam::port(other_node, 9);
+    copy = beam::tuple(original, original);
+  }
+  EXPECT_EQ(copy.as_tuple()[0].as_port(), beam::port(other_node, 9));
+  EXPECT_EQ(copy.as_tuple()[1], copy.as_tuple()[0]);
+}
+
+// --- printing ---
+
+TEST(PortTerm, PrintsAsHashPortInElixirAndErlang) {
+  EXPECT_EQ(beam::inspect(beam::port(5)), "#Port<0.5>");
+  EXPECT_EQ(beam::format_erlang(beam::port(5)), "#Port<0.5>");
+  EXPECT_EQ(beam::inspect(beam::list(beam::port(0), beam::port(12))), "[#Port<0.0>, #Port<0.12>]");
+  EXPECT_EQ(beam::format_erlang(beam::list(beam::port(0), beam::port(12))), "[#Port<0.0>,#Port<0.12>]");
+  EXPECT_EQ(fmt::format("{}", beam::port(7)), "#Port<0.7>");
+}
+
+TEST(PortTerm, APortOfAnotherNodePrintsItsNodeAsARemotePidDoes) {
+  // The first field is the node name's atom index, as for a pid of that node.
+  const auto index = other_node.name.index();
+  EXPECT_EQ(beam::inspect(beam::port(other_node, 9)), fmt::format("#Port<{}.9>", index));
+  EXPECT_EQ(beam::format_erlang(beam::port(other_node, 9)), fmt::format("#Port<{}.9>", index));
+  EXPECT_EQ(beam::inspect(beam::pid(other_node, 9, 0)), fmt::format("#PID<{}.9.0>", index));
 }
 
 }  // namespace

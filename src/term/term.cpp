@@ -47,6 +47,8 @@ std::string_view to_string(term_kind kind) noexcept {
       return "reference";
     case term_kind::fun:
       return "fun";
+    case term_kind::port:
+      return "port";
     case term_kind::pid:
       return "pid";
     case term_kind::tuple:
@@ -159,6 +161,14 @@ term::term(const pid& value) : term() {
     *this = term_access::immediate(tag::local_pid, std::uint64_t{value.serial()} << 32 | value.number());
   } else {
     *this = term_access::adopt(detail::allocate_node<detail::remote_pid_node, std::byte>(0, value));
+  }
+}
+
+term::term(const port& value) : term() {
+  if (value.is_local()) {
+    *this = term_access::immediate(tag::local_port, value.number());
+  } else {
+    *this = term_access::adopt(detail::allocate_node<detail::remote_port_node, std::byte>(0, value));
   }
 }
 
@@ -296,6 +306,9 @@ term_kind term::kind() const noexcept {
       return term_kind::float_;
     case tag::atom:
       return term_kind::atom;
+    case tag::local_port:
+    case tag::remote_port:
+      return term_kind::port;
     case tag::local_pid:
     case tag::remote_pid:
       return term_kind::pid;
@@ -361,6 +374,12 @@ pid term::as_pid() const {
   if (is(tag::local_pid)) return pid(static_cast<std::uint32_t>(u_), static_cast<std::uint32_t>(u_ >> 32));
   if (is(tag::remote_pid)) return term_access::node<detail::remote_pid_node>(*this)->value;
   throw_access("a pid");
+}
+
+port term::as_port() const {
+  if (is(tag::local_port)) return port(u_);
+  if (is(tag::remote_port)) return term_access::node<detail::remote_port_node>(*this)->value;
+  throw_access("a port");
 }
 
 reference term::as_reference() const {
