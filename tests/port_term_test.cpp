@@ -1,5 +1,6 @@
 // The port term kind: identity of this node's and other nodes' ports, term order, hashing, both printed
-// syntaxes. The external term format of ports is in etf_test.
+// syntaxes, conversion, and the _port capture in match and receive. The external term format of ports is in
+// etf_test.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -10,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <beam/beam.hpp>
+
+#include "support/runtime_fixture.hpp"
 
 using namespace beam::literals;
 using beam::term;
@@ -147,5 +150,50 @@ TEST(PortTerm, APortOfAnotherNodePrintsItsNodeAsARemotePidDoes) {
   EXPECT_EQ(beam::format_erlang(beam::port(other_node, 9)), fmt::format("#Port<{}.9>", index));
   EXPECT_EQ(beam::inspect(beam::pid(other_node, 9, 0)), fmt::format("#PID<{}.9.0>", index));
 }
+
+// --- conversion and patterns ---
+
+TEST(PortConversion, APortIsItself) {
+  EXPECT_EQ(beam::to_term(beam::port(5)), term(beam::port(5)));
+  EXPECT_EQ(beam::from_term<beam::port>(term(beam::port(other_node, 9))), beam::port(other_node, 9));
+  EXPECT_EQ(beam::convert<beam::port>::name(), "beam::port");
+  try {
+    (void)beam::from_term<beam::port>(term(beam::pid(5, 0)));
+    FAIL() << "a pid converted to a port";
+  } catch (const beam::bad_term_access& e) {
+    EXPECT_EQ(std::string(e.what()), "bad term access: expected a port for beam::port, got pid");
+  }
+  EXPECT_EQ(beam::from_term<std::vector<beam::port>>(beam::list(beam::port(1), beam::port(2))),
+            (std::vector<beam::port>{beam::port(1), beam::port(2)}));
+}
+
+TEST(PortMatch, ThePortCaptureTakesPortsOnly) {
+  const auto m = beam::match(beam::tuple("tcp"_a, beam::port(5), "data"),
+                             beam::tuple("tcp"_a, beam::_port, beam::_binary));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(std::get<0>(*m), beam::port(5));
+  EXPECT_FALSE(beam::match(term(beam::pid(5, 0)), beam::_port).has_value());
+  EXPECT_FALSE(beam::match(term(5), beam::_port).has_value());
+  EXPECT_FALSE(beam::match(term(beam::port(5)), beam::_pid).has_value());
+}
+
+class PortReceiveTest : public beam::testing::RuntimeTest {};
+
+TEST_P(PortReceiveTest, ReceiveCapturesAPortAndSkipsAPidInItsPlace) {
+  beam::runtime rt(options());
+  beam::port got(0);
+  term left;
+  rt.run([&]() -> beam::process {
+    beam::send(beam::self(), beam::tuple("tcp"_a, beam::self(), "first"));
+    beam::send(beam::self(), beam::tuple("tcp"_a, beam::port(42), "second"));
+    co_await beam::receive(beam::on(beam::tuple("tcp"_a, beam::_port, beam::_binary),
+                                    [&](beam::port p, const term&) { got = p; }));
+    left = co_await beam::receive();
+  });
+  EXPECT_EQ(got, beam::port(42));
+  EXPECT_EQ(left.as_tuple()[2], term("first"));
+}
+
+BEAM_SCHEDULER_COUNTS(PortReceiveTest);
 
 }  // namespace
