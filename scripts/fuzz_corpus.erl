@@ -22,6 +22,8 @@ main([OutDir]) ->
 fixed_terms() ->
     Remote = binary_to_term(<<131, 88, 100, 0, 5, "a@b.c", 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 7>>),
     RemoteRef = binary_to_term(<<131, 90, 0, 2, 100, 0, 3, "a@b", 0, 0, 0, 5, 0, 0, 0, 7, 0, 0, 0, 8>>),
+    RemotePort = binary_to_term(<<131, 89, 100, 0, 5, "a@b.c", 0, 0, 0, 9, 0, 0, 0, 7>>),
+    RemoteV4Port = binary_to_term(<<131, 120, 100, 0, 5, "a@b.c", 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7>>),
     [0, 255, 256, -1, 2147483647, -2147483648, 2147483648, -2147483649, 1 bsl 63, -(1 bsl 63), 1 bsl 64,
      1 bsl 2040, -(1 bsl 3000), 1.5, -0.0, 0.1, 1.0e300, 5.0e-324,
      ok, '', 'h\x{e9}llo', list_to_atom([1087, 1088, 1080]), list_to_atom([16#1F600]),
@@ -29,7 +31,7 @@ fixed_terms() ->
      {}, {1, a}, list_to_tuple(lists:seq(1, 300)), [], "abc", [1 | 2], [256], [a, b | c], lists:duplicate(300, 1),
      <<>>, <<1, 2, 3>>, <<1, 2, 3:5>>, <<1:1>>, #{}, #{a => 1, 1 => 2, 1.0 => 3, "s" => 4, <<"b">> => 5},
      maps:from_list([{I, I} || I <- lists:seq(1, 40)]), fun lists:map/2, fun 'Elixir.Enum':reduce/3,
-     self(), Remote, make_ref(), RemoteRef,
+     self(), Remote, make_ref(), RemoteRef, list_to_port("#Port<0.5>"), RemotePort, RemoteV4Port,
      {ok, [1, {2, "x"}], #{k => [<<"v">>]}}, lists:foldl(fun(_, Acc) -> [Acc] end, [], lists:seq(1, 200))].
 
 random_term(0) -> random_leaf();
@@ -65,6 +67,7 @@ old_forms() ->
     [{"small_atom", <<131, 115, 3, "abc">>},
      {"atom_latin1_long", <<131, 100, 0, 200, (binary:copy(<<233>>, 200))/binary>>},
      {"pid_ext", <<131, 103, Node/binary, 0, 0, 0, 9, 0, 0, 0, 0, 0>>},
+     {"port_ext", <<131, 102, Node/binary, 0, 0, 0, 9, 0>>},
      {"reference_ext", <<131, 101, Node/binary, 0, 0, 0, 7, 0>>},
      {"new_reference_ext", <<131, 114, 0, 2, 100, 0, 3, "a@b", 3, 0, 0, 0, 7, 0, 0, 0, 8>>},
      {"float_ext", <<131, 99, "1.50000000000000000000e+00", 0, 0, 0, 0, 0>>},

@@ -103,6 +103,9 @@ struct golden {
 // term_to_binary/1 of OTP 25 for each of these (see the file comment).
 std::vector<golden> golden_terms() {
   const beam::pid remote_pid(beam::node_id{beam::atom("a@b.c"), 7}, 9, 1);
+  const auto remote_port = [](std::uint64_t number) {
+    return beam::port(beam::node_id{beam::atom("a@b.c"), 7}, number);
+  };
   const std::uint32_t local_words[] = {7, 8, 9};
   const std::uint32_t remote_words[] = {7, 8};
   const std::uint8_t three_bits[] = {0x20};
@@ -204,6 +207,18 @@ std::vector<golden> golden_terms() {
       {"local pid", beam::pid(9, 0), concat({{131, 88}, nonode(), {0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0}})},
       {"remote pid", remote_pid, {131, 88, 100, 0, 5, 97, 64, 98, 46, 99, 0,
                                   0,   0,  9,   0, 0, 0,  1,  0,  0,  0,  7}},
+      {"local port", beam::port(5), concat({{131, 89}, nonode(), {0, 0, 0, 5, 0, 0, 0, 0}})},
+      {"local port of 28 bits", beam::port((1 << 28) - 1),
+       concat({{131, 89}, nonode(), {15, 255, 255, 255, 0, 0, 0, 0}})},
+      {"remote port", remote_port(9), {131, 89, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 9, 0, 0, 0, 7}},
+      {"remote port of 28 bits",
+       remote_port((1 << 28) - 1),
+       {131, 89, 100, 0, 5, 97, 64, 98, 46, 99, 15, 255, 255, 255, 0, 0, 0, 7}},
+      {"remote port past 28 bits", remote_port(1 << 28), {131, 120, 100, 0,  5, 97, 64, 98, 46, 99, 0,
+                                                          0,   0,   0,   16, 0, 0,  0,  0,  0,  0,  7}},
+      {"remote port past 32 bits",
+       remote_port(std::uint64_t{1} << 32),
+       {131, 120, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7}},
       {"local reference", beam::reference(beam::this_node(), local_words),
        concat({{131, 90, 0, 3}, nonode(), {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0, 9}})},
       {"remote reference",
@@ -373,6 +388,45 @@ TEST(EtfDecode, PidsOfThisNodeBecomeLocalAndOthersStayRemote) {
   EXPECT_EQ(other.as_pid().node().creation, 5u);
   EXPECT_EQ(decode({131, 88, 119, 3, 97, 64, 98, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3}).as_pid().node().name,
             beam::atom("a@b"));
+}
+
+TEST(EtfDecode, ReadsTheOldPortFormAndEitherNewOneWhateverTheNumber) {
+  // PORT_EXT: a 1-byte creation. OTP 25 re-encodes it as NEW_PORT_EXT.
+  const term old = decode({131, 102, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 9, 2});
+  EXPECT_EQ(old, term(beam::port(beam::node_id{beam::atom("a@b.c"), 2}, 9)));
+  EXPECT_EQ(beam::term_to_binary(old),
+            (bytes_t{131, 89, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 9, 0, 0, 0, 2}));
+  EXPECT_EQ(decode(concat({{131, 102}, nonode(), {0, 0, 0, 9, 0}})), term(beam::port(9)));
+  // A V4_PORT_EXT of a small number is the same port as its NEW_PORT_EXT, which is what it re-encodes to.
+  const term small_v4 = decode({131, 120, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 7});
+  EXPECT_EQ(small_v4, term(beam::port(beam::node_id{beam::atom("a@b.c"), 7}, 9)));
+  EXPECT_EQ(beam::term_to_binary(small_v4),
+            (bytes_t{131, 89, 100, 0, 5, 97, 64, 98, 46, 99, 0, 0, 0, 9, 0, 0, 0, 7}));
+  // A number past 32 bits comes back whole.
+  EXPECT_EQ(decode({131, 120, 100, 0, 5, 97, 64, 98, 46, 99, 128, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 7})
+                .as_port()
+                .number(),
+            0x8000000000000001u);
+}
+
+TEST(EtfDecode, PortsOfThisNodeBecomeLocalAndOthersStayRemote) {
+  const term local = decode(concat({{131, 89}, nonode(), {0, 0, 0, 5, 0, 0, 0, 0}}));
+  EXPECT_TRUE(local.as_port().is_local());
+  EXPECT_EQ(local, term(beam::port(5)));
+  const term local_v4 = decode(concat({{131, 120}, nonode(), {0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0}}));
+  EXPECT_TRUE(local_v4.as_port().is_local());
+  EXPECT_EQ(local_v4, term(beam::port(5)));
+  // The same name with another creation is another node.
+  const term other = decode(concat({{131, 89}, nonode(), {0, 0, 0, 5, 0, 0, 0, 3}}));
+  EXPECT_FALSE(other.as_port().is_local());
+  EXPECT_EQ(other.as_port().node().creation, 3u);
+}
+
+TEST(EtfEncode, PortsOfThisNodePastTwentyEightBitsAreV4Ports) {
+  EXPECT_EQ(beam::term_to_binary(beam::port(1 << 28)),
+            concat({{131, 120}, nonode(), {0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0}}));
+  const term big = beam::port(~std::uint64_t{0});
+  EXPECT_EQ(decode(beam::term_to_binary(big)), big);
 }
 
 TEST(EtfDecode, ReadsOldStringFloats) {
@@ -629,7 +683,7 @@ TEST(EtfHostile, UnknownAndUnsupportedTagsAreRefused) {
   expect_refused({131, 1}, 1, "unknown tag 1");
   expect_refused({131, 104, 1, 200}, 3, "unknown tag 200");
   expect_refused({131, 112, 0, 0, 0, 0}, 1, "closure");
-  expect_refused({131, 89, 100, 0, 1, 97}, 1, "port");
+  expect_refused({131, 117, 0, 0, 0, 0}, 1, "closure");
   expect_refused({131, 82, 0}, 1, "distribution protocol");
   expect_refused({131, 104, 1, 131, 106}, 3, "version byte (131) inside a term");
   expect_refused({131, 104, 1, 80, 0, 0, 0, 1}, 3, "only follow the version byte");
@@ -687,9 +741,14 @@ TEST(EtfHostile, MalformedBitBinariesAreRefused) {
   expect_refused({131, 77, 0, 0, 0, 0, 3}, 1, "0 bytes with 3 bits");
 }
 
-TEST(EtfHostile, MalformedPidsReferencesAndExportsAreRefused) {
+TEST(EtfHostile, MalformedPidsPortsReferencesAndExportsAreRefused) {
   expect_refused({131, 88, 97, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}, 2, "a pid's node is not an atom");
   expect_refused(concat({{131, 103}, nonode(), {0, 0, 0, 9, 0, 0, 0, 0, 4}}), 1, "creation 4");
+  expect_refused({131, 89, 97, 1, 0, 0, 0, 1, 0, 0, 0, 1}, 2, "a port's node is not an atom");
+  expect_refused(concat({{131, 102}, nonode(), {0, 0, 0, 9, 4}}), 1, "creation 4");
+  expect_refused({131, 89, 100, 0, 1, 97}, 6, "a port's number needs 4 bytes");
+  expect_refused({131, 120, 100, 0, 1, 97, 0, 0, 0, 0}, 6, "a port's number needs 8 bytes");
+  expect_refused({131, 89, 100, 0, 1, 97, 0, 0, 0, 1}, 10, "a creation needs 4 bytes");
   expect_refused(concat({{131, 90, 0, 0}, nonode(), {0, 0, 0, 0}}), 1, "a reference of 0 words");
   expect_refused(concat({{131, 90, 0, 6}, nonode(), {0, 0, 0, 0}, bytes_t(24, 1)}), 1,
                  "a reference of 6 words");

@@ -7,15 +7,15 @@
 //   term_to_binary bytes; Erlang decodes them and sends back its own term_to_binary bytes, inspect/2 text and
 //   one-line ~tp text; we check (a) our decoder reads Erlang's bytes back to the term we sent, (b) our bytes
 //   equal Erlang's, (c) beam::inspect equals Elixir's text, (d) beam::format_erlang equals Erlang's text, and
-//   (e) beam::parse reads Elixir's text back to the term (terms without pids and references, which have no
-//   literal syntax);
-// - terms Erlang makes (self(), make_ref(), alias(), compressed and minor_version 0 ETF, unicode atoms, big
-// integers,
+//   (e) beam::parse reads Elixir's text back to the term (terms without pids, ports and references, which
+//   have no literal syntax);
+// - terms Erlang makes (self(), make_ref(), alias(), ports, compressed and minor_version 0 ETF, unicode
+// atoms, big integers,
 //   random nested data, legacy ETF forms): we decode Erlang's bytes and check our text, our re-encoding and
 //   (e).
 // Maps of more than 32 keys anywhere inside a term are compared as terms only (OTP orders them by an internal
-// hash in its bytes and in both printers), and so are pids and references of other nodes (OTP prints them
-// with a local distribution-table index that beampp cannot know).
+// hash in its bytes and in both printers), and so are pids, ports and references of other nodes (OTP prints
+// them with a local distribution-table index that beampp cannot know).
 //
 // One test per corpus runs elixir once and makes every check on it (ctest runs each test in its own process,
 // so a test per check would run elixir once per check). Each check's mismatches go to
@@ -237,16 +237,18 @@ bool has_big_map(const term& t) {
 
 bool has_remote_id(const term& t) {
   return any_subterm(t, [](const term& s) {
-    return (s.is_pid() && !s.as_pid().is_local()) || (s.is_reference() && !s.as_reference().is_local());
+    return (s.is_pid() && !s.as_pid().is_local()) || (s.is_port() && !s.as_port().is_local()) ||
+           (s.is_reference() && !s.as_reference().is_local());
   });
 }
 
-// Elixir's text is a literal beam::parse must read back: no pids or references (Elixir has no literal syntax
-// for them), and no string or charlist beyond inspect's printable_limit (4096), which Elixir cuts short with
+// Elixir's text is a literal beam::parse must read back: no pids, ports or references (Elixir has no literal
+// syntax for them), and no string or charlist beyond inspect's printable_limit (4096), which Elixir cuts
+// short with
 // "...".
 bool parsable(const term& t) {
   return !any_subterm(t, [](const term& s) {
-    return s.is_pid() || s.is_reference() || (s.is_list() && s.as_list().size() > 4096) ||
+    return s.is_pid() || s.is_port() || s.is_reference() || (s.is_list() && s.as_list().size() > 4096) ||
            (s.is_bitstring() && s.bitstring_bytes().size() > 4096);
   });
 }
@@ -342,6 +344,9 @@ std::vector<term> edge_terms() {
       beam::export_fun{beam::atom("my mod"), beam::atom("my fun"), 255},
       beam::pid(0, 0),
       beam::pid(32767, 8191),
+      beam::port(0),
+      beam::port(5),
+      beam::port((1 << 28) - 1),  // the largest of this node's ports that OTP 25 decodes
       beam::charlist("hello"),
       beam::charlist("привет 😀"),
       beam::list(233, 255, 128),
@@ -371,9 +376,13 @@ std::vector<term> edge_terms() {
   term deep = "leaf"_a;
   for (int i = 0; i < 200; ++i) deep = beam::tuple(i, beam::list(deep));
   terms.push_back(deep);
-  // Other nodes' pids and references: compared as bytes and terms only.
+  // Other nodes' pids, ports and references: compared as bytes and terms only.
   const beam::node_id other{beam::atom("foo@bar"), 5};
   terms.push_back(beam::pid(other, 0xffffffff, 0xffffffff));
+  for (std::uint64_t number : {std::uint64_t{9}, (std::uint64_t{1} << 28) - 1, std::uint64_t{1} << 28,
+                               std::numeric_limits<std::uint64_t>::max()}) {
+    terms.push_back(beam::port(other, number));  // NEW_PORT_EXT up to 28 bits, V4_PORT_EXT beyond
+  }
   for (std::uint32_t n = 1; n <= beam::reference::max_words; ++n) {
     std::vector<std::uint32_t> words(n, 0xfffffff0 + n);
     terms.push_back(beam::reference(other, words));

@@ -20,6 +20,7 @@
 #include <beam/monitor.hpp>
 #include <beam/parse.hpp>
 #include <beam/pid.hpp>
+#include <beam/port.hpp>
 #include <beam/process.hpp>
 #include <beam/process_info.hpp>
 #include <beam/receive.hpp>

@@ -18,7 +18,7 @@
 //   big
 //                                       integer would round silently; term::as_number() accepts both.
 //   bool                                the atoms true and false
-//   beam::atom, beam::pid, reference    themselves
+//   beam::atom, pid, port, reference    themselves
 //   std::string, const char* (to only)  binary (an Elixir string); from_term takes a binary, not a charlist.
 //   std::string_view                    binary. from_term<std::string_view>(t) views t's bytes: the view is
 //   valid
@@ -56,6 +56,7 @@
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
+#include <beam/port.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
 
@@ -246,7 +247,7 @@ struct convert<F> {
   }
 };
 
-// --- atoms, pids, references ---
+// --- atoms, pids, ports, references ---
 
 template <>
 struct convert<bool> {
@@ -275,6 +276,16 @@ struct convert<pid> {
   static pid from(const term& t) {
     detail::expect<pid>(t.is_pid(), "a pid", t);
     return t.as_pid();
+  }
+};
+
+template <>
+struct convert<port> {
+  static std::string name() { return "beam::port"; }
+  static term to(const port& value) { return term(value); }
+  static port from(const term& t) {
+    detail::expect<port>(t.is_port(), "a port", t);
+    return t.as_port();
   }
 };
 

@@ -7,15 +7,15 @@
 // been seen: decoding holds at most 32 bytes of memory per input byte (per inflated byte for a compressed
 // term, whose inflated size is capped by decode_options::max_uncompressed_size).
 //
-// Decoding reads every tag OTP 25 writes, and the older ATOM_EXT/SMALL_ATOM_EXT (latin-1), PID_EXT,
-// REFERENCE_EXT, NEW_REFERENCE_EXT and FLOAT_EXT forms; a pid or reference of this node (beam::this_node())
-// becomes a local one (a reference of this node of fewer than 3 words is padded with zeros, as OTP does). It
-// refuses, with a decode_error: closures (NEW_FUN_EXT), ports, the distribution-only tags
+// Decoding reads every tag OTP 25 writes, and the older ATOM_EXT/SMALL_ATOM_EXT (latin-1), PID_EXT, PORT_EXT,
+// REFERENCE_EXT, NEW_REFERENCE_EXT and FLOAT_EXT forms; a pid, port or reference of this node
+// (beam::this_node()) becomes a local one (a reference of this node of fewer than 3 words is padded with
+// zeros, as OTP does). It refuses, with a decode_error: closures (NEW_FUN_EXT), the distribution-only tags
 // (ATOM_CACHE_REF...), NaN and infinite floats, atoms of more than 255 characters or of invalid UTF-8, maps
 // with a duplicate key, references of 0 or more than 5 words, export arities above 255, trailing bytes
 // (except through the `used` overload) and, in a compressed term, trailing bytes after the inflated term.
-// Unlike OTP it does not check pid and reference numbers of this node against OTP's own limits. A full atom
-// table is not bad input: it is reported as beam::error with reason system_limit, as OTP does.
+// Unlike OTP it does not check pid, port and reference numbers of this node against OTP's own limits. A full
+// atom table is not bad input: it is reported as beam::error with reason system_limit, as OTP does.
 #pragma once
 
 #include <cstddef>

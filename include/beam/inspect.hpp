@@ -3,8 +3,8 @@
 //
 // Both throw std::invalid_argument for a float term holding NaN or an infinity, which Erlang floats cannot
 // be. Known differences: a map with a `__struct__` key prints as a plain map (as Elixir prints a struct whose
-// module is not loaded); maps of more than 32 keys print in key order (OTP prints them in hash order); a pid
-// or reference of another node shows an atom index where Erlang shows a connection number.
+// module is not loaded); maps of more than 32 keys print in key order (OTP prints them in hash order); a
+// pid, port or reference of another node shows an atom index where Erlang shows a connection number.
 #pragma once
 
 #include <cstddef>
@@ -33,17 +33,18 @@ struct inspect_options {
 // What iex prints with: pretty, width 80, limit 50 (used by flush()).
 inline constexpr inspect_options iex_inspect_options{.limit = 50, .pretty = true, .width = 80};
 
-// Elixir syntax: `{:hello3, 42}`, `["message", :can, {'be', "any"}, :data]`, `%{a: 1}`, `#PID<0.109.0>`.
+// Elixir syntax: `{:hello3, 42}`, `["message", :can, {'be', "any"}, :data]`, `%{a: 1}`, `#PID<0.109.0>`,
+// `#Port<0.5>`.
 // inspect(t, options) equals Elixir's inspect(t, limit: L, printable_limit: P, pretty: B, width: W).
 [[nodiscard]] std::string inspect(const term& t, const inspect_options& options = {});
 
 // Erlang syntax on one line: `{hello3,42}`, `["message",can,{"be",<<"any">>},data]`, `#{a => 1}`,
-// `<0.109.0>`.
+// `<0.109.0>`, `#Port<0.5>`.
 [[nodiscard]] std::string format_erlang(const term& t);
 
 }  // namespace beam
 
-// fmt support: "{}" prints a term, pid, reference or atom in Elixir syntax on one line.
+// fmt support: "{}" prints a term, pid, port, reference or atom in Elixir syntax on one line.
 template <>
 struct fmt::formatter<beam::term> : fmt::formatter<std::string_view> {
   auto format(const beam::term& t, fmt::format_context& ctx) const {
@@ -53,6 +54,12 @@ struct fmt::formatter<beam::term> : fmt::formatter<std::string_view> {
 template <>
 struct fmt::formatter<beam::pid> : fmt::formatter<beam::term> {
   auto format(const beam::pid& p, fmt::format_context& ctx) const {
+    return fmt::formatter<beam::term>::format(beam::term(p), ctx);
+  }
+};
+template <>
+struct fmt::formatter<beam::port> : fmt::formatter<beam::term> {
+  auto format(const beam::port& p, fmt::format_context& ctx) const {
     return fmt::formatter<beam::term>::format(beam::term(p), ctx);
   }
 };

@@ -13,12 +13,12 @@
 //
 // Patterns: a literal (any value convertible to beam::term) matches an equal term; `beam::_` matches
 // anything; typed captures match a kind and pass its value: _int (std::int64_t), _float (double), _number
-// (double), _atom (beam::atom), _binary (beam::term), _pid (beam::pid), _ref (beam::reference), _term
-// (beam::term), and as<T> for any C++ type with a term conversion (std::string, std::vector<int>, a user
-// type...); beam::tuple(p...) and beam::list(p...) with a pattern inside match tuples and proper lists
-// element by element. Guards: beam::on(pattern, beam::when(pred), handler), pred taking the captures.
-// A pattern meeting another kind of term does not match; a guard or a conversion that throws counts as no
-// match (as a failing Erlang guard does), never as a crash.
+// (double), _atom (beam::atom), _binary (beam::term), _pid (beam::pid), _port (beam::port), _ref
+// (beam::reference), _term (beam::term), and as<T> for any C++ type with a term conversion (std::string,
+// std::vector<int>, a user type...); beam::tuple(p...) and beam::list(p...) with a pattern inside match
+// tuples and proper lists element by element. Guards: beam::on(pattern, beam::when(pred), handler), pred
+// taking the captures. A pattern meeting another kind of term does not match; a guard or a conversion that
+// throws counts as no match (as a failing Erlang guard does), never as a crash.
 #pragma once
 
 #include <chrono>
@@ -35,6 +35,7 @@
 #include <beam/detail/process_base.hpp>
 #include <beam/error.hpp>
 #include <beam/pid.hpp>
+#include <beam/port.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
 
@@ -94,6 +95,8 @@ std::optional<std::tuple<T>> match(capture<T>, const term& t) {
     if (t.is_atom()) return std::tuple<T>{t.as_atom()};
   } else if constexpr (std::is_same_v<T, pid>) {
     if (t.is_pid()) return std::tuple<T>{t.as_pid()};
+  } else if constexpr (std::is_same_v<T, port>) {
+    if (t.is_port()) return std::tuple<T>{t.as_port()};
   } else if constexpr (std::is_same_v<T, reference>) {
     if (t.is_reference()) return std::tuple<T>{t.as_reference()};
   } else {
@@ -165,6 +168,7 @@ inline constexpr patterns::capture<double> _number{};
 inline constexpr patterns::capture<atom> _atom{};
 inline constexpr patterns::binary_capture _binary{};
 inline constexpr patterns::capture<pid> _pid{};
+inline constexpr patterns::capture<port> _port{};
 inline constexpr patterns::capture<reference> _ref{};
 inline constexpr patterns::capture<term> _term{};
 // A capture of any C++ type with a term conversion (beam::convert<T>): matches the terms that convert.

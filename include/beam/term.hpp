@@ -1,10 +1,11 @@
 // beam/term.hpp: beam::term, a value of Erlang's data model.
 //
 // A term is immutable and 16 bytes: a tag, a 32-bit auxiliary word and a 64-bit payload. Immediates (integers
-// that fit in 64 bits, floats, atoms, pids of this node, []) live in the payload; every other kind (big
-// integers, binaries, lists, tuples, maps, references, funs, pids of other nodes) is a heap node shared by
-// reference count. Copying a term is O(1); a term may be handed to another thread as it is, because nothing
-// in a heap node changes after construction (sharing, not copying, is how messages cross processes).
+// that fit in 64 bits, floats, atoms, pids and ports of this node, []) live in the payload; every other kind
+// (big integers, binaries, lists, tuples, maps, references, funs, pids and ports of other nodes) is a heap
+// node shared by reference count. Copying a term is O(1); a term may be handed to another thread as it is,
+// because nothing in a heap node changes after construction (sharing, not copying, is how messages cross
+// processes).
 //
 // Invariants (checked at construction, relied upon everywhere):
 // - an integer that fits in int64 is always a small integer; a big integer never does;
@@ -30,6 +31,7 @@
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
+#include <beam/port.hpp>
 #include <beam/reference.hpp>
 
 namespace beam {
@@ -42,6 +44,7 @@ enum class term_kind : std::uint8_t {
   atom,
   reference,
   fun,
+  port,
   pid,
   tuple,
   map,
@@ -84,9 +87,11 @@ enum class tag : std::uint8_t {
   float_,
   atom,
   local_pid,
+  local_port,
   nil,
   big_int,
   remote_pid,
+  remote_port,
   reference,
   fun,
   tuple,
@@ -133,6 +138,7 @@ class term {
   term(bool value) noexcept;                                                      // NOLINT: atoms true/false
   term(atom value) noexcept : tag_(detail::tag::atom), aux_(0), u_(value.index()) {}  // NOLINT
   term(const pid& value);                                                             // NOLINT
+  term(const port& value);                                                            // NOLINT
   term(const reference& value);                                                       // NOLINT
   term(const export_fun& value);                                                      // NOLINT
   // Binaries: an Elixir string is a UTF-8 binary.
@@ -160,6 +166,9 @@ class term {
   [[nodiscard]] bool is_pid() const noexcept {
     return is(detail::tag::local_pid) || is(detail::tag::remote_pid);
   }
+  [[nodiscard]] bool is_port() const noexcept {
+    return is(detail::tag::local_port) || is(detail::tag::remote_port);
+  }
   [[nodiscard]] bool is_reference() const noexcept { return is(detail::tag::reference); }
   [[nodiscard]] bool is_fun() const noexcept { return is(detail::tag::fun); }
   [[nodiscard]] bool is_tuple() const noexcept { return is(detail::tag::tuple); }
@@ -182,6 +191,7 @@ class term {
   [[nodiscard]] atom as_atom() const;
   [[nodiscard]] bool as_bool() const;
   [[nodiscard]] pid as_pid() const;
+  [[nodiscard]] port as_port() const;
   [[nodiscard]] reference as_reference() const;
   [[nodiscard]] export_fun as_fun() const;
   [[nodiscard]] term_span as_tuple() const;
@@ -234,9 +244,10 @@ class term {
   detail::tag tag_;
   std::uint32_t aux_;  // list: offset of the first element in its node
   union {
-    std::uint64_t u_;  // small integer (two's complement), atom index, local pid (serial << 32 | number)
+    std::uint64_t u_;  // small integer (two's complement), atom index, local pid (serial << 32 | number),
+                       // local port (its number)
     double f_;
-    detail::heap_node* p_;  // remote_pid, reference, fun, big_int, bitstring, list, tuple, map
+    detail::heap_node* p_;  // remote_pid, remote_port, reference, fun, big_int, bitstring, list, tuple, map
   };
 };
 

@@ -185,6 +185,8 @@ std::weak_ordering compare_terms(const term& a, const term& b) noexcept {
       if (auto c = fa.function <=> fb.function; c != 0) return c;
       return fa.arity <=> fb.arity;
     }
+    case term_kind::port:
+      return a.as_port() <=> b.as_port();
     case term_kind::pid:
       return a.as_pid() <=> b.as_pid();
     case term_kind::tuple: {
@@ -225,6 +227,7 @@ std::uint64_t hash_term(const term& t) noexcept {
     case tag::small_int:
     case tag::atom:
     case tag::local_pid:
+    case tag::local_port:
       return mix(kind_salt, term_access::bits(t));
     case tag::float_: {
       const double d = t.as_float() == 0.0 ? 0.0 : t.as_float();  // 0.0 =:= -0.0 in OTP 25
@@ -238,6 +241,8 @@ std::uint64_t hash_term(const term& t) noexcept {
       return hash_bytes(t.bitstring_bytes(), mix(kind_salt, t.bit_size()));
     case tag::remote_pid:
       return mix(kind_salt, std::hash<pid>{}(t.as_pid()));
+    case tag::remote_port:
+      return mix(kind_salt, std::hash<port>{}(t.as_port()));
     case tag::reference: {
       std::uint64_t h = kind_salt;
       for (auto w : reference_of(t).words()) h = mix(h, w);  // the node's: alive as long as t
@@ -283,6 +288,7 @@ bool operator==(const term& a, const term& b) noexcept {
     case tag::small_int:
     case tag::atom:
     case tag::local_pid:
+    case tag::local_port:
       return term_access::bits(a) == term_access::bits(b);
     case tag::nil:
       return true;

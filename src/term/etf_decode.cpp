@@ -150,6 +150,7 @@ class decoder {
   std::uint8_t u8(const char* what) { return *take(1, what); }
   std::uint32_t u16(const char* what) { return load_be16(take(2, what)); }
   std::uint32_t u32(const char* what) { return load_be32(take(4, what)); }
+  std::uint64_t u64(const char* what) { return load_be64(take(8, what)); }
 
   // A container at `start` opens one nesting level below `depth`...
   void nest(std::size_t depth, const std::uint8_t* start) const {
@@ -192,6 +193,7 @@ class decoder {
   atom atom_of(const char* what);
   std::uint32_t creation(bool old, const std::uint8_t* start);
   term pid_term(std::uint8_t t, const std::uint8_t* start);
+  term port_term(std::uint8_t t, const std::uint8_t* start);
   term reference_term(std::uint8_t t, const std::uint8_t* start);
   term export_term();
   [[noreturn]] void unsupported(std::uint8_t t, const std::uint8_t* start) const;
@@ -247,6 +249,10 @@ term decoder::any(std::size_t depth) {
     case etf::new_pid:
     case etf::pid_old:
       return pid_term(t, start);
+    case etf::new_port:
+    case etf::v4_port:
+    case etf::port_old:
+      return port_term(t, start);
     case etf::newer_reference:
     case etf::new_reference:
     case etf::reference_old:
@@ -460,7 +466,8 @@ atom decoder::atom_of(const char* what) {
   return atom_text(t, start);
 }
 
-// A creation: 4 bytes, or 1 byte of which only 2 bits may be set in the old PID_EXT and reference forms.
+// A creation: 4 bytes, or 1 byte of which only 2 bits may be set in the old PID_EXT, PORT_EXT and reference
+// forms.
 std::uint32_t decoder::creation(bool old, const std::uint8_t* start) {
   if (!old) return u32("a creation");
   const std::uint8_t value = u8("a creation");
@@ -475,6 +482,14 @@ term decoder::pid_term(std::uint8_t t, const std::uint8_t* start) {
   const std::uint32_t number = u32("a pid's number");
   const std::uint32_t serial = u32("a pid's serial");
   return term(pid(node_id{node, creation(t == etf::pid_old, start)}, number, serial));
+}
+
+// PORT_EXT (28 significant bits of number, 1-byte creation), NEW_PORT_EXT (4-byte number) or V4_PORT_EXT
+// (8-byte number).
+term decoder::port_term(std::uint8_t t, const std::uint8_t* start) {
+  const atom node = atom_of("a port's node");
+  const std::uint64_t number = t == etf::v4_port ? u64("a port's number") : u32("a port's number");
+  return term(port(node_id{node, creation(t == etf::port_old, start)}, number));
 }
 
 term decoder::reference_term(std::uint8_t t, const std::uint8_t* start) {
@@ -515,10 +530,6 @@ void decoder::unsupported(std::uint8_t t, const std::uint8_t* start) const {
     case etf::new_fun:
     case etf::fun_old:
       fail_at(start, fmt::format("a closure (tag {}): beampp has only exported funs", t));
-    case etf::port:
-    case etf::new_port:
-    case etf::v4_port:
-      fail_at(start, fmt::format("a port (tag {}): beampp has no ports", t));
     case etf::atom_cache_ref:
     case etf::dist_header:
       fail_at(start, fmt::format("tag {} belongs to the distribution protocol only", t));

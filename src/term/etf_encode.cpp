@@ -16,7 +16,7 @@
 //   old tag); any other is a SMALL_ATOM_UTF8 when its UTF-8 text is under 256 bytes, an ATOM_UTF8 otherwise;
 // - a proper list of at most 65535 integers in 0..255 is a STRING_EXT; any other list is a LIST_EXT;
 // - pids are NEW_PID, references NEWER_REFERENCE, exported funs EXPORT with a SMALL_INTEGER arity, floats
-//   NEW_FLOAT;
+//   NEW_FLOAT; a port is a NEW_PORT when its number fits in 28 bits, a V4_PORT otherwise;
 // - maps list their entries in map key order, which is OTP's order for maps of up to 32 keys (OTP orders
 //   larger maps by an internal hash that beampp does not reproduce).
 //
@@ -181,6 +181,7 @@ class encoder {
   void put_atom(atom a);
   void put_atom_text(atom a);
   void put_pid(const pid& p);
+  void put_port(const port& p);
   void put_reference(const reference& r);
   void put_export(const export_fun& f);
   void put_bitstring(const detail::bitstring_node& b);
@@ -211,6 +212,10 @@ void encoder::put_term(const term& t) {
       return put_pid(pid(static_cast<std::uint32_t>(bits), static_cast<std::uint32_t>(bits >> 32)));
     case tag::remote_pid:
       return put_pid(term_access::node<detail::remote_pid_node>(t)->value);
+    case tag::local_port:
+      return put_port(port(bits));
+    case tag::remote_port:
+      return put_port(term_access::node<detail::remote_port_node>(t)->value);
     case tag::big_int: {
       const auto* big = term_access::node<detail::big_node>(t);
       return put_big(big->negative, big->magnitude());
@@ -331,6 +336,18 @@ void encoder::put_pid(const pid& p) {
   std::uint8_t* at = w_.take(12);
   at = store_be<4>(at, p.number());
   at = store_be<4>(at, p.serial());
+  store_be<4>(at, node.creation);
+}
+
+// OTP 25 writes NEW_PORT_EXT for a number of at most 28 bits (what nodes before OTP 24 can read), and
+// V4_PORT_EXT, with the full 64-bit number, only beyond that.
+void encoder::put_port(const port& p) {
+  constexpr std::uint64_t max_new_port_number = (std::uint64_t{1} << 28) - 1;
+  const node_id node = p.node();
+  const bool v4 = p.number() > max_new_port_number;
+  *w_.take(1) = v4 ? etf::v4_port : etf::new_port;
+  put_atom(node.name);
+  std::uint8_t* at = v4 ? store_be<8>(w_.take(12), p.number()) : store_be<4>(w_.take(8), p.number());
   store_be<4>(at, node.creation);
 }
 

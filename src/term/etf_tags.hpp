@@ -18,14 +18,14 @@ enum tag : std::uint8_t {
   compressed = 80,       // 4-byte inflated size, zlib stream; only right after the version byte
   atom_cache_ref = 82,   // refused: distribution protocol only
   new_pid = 88,          // node atom, 4-byte number, 4-byte serial, 4-byte creation
-  new_port = 89,         // refused: beampp has no ports
+  new_port = 89,         // NEW_PORT_EXT: node atom, 4-byte number, 4-byte creation (numbers below 2^28)
   newer_reference = 90,  // 2-byte word count, node atom, 4-byte creation, words
   small_integer = 97,    // 0..255
   integer = 98,          // signed 32-bit
   float_string = 99,     // FLOAT_EXT: 31 bytes of "%.20e" text; read only
   atom_latin1 = 100,     // ATOM_EXT: 2-byte length, latin-1 bytes
   reference_old = 101,   // REFERENCE_EXT: node atom, 4-byte word, 1-byte creation; read only
-  port = 102,            // refused
+  port_old = 102,        // PORT_EXT: node atom, 4-byte number, 1-byte creation; read only
   pid_old = 103,         // PID_EXT: node atom, number, serial, 1-byte creation; read only
   small_tuple = 104,     // 1-byte arity
   large_tuple = 105,     // 4-byte arity
@@ -43,7 +43,7 @@ enum tag : std::uint8_t {
   fun_old = 117,            // refused
   atom_utf8 = 118,          // 2-byte length, UTF-8 bytes
   small_atom_utf8 = 119,    // 1-byte length, UTF-8 bytes
-  v4_port = 120,            // refused
+  v4_port = 120,            // node atom, 8-byte number, 4-byte creation (numbers of 2^28 and above)
   local = 121,              // LOCAL_EXT: refused (private to the node that wrote it)
 };
 

@@ -296,6 +296,9 @@ class writer {
         return;
       case term_kind::fun:
         return append_fun(out_, t.as_fun());
+      case term_kind::port:
+        out_ += fmt::format("#Port<{}>", inspect_detail::port_fields(t.as_port()));
+        return;
       case term_kind::pid:
         out_ += fmt::format("<{}>", inspect_detail::pid_fields(t.as_pid()));
         return;

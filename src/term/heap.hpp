@@ -73,6 +73,7 @@ struct alignas(8) value_node : heap_node {
 };
 using reference_node = value_node<reference, tag::reference>;
 using remote_pid_node = value_node<pid, tag::remote_pid>;
+using remote_port_node = value_node<port, tag::remote_port>;
 using fun_node = value_node<export_fun, tag::fun>;
 
 // A block for a node of `bytes`: from the small-block pools (base/small_pool.hpp) up to their limit, else

@@ -180,6 +180,8 @@ class builder {
         return d_.text(fmt::format("#Reference<{}>", reference_fields(t.as_reference())));
       case term_kind::fun:
         return d_.text(fun_text(t.as_fun()));
+      case term_kind::port:
+        return d_.text(fmt::format("#Port<{}>", port_fields(t.as_port())));
       case term_kind::pid:
         return d_.text(fmt::format("#PID<{}>", pid_fields(t.as_pid())));
       case term_kind::nil:

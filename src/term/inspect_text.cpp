@@ -169,6 +169,10 @@ std::string pid_fields(const pid& p) {
   return fmt::format("{}.{}.{}", node_field(p.node()), p.number(), p.serial());
 }
 
+std::string port_fields(const port& p) {
+  return fmt::format("{}.{}", node_field(p.node()), p.number());
+}
+
 std::string reference_fields(const reference& r) {
   const auto words = r.words();
   std::string out = std::to_string(node_field(r.node()));

@@ -38,12 +38,13 @@ struct escaped {
 // &:lists.map/2.
 [[nodiscard]] std::string fun_text(const export_fun& f);
 
-// What both languages print inside #PID<...> and <...> ("0.109.0"), and inside #Reference<...> and #Ref<...>
-// ("0.3.2.1": the words from the last to the first; a reference of this node shows at least three, as Erlang
-// pads shorter ones). The first field is 0 for this node; Erlang numbers other nodes by a connection channel
-// that beampp does not have, so it prints the node name's atom index there (stable for the life of the
-// program).
+// What both languages print inside #PID<...> and <...> ("0.109.0"), inside #Port<...> ("0.5", the same in
+// both), and inside #Reference<...> and #Ref<...> ("0.3.2.1": the words from the last to the first; a
+// reference of this node shows at least three, as Erlang pads shorter ones). The first field is 0 for this
+// node; Erlang numbers other nodes by a connection channel that beampp does not have, so it prints the node
+// name's atom index there (stable for the life of the program).
 [[nodiscard]] std::string pid_fields(const pid& p);
+[[nodiscard]] std::string port_fields(const port& p);
 [[nodiscard]] std::string reference_fields(const reference& r);
 
 }  // namespace beam::inspect_detail

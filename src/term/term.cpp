@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
+#include <beam/port.hpp>
 #include <beam/term.hpp>
 
 #include "base/small_pool.hpp"
@@ -46,6 +47,8 @@ std::string_view to_string(term_kind kind) noexcept {
       return "reference";
     case term_kind::fun:
       return "fun";
+    case term_kind::port:
+      return "port";
     case term_kind::pid:
       return "pid";
     case term_kind::tuple:
@@ -71,7 +74,7 @@ void term::throw_access(std::string_view expected) const {
   throw bad_term_access(expected, kind());
 }
 
-// --- pids and references ---
+// --- pids, ports and references ---
 
 node_id this_node() noexcept {
   return {detail::atoms::nonode_at_nohost, 0};
@@ -94,6 +97,27 @@ std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
     if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
   }
   if (auto c = a.serial_ <=> b.serial_; c != 0) return c;
+  return a.number_ <=> b.number_;
+}
+
+port::port(node_id node, std::uint64_t number) noexcept : port(number) {
+  if (node != this_node()) {
+    node_ = node.name.index();
+    creation_ = node.creation;
+  }
+}
+
+node_id port::node() const noexcept {
+  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
+}
+
+// As OTP 25 orders ports (unlike its pids, whose numbers come before their nodes): node name, then the
+// node's creation, then the number.
+std::strong_ordering operator<=>(const port& a, const port& b) noexcept {
+  if (a.node_ != b.node_ || a.creation_ != b.creation_) {
+    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
+    if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
+  }
   return a.number_ <=> b.number_;
 }
 
@@ -137,6 +161,14 @@ term::term(const pid& value) : term() {
     *this = term_access::immediate(tag::local_pid, std::uint64_t{value.serial()} << 32 | value.number());
   } else {
     *this = term_access::adopt(detail::allocate_node<detail::remote_pid_node, std::byte>(0, value));
+  }
+}
+
+term::term(const port& value) : term() {
+  if (value.is_local()) {
+    *this = term_access::immediate(tag::local_port, value.number());
+  } else {
+    *this = term_access::adopt(detail::allocate_node<detail::remote_port_node, std::byte>(0, value));
   }
 }
 
@@ -274,6 +306,9 @@ term_kind term::kind() const noexcept {
       return term_kind::float_;
     case tag::atom:
       return term_kind::atom;
+    case tag::local_port:
+    case tag::remote_port:
+      return term_kind::port;
     case tag::local_pid:
     case tag::remote_pid:
       return term_kind::pid;
@@ -339,6 +374,12 @@ pid term::as_pid() const {
   if (is(tag::local_pid)) return pid(static_cast<std::uint32_t>(u_), static_cast<std::uint32_t>(u_ >> 32));
   if (is(tag::remote_pid)) return term_access::node<detail::remote_pid_node>(*this)->value;
   throw_access("a pid");
+}
+
+port term::as_port() const {
+  if (is(tag::local_port)) return port(u_);
+  if (is(tag::remote_port)) return term_access::node<detail::remote_port_node>(*this)->value;
+  throw_access("a port");
 }
 
 reference term::as_reference() const {
