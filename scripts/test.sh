@@ -2,7 +2,7 @@
 # scripts/test.sh: builds and passes every test. Installs what is missing (as root), then:
 #   1. release preset: all tests, including the comparisons with real erl/elixir and the find_package consumer;
 #   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
-#   3. tsan preset (ThreadSanitizer): the concurrency tests;
+#   3. tsan preset (ThreadSanitizer): the concurrency tests (sockets and the poller included);
 #   4. the libFuzzer target for the ETF decoder, FUZZ_SECONDS (default 60) seconds from an erl-made seed corpus.
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -18,10 +18,10 @@ for preset in release asan; do
   ctest --preset "$preset" -j"$jobs"
 done
 
-echo "== tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks) over 1, 2 and 4 schedulers"
+echo "== tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
 concurrent=(term_test pool_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
             crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
-            alias_test process_info_test runtime_call_test)
+            alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do

@@ -49,7 +49,9 @@ class counting_target : public poll_target {
   int fd_;
 };
 
-auto soon() { return poller::clock::now() + 5s; }
+auto soon() {
+  return poller::clock::now() + 5s;
+}
 
 TEST(Poller, ReadinessReachesTheTarget) {
   poller p;

@@ -7,7 +7,8 @@
 //   4. a crash ends only its own process: a thousand neighbours keep answering;
 //   5. let it crash: a crash spreads along links only, and a process that traps exits restarts its worker;
 //   6. a supervisor restarts a crashing gen_server under its name, and gives up past its restart intensity;
-//   7. a hog on every scheduler does not starve a ping-pong pair.
+//   7. a hog on every scheduler does not starve a ping-pong pair;
+//   8. an echo server with 5,000 concurrent connections on loopback, one process per connection.
 #include "tour_command.hpp"
 
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include <CLI/CLI.hpp>
 
 #include <beam/beam.hpp>
+#include <beam/gen_tcp.hpp>
 
 namespace beampp {
 namespace {
@@ -261,6 +263,85 @@ void step_hog(std::ostream& out) {
       trips, max_ms);
 }
 
+// One connection of step 8: echoes (active once) until the peer closes.
+beam::process echo_connection(beam::gen_tcp::socket s) {
+  namespace gen_tcp = beam::gen_tcp;
+  for (bool open = true; open;) {
+    gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
+    beam::term data;
+    co_await beam::receive(
+        beam::on(beam::tuple("tcp"_a, s.id(), beam::_binary), [&](beam::term d) { data = d; }),
+        beam::on(beam::tuple("tcp_closed"_a, s.id()), [&] { open = false; }),
+        beam::on(beam::tuple("tcp_error"_a, s.id(), beam::_), [&] { open = false; }));
+    if (open) co_await gen_tcp::send(s, data);
+  }
+}
+
+beam::process echo_acceptor(beam::gen_tcp::socket listener) {
+  for (;;) {
+    beam::gen_tcp::socket s = co_await beam::gen_tcp::accept(listener);
+    beam::gen_tcp::controlling_process(s, beam::spawn(echo_connection, s));
+  }
+}
+
+void step_tcp(std::ostream& out, int connections) {
+  namespace gen_tcp = beam::gen_tcp;
+  constexpr int trips = 10;
+  out << fmt::format("8. An echo server on loopback, one process per connection: {} clients connect...\n",
+                     connections)
+      << std::flush;
+  std::size_t processes = 0;
+  double bytes_per_connection = 0, trips_per_second = 0;
+  std::int64_t echoed = 0;
+  on_fresh_runtime({}, [&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener =
+        gen_tcp::listen(0, {.ip = "127.0.0.1", .backlog = 4096, .active = gen_tcp::active::off()});
+    const std::uint16_t port = gen_tcp::sockname(listener).second;
+    const beam::pid acceptor = beam::spawn(echo_acceptor, listener);
+    gen_tcp::controlling_process(listener, acceptor);
+    const long before = resident_bytes();
+    std::vector<beam::pid> clients;
+    for (int c = 0; c < connections; ++c) {
+      clients.push_back(beam::spawn([me, port]() -> beam::process {
+        gen_tcp::socket s = co_await gen_tcp::connect("127.0.0.1", port, {.active = gen_tcp::active::off()});
+        beam::send(me, "connected"_a);
+        co_await beam::receive(beam::on("go"_a, [] {}));
+        std::int64_t good = 0;
+        for (int i = 0; i < trips; ++i) {
+          co_await gen_tcp::send(s, std::string_view("hello, server"));
+          good += co_await gen_tcp::recv(s, 13, std::chrono::seconds(30)) == beam::binary("hello, server")
+                      ? 1
+                      : 0;
+        }
+        beam::send(me, beam::tuple("echoed"_a, good));
+      }));
+    }
+    for (int c = 1; c <= connections; ++c) {
+      co_await beam::receive(beam::on("connected"_a, [] {}));
+      if (c % 1000 == 0 || c == connections) {
+        out << fmt::format("   {:>5} connected: {} processes alive, {:.0f} bytes of memory per connection\n",
+                           c, beam::process_count(), static_cast<double>(resident_bytes() - before) / c)
+            << std::flush;
+      }
+    }
+    processes = beam::process_count();
+    bytes_per_connection = static_cast<double>(resident_bytes() - before) / connections;
+    const auto start = clock::now();
+    for (const beam::pid& c : clients) beam::send(c, "go"_a);
+    for (int c = 0; c < connections; ++c) {
+      echoed += co_await beam::receive(
+          beam::on(beam::tuple("echoed"_a, beam::_int), [](std::int64_t n) { return n; }));
+    }
+    trips_per_second = connections * trips / std::chrono::duration<double>(clock::now() - start).count();
+    beam::exit(acceptor, "kill"_a);
+  });
+  out << fmt::format(
+      "   {} processes: a client and a server process per connection; {:.0f} bytes per connection\n"
+      "   (both ends, sockets included); then {} of {} echoes came back, {:.0f} round trips/s\n\n",
+      processes, bytes_per_connection, echoed, connections * trips, trips_per_second);
+}
+
 }  // namespace
 
 void add_tour_command(CLI::App& app, command_action& action) {
@@ -278,6 +359,7 @@ void add_tour_command(CLI::App& app, command_action& action) {
       step_links(io.out);
       step_supervisor(io.out);
       step_hog(io.out);
+      step_tcp(io.out, 5'000);
     };
   });
 }

@@ -12,6 +12,7 @@
 #include <beam/etf.hpp>
 #include <beam/file.hpp>
 #include <beam/gen_server.hpp>
+#include <beam/gen_tcp.hpp>
 #include <beam/inspect.hpp>
 #include <beam/io.hpp>
 #include <beam/key_registry.hpp>

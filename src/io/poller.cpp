@@ -94,7 +94,8 @@ poller::registration poller::add(int fd, std::shared_ptr<poll_target> target) {
 
 void poller::remove(int fd, registration r) noexcept {
   if (!r.valid()) return;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // fails only for a descriptor already gone: nothing to undo
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd,
+            nullptr);                    // fails only for a descriptor already gone: nothing to undo
   std::shared_ptr<poll_target> dropped;  // released outside the lock: its destructor may do anything
   {
     std::lock_guard lock(slots_mutex_);

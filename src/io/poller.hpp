@@ -17,11 +17,11 @@
 // dispatch: on_ready of one target never runs twice at once, and a poll never races another.
 //
 // Stale events. epoll carries a 64-bit word per descriptor: we store the target's slot index and the slot's
-// generation, never a pointer. `remove` bumps the slot's generation under the table's lock, so an event read from the
-// kernel before the removal and dispatched after it finds another generation and is dropped, and a slot
-// reused by a new descriptor is never confused with the old one. Targets are shared_ptrs: dispatch copies
-// the pointers under the table's lock and calls on_ready outside it, so a target removed meanwhile stays alive
-// until that call returns (its owner closed it, so on_ready finds it closed and does nothing).
+// generation, never a pointer. `remove` bumps the slot's generation under the table's lock, so an event read
+// from the kernel before the removal and dispatched after it finds another generation and is dropped, and a
+// slot reused by a new descriptor is never confused with the old one. Targets are shared_ptrs: dispatch
+// copies the pointers under the table's lock and calls on_ready outside it, so a target removed meanwhile
+// stays alive until that call returns (its owner closed it, so on_ready finds it closed and does nothing).
 //
 // Waking the poller: an eventfd, registered level-triggered, that interrupt() writes; the woken poll reads it
 // back. An interrupt that comes before the poll starts leaves the eventfd readable, so the poll returns at
@@ -57,7 +57,6 @@ class poll_target {
 
 class poller final : public sched::park_driver {
  public:
-
   poller();  // throws std::system_error when epoll or the eventfd cannot be made
   poller(const poller&) = delete;
   poller& operator=(const poller&) = delete;

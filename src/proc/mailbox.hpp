@@ -36,6 +36,7 @@ enum class signal_kind : std::uint8_t {
   timer,          // payload: the reference of a send_after/start_timer timer aimed at the receiver, which its
                   // end cancels
   info_request,   // process_info/2; payload: {alias, items}: the owner answers {alias, answer} to the alias
+  port_owner,     // payload: a port the receiver owns now (controlling_process), which its end closes
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

@@ -89,6 +89,14 @@ class timer_service {
   virtual void keep_listed(detail::process_links::set<term>& refs) const = 0;
 };
 
+// The ports (sockets, services/tcp) as the node sees them: what a process's end needs from them.
+class port_service {
+ public:
+  virtual ~port_service() = default;
+  // Any thread: `owner` has ended; closes the ports it still owns.
+  virtual void owner_ended(const pid& owner) noexcept = 0;
+};
+
 class node {
  public:
   // `process_limit` (already rounded as the runtime rounds it), `schedulers` regular workers and `spares`
@@ -103,6 +111,8 @@ class node {
   void connect(sched::scheduler& s, timer_service& timers) noexcept;
   // Start-up, before the first spawn: where messages to other nodes go (default: dropped).
   void set_router(remote_router& r) noexcept { router = &r; }
+  // Start-up, before the first spawn: who closes the ports of a process that ends (default: none).
+  void set_ports(port_service& p) noexcept { ports = &p; }
 
   // The calling thread's pools: its worker's, or the shared ones under `shared_mutex_` for other threads.
   // `pcb` picks the PCB-only pools.
@@ -154,6 +164,7 @@ class node {
   sched::scheduler* sched = nullptr;                  // connect
   timer_service* bif_timers = nullptr;                // connect
   remote_router* router;                              // set_router; a router that drops, until then
+  port_service* ports = nullptr;                      // set_ports
   // Set by shut_down_processes: processes ended from then on send no exit signals or DOWNs, and spawn
   // refuses. Relaxed: read by threads ordered after the stopping thread (run() has returned to them) or
   // racing with a shutdown that has stopped the schedulers.

@@ -142,6 +142,9 @@ message_node* act_on(process_control& p, message_node* n) {
     case signal_kind::info_request:
       answer_process_info(p, n->message);
       return nullptr;
+    case signal_kind::port_owner:
+      note_port_owner(p);
+      return nullptr;
   }
   return nullptr;
 }
@@ -217,6 +220,8 @@ void drop_for_dead(proc::node& node, const pid& dead, message_node* n) noexcept 
       send_signal(node, fields[0].as_pid(), signal_kind::down, down_message(fields[1], fields[2], noproc));
     } else if (n->kind == signal_kind::timer) {
       node.bif_timers->cancel_listed(n->message);
+    } else if (n->kind == signal_kind::port_owner) {  // given a port as it ended: the port ends too
+      if (node.ports != nullptr) node.ports->owner_ended(dead);
     } else if (n->kind == signal_kind::info_request) {  // process_info of a dead process: undefined
       const term& alias = n->message.as_tuple()[0];
       send_to_alias(node, alias, tuple(alias, atoms::undefined));
@@ -248,6 +253,7 @@ void notify_exit(process_control& p, const term& reason) noexcept {
   proc::node& node = p.node();
   const pid self = p.self();
   for (message_node* n : l->dying_signals) drop_for_dead(node, self, n);  // frees them, also when stopping
+  if (l->owns_ports && node.ports != nullptr) node.ports->owner_ended(self);  // also when stopping
   if (node.stopping.load(std::memory_order_relaxed)) return;
   // The timers first: whoever hears of our end finds them gone.
   for (const term& ref : l->timers) node.bif_timers->cancel_listed(ref);
@@ -257,6 +263,14 @@ void notify_exit(process_control& p, const term& reason) noexcept {
                 down_message(ref, w.who.is_nil() ? term(self) : w.who, reason));
   }
   for (const auto& [ref, m] : l->monitors) send_signal(node, m.target, signal_kind::demonitor, ref);
+}
+
+void note_port_owner(process_control& p) {
+  links_of(p).owns_ports = true;
+}
+
+bool give_port(proc::node& node, const pid& to, const term& port) {
+  return send_signal(node, to, signal_kind::port_owner, port);
 }
 
 bool send_signal(proc::node& node, const pid& to, signal_kind kind, term payload) {

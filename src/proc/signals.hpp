@@ -73,6 +73,7 @@ struct process_links {
   // been cancelled since (see note_timer).
   set<term> timers;
   std::size_t timers_after_sweep = 0;  // the size of `timers` after its last sweep
+  bool owns_ports = false;  // we were given a port (a socket) once: our end tells the node's port service
   std::vector<std::shared_ptr<key_table>>
       key_tables;  // key registries we have entries in (proc/key_table.hpp)
   // Signals taken from the inbox once a kill was pending: answered as for a dead process by notify_exit,
@@ -119,8 +120,15 @@ void drop_late(proc::node& node, const pid& dead, proc::message_node* n) noexcep
 // references of timers that have ended whenever the set has doubled since the last sweep.
 void note_timer(process_control& p, const term& ref);
 
-// The exit path of `p` (its owner): the exit signals to its links, the DOWNs to its watchers, the demonitors
-// to the processes it watched, and the cancel of the timers aimed at it. Frees p.links.
+// The owner: p owns a port now (it opened a socket), which its end closes through node.ports.
+void note_port_owner(process_control& p);
+// Any thread: tells `to` that it owns the port `port` now (controlling_process). False when `to` is not
+// alive; if it ends before it takes the signal, the port is closed all the same.
+bool give_port(proc::node& node, const pid& to, const term& port);
+
+// The exit path of `p` (its owner): the close of the ports it owns, the exit signals to its links, the DOWNs
+// to its watchers, the demonitors to the processes it watched, and the cancel of the timers aimed at it.
+// Frees p.links.
 void notify_exit(process_control& p, const term& reason) noexcept;
 
 // Any thread: queues a signal for `to`. False when `to` is not alive (nothing is sent).

@@ -166,6 +166,8 @@ runtime_state::runtime_state(const runtime_options& opts)
   dirty = std::make_unique<io_impl::dirty_pool>(options.dirty_io_threads);
   raise_open_files_limit();
   poller = std::make_unique<io_impl::poller>();
+  tcp = std::make_unique<gen_tcp::detail::tcp_service>(*poller);
+  node.set_ports(*tcp);
   hooks.driver = poller.get();
   sched = std::make_unique<sched::scheduler>(
       sched::scheduler_options{
@@ -178,6 +180,7 @@ runtime_state::runtime_state(const runtime_options& opts)
 runtime_state::~runtime_state() {
   dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
   sched.reset();   // joins the workers (shut_down stopped them): nobody polls from here on
+  tcp.reset();     // closes the sockets left
   output.reset();  // writes what is queued
   the_runtime.store(nullptr, std::memory_order_release);
 }  // then the timers, then the node (its wheels and pools last)

@@ -15,10 +15,11 @@
 
 #include "io/dirty_pool.hpp"
 #include "io/poller.hpp"
-#include "services/io_server.hpp"
 #include "proc/node.hpp"
 #include "runtime/timer_table.hpp"
 #include "sched/scheduler.hpp"
+#include "services/io_server.hpp"
+#include "services/tcp_service.hpp"
 
 namespace beam::detail {
 
@@ -37,12 +38,13 @@ class runtime_state {
 
   const runtime_options options;  // validated before anything is built
   proc::node node;
-  timer_table timers;                       // send_after and start_timer timers by reference (timers.cpp)
-  std::unique_ptr<io_impl::writer> output;  // the I/O server's writer thread
+  timer_table timers;                          // send_after and start_timer timers by reference (timers.cpp)
+  std::unique_ptr<io_impl::writer> output;     // the I/O server's writer thread
   std::unique_ptr<io_impl::dirty_pool> dirty;  // blocking calls (beam/blocking.hpp)
   std::unique_ptr<io_impl::poller> poller;     // socket readiness; idle workers sleep in it
-  std::unique_ptr<sched::scheduler> sched;  // last: its workers start at once
-  std::optional<pid> io_server;             // set by start_io_server, before the initial process
+  std::unique_ptr<gen_tcp::detail::tcp_service> tcp;  // the open sockets (beam/gen_tcp.hpp)
+  std::unique_ptr<sched::scheduler> sched;            // last: its workers start at once
+  std::optional<pid> io_server;                       // set by start_io_server, before the initial process
 
  private:
   // Reports the processes that kept their schedulers past the shutdown timeout.

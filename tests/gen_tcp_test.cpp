@@ -1,0 +1,635 @@
+// gen_tcp: sockets owned by processes, on loopback. Both ends are beampp processes, except where a test needs
+// a peer that misbehaves (resets, half-closes, never reads): that peer is a plain blocking socket driven from
+// a dirty thread (beam::blocking_call), so no scheduler ever blocks on it.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <beam/beam.hpp>
+#include <beam/gen_tcp.hpp>
+
+#include "support/runtime_fixture.hpp"
+#include "support/waits.hpp"
+
+using namespace beam::literals;
+using namespace std::chrono_literals;
+using beam::term;
+using beam::testing::error_of;
+using beam::testing::expect;
+namespace gen_tcp = beam::gen_tcp;
+
+namespace {
+
+class GenTcpTest : public beam::testing::RuntimeTest {};
+
+std::uint16_t port_of(const gen_tcp::socket& s) {
+  return gen_tcp::sockname(s).second;
+}
+
+// A blocking peer socket (driven from dirty threads only).
+struct raw_peer {
+  int fd = -1;
+  explicit raw_peer(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_port = htons(port);
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0)
+      throw std::runtime_error("connect");
+  }
+  raw_peer(const raw_peer&) = delete;
+  ~raw_peer() { ::close(fd); }
+  void put(std::string_view bytes) const {
+    if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+      throw std::runtime_error("send");
+    }
+  }
+  // Everything until the peer closes.
+  [[nodiscard]] std::string read_to_end() const {
+    std::string all;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+      all.append(buffer, static_cast<std::size_t>(n));
+    return all;
+  }
+  void reset() {  // SO_LINGER 0: close sends RST
+    linger l{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd);
+    fd = -1;
+  }
+};
+
+// Takes every message in the mailbox; how many there were.
+beam::task<std::size_t> drain() {
+  std::size_t count = 0;
+  for (bool more = true; more;) {
+    co_await beam::receive(beam::on(beam::_, [&] { ++count; }), beam::after(0ms, [&] { more = false; }));
+  }
+  co_return count;
+}
+
+std::string text_of(const term& binary) {
+  const auto bytes = binary.as_binary();
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// Echoes with active once until the peer closes, then tells `parent` done.
+beam::process echo_connection(gen_tcp::socket s, beam::pid parent) {
+  gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
+  for (bool open = true; open;) {
+    term data;
+    co_await beam::receive(beam::on(beam::tuple("tcp"_a, s.id(), beam::_binary), [&](term d) { data = d; }),
+                           beam::on(beam::tuple("tcp_closed"_a, s.id()), [&] { open = false; }));
+    if (!open) break;
+    co_await gen_tcp::send(s, data);
+    gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
+  }
+  beam::send(parent, "done"_a);
+}
+
+// Accepts `count` connections, each served by its own echo process.
+beam::process acceptor(gen_tcp::socket listener, int count, beam::pid parent) {
+  for (int i = 0; i < count; ++i) {
+    gen_tcp::socket s = co_await gen_tcp::accept(listener);
+    const beam::pid handler = beam::spawn(echo_connection, s, parent);
+    gen_tcp::controlling_process(s, handler);
+  }
+}
+
+// 64 clients, each its own process, 50 round trips each, against 64 server processes: every byte comes back,
+// on every scheduler count.
+TEST_P(GenTcpTest, OneProcessPerConnectionEchoesEveryMessage) {
+  constexpr int clients = 64;
+  constexpr int trips = 50;
+  beam::runtime rt(options());
+  std::atomic<int> echoed{0};
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    const std::uint16_t port = port_of(listener);
+    beam::spawn(acceptor, listener, clients, me);
+    for (int c = 0; c < clients; ++c) {
+      beam::spawn([me, port, c, &echoed]() -> beam::process {
+        gen_tcp::socket s = co_await gen_tcp::connect("127.0.0.1", port, {.active = gen_tcp::active::off()});
+        for (int i = 0; i < trips; ++i) {
+          const std::string message = "client " + std::to_string(c) + " message " + std::to_string(i);
+          co_await gen_tcp::send(s, message);
+          const term back = co_await gen_tcp::recv(s, message.size(), 5000ms);
+          if (text_of(back) == message) ++echoed;
+        }
+        gen_tcp::close(s);
+        beam::send(me, "client_done"_a);
+      });
+    }
+    for (int c = 0; c < clients; ++c) co_await expect("client_done"_a);
+    for (int c = 0; c < clients; ++c) co_await expect("done"_a);  // each server saw its client close
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(echoed.load(), clients * trips);
+}
+
+TEST_P(GenTcpTest, ASocketIsAPortTermThatNamesIt) {
+  beam::runtime rt(options());
+  std::string printed;
+  bool same = false;
+  term reason;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1"});
+    printed = beam::inspect(listener.id());
+    same = gen_tcp::socket::from(listener.id()) == listener;
+    gen_tcp::close(listener);
+    try {
+      (void)gen_tcp::socket::from(listener.id());
+    } catch (const beam::error& e) {
+      reason = e.reason();
+    }
+    co_return;
+  });
+  EXPECT_TRUE(printed.starts_with("#Port<0.")) << printed;
+  EXPECT_TRUE(same);
+  EXPECT_EQ(reason, term("badarg"_a));
+}
+
+// Passive recv: exactly `length` bytes, or what there is with 0; a timeout leaves no stray wake-up behind and
+// the data that comes later is still there.
+TEST_P(GenTcpTest, PassiveRecvWaitsTimesOutAndCountsBytes) {
+  beam::runtime rt(options());
+  term timeout_reason, first, rest;
+  std::size_t stray = 1;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    gen_tcp::socket client = co_await gen_tcp::connect("127.0.0.1", port_of(listener));
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    timeout_reason = co_await error_of(gen_tcp::recv(server, 0, 20ms));
+    co_await gen_tcp::send(client, std::string_view("hello world"));
+    first = co_await gen_tcp::recv(server, 5, 5000ms);
+    rest = co_await gen_tcp::recv(server, 6, 5000ms);
+    stray = co_await drain();
+    gen_tcp::close(client);
+    gen_tcp::close(server);
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(timeout_reason, term("timeout"_a));
+  EXPECT_EQ(text_of(first), "hello");
+  EXPECT_EQ(text_of(rest), " world");
+  EXPECT_EQ(stray, 0u);
+}
+
+// Active N: N messages, then {tcp_passive, S}; the rest waits in the kernel until re-armed.
+TEST_P(GenTcpTest, ActiveNGoesPassiveAfterNMessages) {
+  beam::runtime rt(options());
+  std::vector<std::string> lines;
+  bool passive_seen = false;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(
+        0, {.ip = "127.0.0.1", .active = gen_tcp::active::off(), .packet = gen_tcp::packet::line});
+    gen_tcp::socket client = co_await gen_tcp::connect("127.0.0.1", port_of(listener));
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    co_await gen_tcp::send(client, std::string_view("one\ntwo\nthree\nfour\n"));
+    gen_tcp::setopts(server, {.active = gen_tcp::active::times(2)});
+    for (int i = 0; i < 2; ++i) {
+      lines.push_back(co_await beam::receive(
+          beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary), [](term d) { return text_of(d); })));
+    }
+    co_await beam::receive(beam::on(beam::tuple("tcp_passive"_a, server.id()), [&] { passive_seen = true; }));
+    const term nothing = co_await beam::receive(beam::on(beam::_term, [](term t) { return t; }),
+                                                beam::after(20ms, [] { return term("none"_a); }));
+    EXPECT_EQ(nothing, term("none"_a));  // passive: no third line
+    gen_tcp::setopts(server, {.active = gen_tcp::active::once()});
+    lines.push_back(co_await beam::receive(
+        beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary), [](term d) { return text_of(d); })));
+    lines.push_back(text_of(co_await gen_tcp::recv(server, 0, 5000ms)));
+    gen_tcp::close(client);
+    gen_tcp::close(server);
+    gen_tcp::close(listener);
+  });
+  EXPECT_TRUE(passive_seen);
+  EXPECT_EQ(lines, (std::vector<std::string>{"one\n", "two\n", "three\n", "four\n"}));
+}
+
+// packet 1, 2, 4: send adds the header, the receiver gets whole packets without it, however the bytes are
+// cut.
+TEST_P(GenTcpTest, LengthPrefixedPacketsArriveWhole) {
+  beam::runtime rt(options());
+  std::vector<std::string> got;
+  rt.run([&]() -> beam::process {
+    for (gen_tcp::packet type : {gen_tcp::packet::u1, gen_tcp::packet::u2, gen_tcp::packet::u4}) {
+      gen_tcp::socket listener =
+          gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::on(), .packet = type});
+      gen_tcp::socket client = co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.packet = type});
+      gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+      co_await gen_tcp::send(client, std::string_view("first"));
+      co_await gen_tcp::send(client, std::string(200, 'x'));
+      for (int i = 0; i < 2; ++i) {
+        got.push_back(co_await beam::receive(
+            beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary), [](term d) { return text_of(d); })));
+      }
+      gen_tcp::close(client);
+      co_await beam::receive(beam::on(beam::tuple("tcp_closed"_a, server.id()), [] {}));
+      gen_tcp::close(listener);
+    }
+  });
+  ASSERT_EQ(got.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[2 * i], "first");
+    EXPECT_EQ(got[2 * i + 1], std::string(200, 'x'));
+  }
+}
+
+// A frame longer than packet_size: emsgsize, passive and active, and the socket closes.
+TEST_P(GenTcpTest, AFrameOverPacketSizeIsEmsgsize) {
+  beam::runtime rt(options());
+  term passive_reason, active_error;
+  bool closed_after = false;
+  rt.run([&]() -> beam::process {
+    const gen_tcp::options opts{.ip = "127.0.0.1",
+                                .active = gen_tcp::active::off(),
+                                .packet = gen_tcp::packet::u4,
+                                .packet_size = 100};
+    gen_tcp::socket listener = gen_tcp::listen(0, opts);
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.packet = gen_tcp::packet::u4});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    co_await gen_tcp::send(client, std::string(1000, 'y'));
+    passive_reason = co_await error_of(gen_tcp::recv(server, 0, 5000ms));
+    gen_tcp::socket client2 =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.packet = gen_tcp::packet::u4});
+    gen_tcp::socket server2 = co_await gen_tcp::accept(listener, 5000ms);
+    gen_tcp::setopts(server2, {.active = gen_tcp::active::on()});
+    co_await gen_tcp::send(client2, std::string(1000, 'y'));
+    active_error = co_await beam::receive(
+        beam::on(beam::tuple("tcp_error"_a, server2.id(), beam::_term), [](term r) { return r; }));
+    co_await beam::receive(beam::on(beam::tuple("tcp_closed"_a, server2.id()), [&] { closed_after = true; }));
+    gen_tcp::close(client);
+    gen_tcp::close(client2);
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(passive_reason, term("emsgsize"_a));
+  EXPECT_EQ(active_error, term("emsgsize"_a));
+  EXPECT_TRUE(closed_after);
+}
+
+// Only the owner may recv or give the socket away; the new owner gets the messages; the owner's end closes
+// it.
+TEST_P(GenTcpTest, OwnershipMovesAndTheOwnersEndClosesTheSocket) {
+  beam::runtime rt(options());
+  term not_owner_recv, not_owner_give, peer_saw, closed_op;
+  std::string relayed;
+  std::size_t open_before = 0, open_after = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    const beam::pid stranger = beam::spawn([me, server]() -> beam::process {
+      beam::send(me, beam::tuple("recv"_a, co_await error_of(gen_tcp::recv(server, 0, 10ms))));
+      term give;
+      try {
+        gen_tcp::controlling_process(server, beam::self());
+      } catch (const beam::error& e) {
+        give = e.reason();
+      }
+      beam::send(me, beam::tuple("give"_a, give));
+      co_await beam::receive(beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary),
+                                      [me](term d) { beam::send(me, beam::tuple("relayed"_a, d)); }));
+      co_await expect("stop"_a);  // then ends, and the socket with it
+    });
+    not_owner_recv =
+        co_await beam::receive(beam::on(beam::tuple("recv"_a, beam::_term), [](term r) { return r; }));
+    not_owner_give =
+        co_await beam::receive(beam::on(beam::tuple("give"_a, beam::_term), [](term r) { return r; }));
+    gen_tcp::controlling_process(server, stranger);
+    gen_tcp::setopts(server, {.active = gen_tcp::active::once()});  // any process may set options
+    co_await gen_tcp::send(client, std::string_view("to the new owner"));
+    relayed = co_await beam::receive(
+        beam::on(beam::tuple("relayed"_a, beam::_binary), [](term d) { return text_of(d); }));
+    open_before = gen_tcp::open_sockets();
+    const beam::reference watch = beam::monitor(stranger);
+    beam::send(stranger, "stop"_a);
+    co_await beam::testing::down_reason(watch);
+    peer_saw = co_await error_of(gen_tcp::recv(client, 0, 5000ms));  // the server side closed
+    open_after = gen_tcp::open_sockets();
+    closed_op = co_await error_of(gen_tcp::send(server, std::string_view("x")));
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(not_owner_recv, term("not_owner"_a));
+  EXPECT_EQ(not_owner_give, term("not_owner"_a));
+  EXPECT_EQ(relayed, "to the new owner");
+  EXPECT_EQ(peer_saw, term("closed"_a));
+  EXPECT_EQ(open_before - open_after, 2u);  // the server socket, and the client that saw the close
+  EXPECT_EQ(closed_op, term("closed"_a));
+}
+
+TEST_P(GenTcpTest, ConnectToAClosedPortIsRefusedAndAPortInUseIsTaken) {
+  beam::runtime rt(options());
+  term refused, in_use, bad_ip, bad_host;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1"});
+    const std::uint16_t port = port_of(listener);
+    try {
+      (void)gen_tcp::listen(port, {.ip = "127.0.0.1"});
+    } catch (const beam::error& e) {
+      in_use = e.reason();
+    }
+    gen_tcp::close(listener);  // nobody listens there now
+    refused = co_await error_of(gen_tcp::connect("127.0.0.1", port, {}, 5000ms));
+    try {
+      (void)gen_tcp::listen(0, {.ip = "300.1.2.3"});
+    } catch (const beam::error& e) {
+      bad_ip = e.reason();
+    }
+    bad_host = co_await error_of(gen_tcp::connect("no-such-host.invalid", port, {}, 5000ms));
+  });
+  EXPECT_EQ(refused, term("econnrefused"_a));
+  EXPECT_EQ(in_use, term("eaddrinuse"_a));
+  EXPECT_EQ(bad_ip, term("einval"_a));
+  EXPECT_EQ(bad_host, term("nxdomain"_a));
+}
+
+// A peer that never reads: send suspends once the buffers are full (the process waits, the schedulers run
+// others), memory stays bounded; when the peer reads, everything arrives.
+TEST_P(GenTcpTest, SendToAPeerThatDoesNotReadSuspendsTheSender) {
+  constexpr std::size_t chunk = 64 << 10;
+  constexpr int chunks = 256;  // 16 MiB: far beyond what the kernel and our buffer hold
+  beam::runtime rt(options());
+  std::int64_t sent_while_stalled = 0;
+  std::int64_t pongs_while_stalled = 0;
+  std::size_t received = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    const beam::pid sender = beam::spawn([me, server]() -> beam::process {
+      const std::string data(chunk, 'z');
+      for (int i = 0; i < chunks; ++i) {
+        co_await gen_tcp::send(server, data);
+        beam::send(me, beam::tuple("sent"_a, i + 1));
+      }
+      gen_tcp::close(server);
+    });
+    gen_tcp::controlling_process(server, sender);
+    // The sender stalls: no "sent" for 100 ms while a ping-pong pair keeps going.
+    std::int64_t last = 0;
+    for (bool stalled = false; !stalled;) {
+      co_await beam::receive(beam::on(beam::tuple("sent"_a, beam::_int), [&](std::int64_t n) { last = n; }),
+                             beam::after(100ms, [&] { stalled = true; }));
+    }
+    sent_while_stalled = last;
+    const beam::pid echo = beam::spawn([]() -> beam::process {
+      for (;;)
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+    });
+    for (int i = 0; i < 1000; ++i) {
+      beam::send(echo, beam::tuple("ping"_a, me));
+      co_await expect("pong"_a);
+      ++pongs_while_stalled;
+    }
+    beam::exit(echo, "kill"_a);
+    for (;;) {  // now read everything
+      term data;
+      try {
+        data = co_await gen_tcp::recv(client, 0, 10000ms);
+      } catch (const beam::error&) {
+        break;  // closed by the sender once done
+      }
+      received += data.as_binary().size();
+    }
+    co_await drain();
+    gen_tcp::close(listener);
+  });
+  EXPECT_GT(sent_while_stalled, 0);
+  EXPECT_LT(sent_while_stalled, chunks / 2);  // kernel buffers (a few MiB at most) + 64 KiB of ours
+  EXPECT_EQ(pongs_while_stalled, 1000);
+  EXPECT_EQ(received, chunk * chunks);
+}
+
+// A peer resetting mid-packet: active gets {tcp_error, S, econnreset} then {tcp_closed, S}; a passive recv
+// gives econnreset.
+TEST_P(GenTcpTest, APeerResettingMidMessageIsEconnreset) {
+  beam::runtime rt(options());
+  term active_error, passive_error;
+  rt.run([&]() -> beam::process {
+    for (bool active : {true, false}) {
+      gen_tcp::socket listener = gen_tcp::listen(
+          0, {.ip = "127.0.0.1", .active = gen_tcp::active::off(), .packet = gen_tcp::packet::u4});
+      const std::uint16_t port = port_of(listener);
+      beam::spawn([port]() -> beam::process {
+        co_await beam::blocking_call([port] {
+          raw_peer peer(port);
+          peer.put(std::string("\0\0\0\x10half", 8));  // announces 16 bytes, sends 4
+          peer.reset();
+          return 0;
+        });
+      });
+      gen_tcp::socket reset_one = co_await gen_tcp::accept(listener, 5000ms);
+      if (active) {
+        gen_tcp::setopts(reset_one, {.active = gen_tcp::active::on()});
+        active_error = co_await beam::receive(
+            beam::on(beam::tuple("tcp_error"_a, reset_one.id(), beam::_term), [](term r) { return r; }));
+        co_await beam::receive(beam::on(beam::tuple("tcp_closed"_a, reset_one.id()), [] {}));
+      } else {
+        passive_error = co_await error_of(gen_tcp::recv(reset_one, 0, 5000ms));
+      }
+      gen_tcp::close(listener);
+    }
+  });
+  EXPECT_EQ(active_error, term("econnreset"_a));
+  EXPECT_EQ(passive_error, term("econnreset"_a));
+}
+
+// A peer that half-closes: what it sent arrives, then {tcp_closed, S}. Our shutdown(write): the peer reads
+// what we sent, then the end, and can still answer.
+TEST_P(GenTcpTest, HalfClosesDeliverWhatWasSentFirst) {
+  beam::runtime rt(options());
+  std::string got, peer_read;
+  term answer;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::on()});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    co_await gen_tcp::send(client, std::string_view("last words"));
+    gen_tcp::shutdown_write(client);
+    for (bool open = true; open;) {
+      co_await beam::receive(
+          beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary), [&](term d) { got += text_of(d); }),
+          beam::on(beam::tuple("tcp_closed"_a, server.id()), [&] { open = false; }));
+    }
+    // The other way: a raw peer half-closes and still reads our answer.
+    const std::uint16_t port = port_of(listener);
+    const beam::pid me = beam::self();
+    beam::spawn([port, me]() -> beam::process {
+      std::string read = co_await beam::blocking_call([port] {
+        raw_peer peer(port);
+        peer.put("question");
+        ::shutdown(peer.fd, SHUT_WR);
+        return peer.read_to_end();
+      });
+      beam::send(me, beam::tuple("peer_read"_a, beam::binary(read)));
+    });
+    gen_tcp::socket second = co_await gen_tcp::accept(listener, 5000ms);
+    gen_tcp::setopts(second, {.active = gen_tcp::active::off()});
+    answer = co_await gen_tcp::recv(second, 8, 5000ms);
+    co_await gen_tcp::send(second, std::string_view("answer"));
+    gen_tcp::shutdown_write(second);
+    peer_read = co_await beam::receive(
+        beam::on(beam::tuple("peer_read"_a, beam::_binary), [](term d) { return text_of(d); }));
+    gen_tcp::close(second);
+    gen_tcp::close(client);
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(got, "last words");
+  EXPECT_EQ(text_of(answer), "question");
+  EXPECT_EQ(peer_read, "answer");
+}
+
+// A process waiting in recv holds no scheduler: with one scheduler, 100 processes wait on silent
+// connections while a ping-pong pair runs.
+TEST_P(GenTcpTest, WaitingSocketsHoldNoScheduler) {
+  constexpr int waiting = 100;
+  beam::runtime rt(options());
+  int pongs = 0;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    std::vector<gen_tcp::socket> clients;
+    for (int i = 0; i < waiting; ++i) {
+      clients.push_back(co_await gen_tcp::connect("127.0.0.1", port_of(listener)));
+      gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+      const beam::pid reader = beam::spawn([me, server]() -> beam::process {
+        co_await expect("yours"_a);
+        beam::send(me, "reading"_a);
+        const term data = co_await gen_tcp::recv(server, 0);
+        beam::send(me, beam::tuple("read"_a, data));
+      });
+      gen_tcp::controlling_process(server, reader);
+      beam::send(reader, "yours"_a);
+    }
+    for (int i = 0; i < waiting; ++i) co_await expect("reading"_a);
+    const beam::pid echo = beam::spawn([]() -> beam::process {
+      for (;;)
+        co_await beam::receive(
+            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+    });
+    for (int i = 0; i < 2000; ++i) {
+      beam::send(echo, beam::tuple("ping"_a, me));
+      co_await expect("pong"_a);
+      ++pongs;
+    }
+    beam::exit(echo, "kill"_a);
+    for (auto& c : clients) co_await gen_tcp::send(c, std::string_view("wake"));
+    for (int i = 0; i < waiting; ++i)
+      co_await beam::receive(beam::on(beam::tuple("read"_a, beam::_binary), [](term) {}));
+    for (auto& c : clients) gen_tcp::close(c);
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(pongs, 2000);
+}
+
+TEST_P(GenTcpTest, OperationsOnAClosedSocketAndBadOptionsAreRefused) {
+  beam::runtime rt(options());
+  term recv_closed, send_closed, accept_closed, setopts_bad, recv_active, times_bad;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::on()});
+    gen_tcp::socket client = co_await gen_tcp::connect("127.0.0.1", port_of(listener));
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    recv_active = co_await error_of(gen_tcp::recv(server, 0, 10ms));
+    try {
+      gen_tcp::setopts(server, {.backlog = 5});
+    } catch (const beam::error& e) {
+      setopts_bad = e.reason();
+    }
+    try {
+      (void)gen_tcp::active::times(40000);
+    } catch (const beam::error& e) {
+      times_bad = e.reason();
+    }
+    gen_tcp::close(client);
+    gen_tcp::close(client);  // idempotent
+    recv_closed = co_await error_of(gen_tcp::recv(client, 0, 10ms));
+    send_closed = co_await error_of(gen_tcp::send(client, std::string_view("x")));
+    gen_tcp::close(listener);
+    accept_closed = co_await error_of(gen_tcp::accept(listener, 10ms));
+    gen_tcp::close(server);
+    co_await drain();
+  });
+  EXPECT_EQ(recv_active, term("einval"_a));
+  EXPECT_EQ(setopts_bad, term("einval"_a));
+  EXPECT_EQ(times_bad, term("einval"_a));
+  EXPECT_EQ(recv_closed, term("closed"_a));
+  EXPECT_EQ(send_closed, term("closed"_a));
+  EXPECT_EQ(accept_closed, term("closed"_a));
+}
+
+// Out of descriptors: listen and connect give emfile; accept reports it once and accepts again once
+// descriptors are free.
+TEST_P(GenTcpTest, DescriptorExhaustionIsEmfileAndAcceptRecovers) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  beam::testing::captured_log log;
+  term listen_reason;
+  bool accepted_after = false;
+  {
+    beam::runtime rt(options());  // raises the soft limit to the hard one: lowered below, after start-up
+    rt.run([&]() -> beam::process {
+      const beam::pid me = beam::self();
+      gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+      const std::uint16_t port = port_of(listener);
+      std::vector<int> hogs;
+      // Leave a few descriptors; the client side connects from a dirty thread before we take them all.
+      const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      rlimit low = saved;
+      low.rlim_cur = 256;
+      setrlimit(RLIMIT_NOFILE, &low);
+      for (int fd; (fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0;) hogs.push_back(fd);
+      try {
+        (void)gen_tcp::listen(0, {.ip = "127.0.0.1"});
+      } catch (const beam::error& e) {
+        listen_reason = e.reason();
+      }
+      sockaddr_in where{};
+      where.sin_family = AF_INET;
+      where.sin_port = htons(port);
+      where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ::connect(client, reinterpret_cast<sockaddr*>(&where), sizeof where);  // the kernel completes it
+      beam::spawn([listener, me]() -> beam::process {
+        gen_tcp::socket s = co_await gen_tcp::accept(listener, 10000ms);
+        gen_tcp::close(s);
+        beam::send(me, "accepted"_a);
+      });
+      const term early = co_await beam::receive(beam::on("accepted"_a, [] { return term("accepted"_a); }),
+                                                beam::after(200ms, [] { return term("waiting"_a); }));
+      EXPECT_EQ(early, term("waiting"_a));
+      for (int fd : hogs) ::close(fd);
+      co_await expect("accepted"_a);
+      accepted_after = true;
+      ::close(client);
+      gen_tcp::close(listener);
+    });
+  }
+  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(listen_reason, term("emfile"_a));
+  EXPECT_TRUE(accepted_after);
+  int reports = 0;
+  for (const std::string& line : log.lines()) reports += line.find("emfile") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(reports, 1);
+}
+
+BEAM_SCHEDULER_COUNTS(GenTcpTest);
+
+}  // namespace
