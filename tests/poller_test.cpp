@@ -132,6 +132,22 @@ TEST(Poller, AnInterruptBeforeTheWaitIsRemembered) {
   EXPECT_LT(poller::clock::now() - start, 5s);
 }
 
+// A parker's token set before the poll role is taken (its interrupt read back by another thread's look):
+// the poll must not wait.
+TEST(Poller, ASetSkipFlagEndsThePollBeforeItWaits) {
+  poller p;
+  p.interrupt();
+  ASSERT_TRUE(
+      p.try_poll(poller::clock::time_point::min()));  // another thread's look reads the interrupt back
+  const std::atomic<bool> token{true};
+  std::uint32_t dispatched = 1;
+  const auto start = poller::clock::now();
+  ASSERT_TRUE(
+      p.try_poll(poller::clock::time_point::max(), &dispatched, &token));  // would hang without the look
+  EXPECT_EQ(dispatched, 0u);
+  EXPECT_LT(poller::clock::now() - start, 5s);
+}
+
 // A target that tries to poll from its own on_ready: the role is held, so it must be refused.
 class reentrant_target : public poll_target {
  public:

@@ -118,8 +118,14 @@ void poller::rearm(int fd, registration r) noexcept {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);  // fails only for a descriptor already removed
 }
 
-bool poller::try_poll(clock::time_point deadline, std::uint32_t* dispatched) {
-  if (polling_.exchange(true, std::memory_order_acquire)) return false;  // pairs with the release below
+bool poller::try_poll(clock::time_point deadline, std::uint32_t* dispatched,
+                      const std::atomic<bool>* skip_if) {
+  if (polling_.exchange(true)) return false;  // seq_cst: pairs with the release below, and the parker's token
+  if (skip_if != nullptr && skip_if->load()) {  // its owner was woken while it came here (parker.hpp)
+    polling_.store(false, std::memory_order_release);
+    if (dispatched != nullptr) *dispatched = 0;
+    return true;
+  }
   std::array<epoll_event, max_events> events{};
   int n = epoll_wait(epoll_fd_, events.data(), max_events, timeout_ms(deadline));
   if (n < 0) n = 0;  // EINTR (a profiler's signal): the caller polls again when it needs to

@@ -80,7 +80,8 @@ class poller final : public sched::park_driver {
   // The polling thread: waits until `deadline` (time_point::min(): do not wait) for readiness, runs the
   // ready targets' on_ready and returns how many ran; returns early on interrupt(). False when another
   // thread holds the poll (nothing was done).
-  bool try_poll(clock::time_point deadline, std::uint32_t* dispatched = nullptr) override;
+  bool try_poll(clock::time_point deadline, std::uint32_t* dispatched = nullptr,
+                const std::atomic<bool>* skip_if = nullptr) override;
   // Any thread: makes the poll in progress (or the next one) return.
   void interrupt() noexcept override;
 

@@ -3,6 +3,7 @@
 // scheduler knows only this interface; the poller, a layer above, implements it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -15,8 +16,10 @@ class park_driver {
 
   // One thread at a time (the others get false at once and must wait some other way): waits for events
   // until `deadline` (time_point::min(): only looks) or interrupt(), handles those that came (they make
-  // tasks runnable through the scheduler's submit) and returns true.
-  virtual bool try_poll(clock::time_point deadline, std::uint32_t* dispatched) = 0;
+  // tasks runnable through the scheduler's submit) and returns true. With `skip_if`, once it holds the role
+  // it returns true at once, without looking, if *skip_if is set (a parker's token: parker.hpp).
+  virtual bool try_poll(clock::time_point deadline, std::uint32_t* dispatched,
+                        const std::atomic<bool>* skip_if = nullptr) = 0;
   // Any thread: makes the wait in progress (or the next one) return.
   virtual void interrupt() noexcept = 0;
   // Any thread: whether a look could find anything and nobody looks now (a relaxed hint).

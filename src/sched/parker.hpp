@@ -6,9 +6,15 @@
 // remembers an interrupt that comes before its wait starts (the poller's eventfd stays readable), so the
 // token's guarantee holds either way: `in_driver_` is set under the lock before the wait, and unpark reads it
 // under the lock after setting the token, so it either sees the token consumed later by park's check or
-// interrupts a driver that then returns at once.
+// interrupts the driver. That interrupt may be read back by another thread's look into the driver before our
+// wait starts (a worker's or the monitor's poll without waiting), so the driver, once it holds the poll role,
+// looks at the token itself (try_poll's `skip_if`) before it waits: the other thread released the role after
+// reading the interrupt, which came after the token was set, so that look sees it; and an interrupt after
+// the look finds the eventfd ours alone. (Found by a hang: every worker parked, one in epoll_wait, with a
+// process queued by a send from the main thread.)
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -29,7 +35,7 @@ class parker {
     if (!token_ && driver != nullptr) {
       in_driver_ = driver;
       lock.unlock();
-      const bool polled = driver->try_poll(deadline, nullptr);
+      const bool polled = driver->try_poll(deadline, nullptr, &token_);
       lock.lock();
       in_driver_ = nullptr;
       if (polled) {
@@ -38,9 +44,9 @@ class parker {
       }
     }
     if (deadline == clock::time_point::max()) {
-      woken_.wait(lock, [this] { return token_; });
+      woken_.wait(lock, [this] { return token_.load(); });
     } else {
-      woken_.wait_until(lock, deadline, [this] { return token_; });
+      woken_.wait_until(lock, deadline, [this] { return token_.load(); });
     }
     token_ = false;
   }
@@ -63,7 +69,8 @@ class parker {
  private:
   std::mutex mutex_;
   std::condition_variable woken_;
-  bool token_ = false;                // mutex_
+  // Written under mutex_; read under it, and by the driver without it (seq_cst: the argument above).
+  std::atomic<bool> token_{false};
   park_driver* in_driver_ = nullptr;  // mutex_: the driver the owner sleeps in, if any
 };
 
