@@ -57,8 +57,16 @@ beam::process room() {
   }
 }
 
-// One connection: its lines go to the room, the room's lines to its socket. Ends when the client leaves.
-beam::process client_connection(gen_tcp::socket s) {
+// One connection, one process: accepts it (so it owns the socket), starts the process waiting for the next
+// one, joins the room; its client's lines go to the room, the room's lines to its socket, until it leaves.
+beam::process client_connection(gen_tcp::socket listener) {
+  gen_tcp::socket s = listener;
+  try {
+    s = co_await gen_tcp::accept(listener);
+  } catch (const beam::error&) {
+    co_return;  // the listener was closed
+  }
+  beam::spawn(client_connection, listener);
   beam::send("room"_a, beam::tuple("join"_a, beam::self()));
   for (bool open = true; open;) {
     gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
@@ -73,17 +81,6 @@ beam::process client_connection(gen_tcp::socket s) {
   }
 }
 
-beam::task<> accept_forever(gen_tcp::socket listener) {
-  for (;;) {
-    gen_tcp::socket s = co_await gen_tcp::accept(listener);
-    gen_tcp::controlling_process(s, beam::spawn(client_connection, s));
-  }
-}
-
-beam::process acceptor(gen_tcp::socket listener) {
-  co_await accept_forever(listener);
-}
-
 gen_tcp::socket open_room(std::uint16_t port) {
   beam::register_name("room"_a, beam::spawn(room));
   return gen_tcp::listen(
@@ -93,15 +90,15 @@ gen_tcp::socket open_room(std::uint16_t port) {
 beam::process serve_forever(std::uint16_t port) {
   gen_tcp::socket listener = open_room(port);
   beam::io::puts(beam::format("chat room listening on port {}", gen_tcp::sockname(listener).second));
-  co_await accept_forever(listener);
+  beam::spawn(client_connection, listener);
+  co_await beam::receive(beam::on("stop"_a, [] {}));  // owns the listener, which closes with it
 }
 
 // The demo: three clients join one by one; the last says hello; each of the others reads it.
 beam::process demo() {
   gen_tcp::socket listener = open_room(0);
   const std::uint16_t port = gen_tcp::sockname(listener).second;
-  const beam::pid accepting = beam::spawn(acceptor, listener);
-  gen_tcp::controlling_process(listener, accepting);
+  beam::spawn(client_connection, listener);
   const gen_tcp::options line_mode{.active = gen_tcp::active::off(), .packet = gen_tcp::packet::line};
   gen_tcp::socket alice = co_await gen_tcp::connect("127.0.0.1", port, line_mode);
   beam::io::puts(beam::format("alice reads: {}", co_await gen_tcp::recv(alice, 0, std::chrono::seconds(10))));
@@ -114,7 +111,7 @@ beam::process demo() {
   gen_tcp::close(bob);
   beam::io::puts(beam::format("alice reads: {}", co_await gen_tcp::recv(alice, 0, std::chrono::seconds(10))));
   gen_tcp::close(alice);
-  beam::exit(accepting, "kill"_a);
+  gen_tcp::close(listener);
   if (text_of(heard) != "user 2: hello, alice\n") throw beam::error("lost_line"_a);
 }
 

@@ -17,8 +17,16 @@
 using namespace beam::literals;
 namespace gen_tcp = beam::gen_tcp;
 
-// One connection: echo what arrives until the peer closes. The socket closes with the process.
-beam::process serve(gen_tcp::socket s) {
+// One connection, one process: it accepts the connection (and so owns the socket), starts the process that
+// waits for the next one, then echoes what arrives until the peer closes. The socket closes with the process.
+beam::process connection(gen_tcp::socket listener) {
+  gen_tcp::socket s = listener;
+  try {
+    s = co_await gen_tcp::accept(listener);
+  } catch (const beam::error&) {
+    co_return;  // the listener was closed: no more connections
+  }
+  beam::spawn(connection, listener);
   const beam::term id = s.id();
   for (bool open = true; open;) {
     gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
@@ -30,26 +38,16 @@ beam::process serve(gen_tcp::socket s) {
   }
 }
 
-// Accepts forever, handing each connection to a process of its own.
-beam::task<> accept_forever(gen_tcp::socket listener) {
-  for (;;) {
-    gen_tcp::socket s = co_await gen_tcp::accept(listener);
-    gen_tcp::controlling_process(s, beam::spawn(serve, s));
-  }
-}
-
-beam::process accept_loop(gen_tcp::socket listener) {
-  co_await accept_forever(listener);
-}
-
 gen_tcp::socket open_listener(std::uint16_t port) {
   return gen_tcp::listen(port, {.reuseaddr = true, .active = gen_tcp::active::off(), .nodelay = true});
 }
 
+// Owns the listener (which closes when its owner ends) and waits.
 beam::process serve_forever(std::uint16_t port) {
   gen_tcp::socket listener = open_listener(port);
   beam::io::puts(beam::format("listening on port {}", gen_tcp::sockname(listener).second));
-  co_await accept_forever(listener);
+  beam::spawn(connection, listener);
+  co_await beam::receive(beam::on("stop"_a, [] {}));
 }
 
 // The demo: 100 client processes, 100 round trips each, against the server in this same runtime.
@@ -58,8 +56,7 @@ beam::process demo() {
   constexpr int trips = 100;
   gen_tcp::socket listener = open_listener(0);
   const std::uint16_t port = gen_tcp::sockname(listener).second;
-  const beam::pid acceptor = beam::spawn(accept_loop, listener);
-  gen_tcp::controlling_process(listener, acceptor);
+  beam::spawn(connection, listener);
   const beam::pid me = beam::self();
   for (int c = 0; c < clients; ++c) {
     beam::spawn([me, port]() -> beam::process {
@@ -81,7 +78,7 @@ beam::process demo() {
   }
   beam::io::puts(beam::format("{} clients, {} of {} messages echoed by one process per connection", clients,
                               echoed, clients * trips));
-  beam::exit(acceptor, "kill"_a);  // its listener closes with it
+  gen_tcp::close(listener);  // the process waiting in accept ends
   if (echoed != clients * trips) throw beam::error("lost_echoes"_a);
 }
 

@@ -84,8 +84,10 @@ std::string text_of(const term& binary) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-// Echoes with active once until the peer closes, then tells `parent` done.
+// Echoes with active once until the peer closes, then tells `parent` done. Activates the socket only once it
+// owns it (`go`): activated before, its first data would go to the acceptor.
 beam::process echo_connection(gen_tcp::socket s, beam::pid parent) {
+  co_await expect("go"_a);
   gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
   for (bool open = true; open;) {
     term data;
@@ -104,6 +106,7 @@ beam::process acceptor(gen_tcp::socket listener, int count, beam::pid parent) {
     gen_tcp::socket s = co_await gen_tcp::accept(listener);
     const beam::pid handler = beam::spawn(echo_connection, s, parent);
     gen_tcp::controlling_process(s, handler);
+    beam::send(handler, "go"_a);
   }
 }
 
@@ -628,6 +631,42 @@ TEST_P(GenTcpTest, DescriptorExhaustionIsEmfileAndAcceptRecovers) {
   int reports = 0;
   for (const std::string& line : log.lines()) reports += line.find("emfile") != std::string::npos ? 1 : 0;
   EXPECT_EQ(reports, 1);
+}
+
+// A peer that connects and says nothing: idle_timeout closes the connection. Active: {tcp_error, S, timeout}
+// then {tcp_closed, S}; passive: the waiting recv gives timeout.
+TEST_P(GenTcpTest, AnIdleConnectionIsClosedAfterItsIdleTimeout) {
+  beam::runtime rt(options());
+  term active_error, passive_error, peer_saw;
+  std::chrono::milliseconds active_after{0};
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
+    gen_tcp::socket silent =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    const auto start = std::chrono::steady_clock::now();
+    gen_tcp::setopts(server, {.active = gen_tcp::active::on(), .idle_timeout = 50ms});
+    active_error = co_await beam::receive(
+        beam::on(beam::tuple("tcp_error"_a, server.id(), beam::_term), [](term r) { return r; }),
+        beam::after(10000ms, [] { return term("no_timeout"_a); }));
+    co_await beam::receive(beam::on(beam::tuple("tcp_closed"_a, server.id()), [] {}));
+    active_after =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    peer_saw = co_await error_of(gen_tcp::recv(silent, 0, 5000ms));
+    // Passive, inherited from the listener.
+    gen_tcp::setopts(listener, {.idle_timeout = 50ms});
+    gen_tcp::socket silent2 =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server2 = co_await gen_tcp::accept(listener, 5000ms);
+    passive_error = co_await error_of(gen_tcp::recv(server2, 0));
+    gen_tcp::close(silent);
+    gen_tcp::close(silent2);
+    gen_tcp::close(listener);
+  });
+  EXPECT_EQ(active_error, term("timeout"_a));
+  EXPECT_GE(active_after.count(), 50);
+  EXPECT_EQ(peer_saw, term("closed"_a));
+  EXPECT_EQ(passive_error, term("timeout"_a));
 }
 
 BEAM_SCHEDULER_COUNTS(GenTcpTest);

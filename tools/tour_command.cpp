@@ -263,9 +263,17 @@ void step_hog(std::ostream& out) {
       trips, max_ms);
 }
 
-// One connection of step 8: echoes (active once) until the peer closes.
-beam::process echo_connection(beam::gen_tcp::socket s) {
+// One connection of step 8, one process: accepts it (so it owns the socket), starts the process waiting for
+// the next one, then echoes (active once) until the peer closes.
+beam::process echo_connection(beam::gen_tcp::socket listener) {
   namespace gen_tcp = beam::gen_tcp;
+  gen_tcp::socket s = listener;
+  try {
+    s = co_await gen_tcp::accept(listener);
+  } catch (const beam::error&) {
+    co_return;  // the listener was closed
+  }
+  beam::spawn(echo_connection, listener);
   for (bool open = true; open;) {
     gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
     beam::term data;
@@ -274,13 +282,6 @@ beam::process echo_connection(beam::gen_tcp::socket s) {
         beam::on(beam::tuple("tcp_closed"_a, s.id()), [&] { open = false; }),
         beam::on(beam::tuple("tcp_error"_a, s.id(), beam::_), [&] { open = false; }));
     if (open) co_await gen_tcp::send(s, data);
-  }
-}
-
-beam::process echo_acceptor(beam::gen_tcp::socket listener) {
-  for (;;) {
-    beam::gen_tcp::socket s = co_await beam::gen_tcp::accept(listener);
-    beam::gen_tcp::controlling_process(s, beam::spawn(echo_connection, s));
   }
 }
 
@@ -298,8 +299,7 @@ void step_tcp(std::ostream& out, int connections) {
     gen_tcp::socket listener =
         gen_tcp::listen(0, {.ip = "127.0.0.1", .backlog = 4096, .active = gen_tcp::active::off()});
     const std::uint16_t port = gen_tcp::sockname(listener).second;
-    const beam::pid acceptor = beam::spawn(echo_acceptor, listener);
-    gen_tcp::controlling_process(listener, acceptor);
+    beam::spawn(echo_connection, listener);
     const long before = resident_bytes();
     std::vector<beam::pid> clients;
     for (int c = 0; c < connections; ++c) {
@@ -334,7 +334,7 @@ void step_tcp(std::ostream& out, int connections) {
           beam::on(beam::tuple("echoed"_a, beam::_int), [](std::int64_t n) { return n; }));
     }
     trips_per_second = connections * trips / std::chrono::duration<double>(clock::now() - start).count();
-    beam::exit(acceptor, "kill"_a);
+    gen_tcp::close(listener);
   });
   out << fmt::format(
       "   {} processes: a client and a server process per connection; {:.0f} bytes per connection\n"

@@ -1,20 +1,17 @@
 // beam/gen_tcp.hpp: TCP sockets owned by processes, in the shape of Erlang's gen_tcp.
 //
-//   beam::gen_tcp::socket listener = beam::gen_tcp::listen(4000, {.reuseaddr = true});
-//   for (;;) {
-//     beam::gen_tcp::socket client = co_await beam::gen_tcp::accept(listener);
-//     beam::pid handler = beam::spawn(serve, client);          // one process per connection
-//     beam::gen_tcp::controlling_process(client, handler);
-//   }
-//
-//   beam::process serve(beam::gen_tcp::socket s) {            // active once: data arrives as messages
-//     beam::gen_tcp::setopts(s, {.active = beam::gen_tcp::active::once()});
+//   beam::process connection(beam::gen_tcp::socket listener) {   // one process per connection
+//     beam::gen_tcp::socket s = co_await beam::gen_tcp::accept(listener);   // it owns what it accepts
+//     beam::spawn(connection, listener);                             // the next one waits in accept
 //     for (bool open = true; open;) {
+//       beam::gen_tcp::setopts(s, {.active = beam::gen_tcp::active::once()});   // one message, then passive
 //       co_await beam::receive(
 //           beam::on(beam::tuple("tcp"_a, s.id(), beam::_binary), [&](beam::term data) { ... }),
 //           beam::on(beam::tuple("tcp_closed"_a, s.id()), [&] { open = false; }));
 //     }
 //   }
+//   beam::gen_tcp::socket listener = beam::gen_tcp::listen(4000, {.reuseaddr = true, .active = off()});
+//   beam::spawn(connection, listener);
 //
 // A socket is a port (beam/port.hpp; a term printed #Port<0.N>) owned by one process, its controlling
 // process: the one that opened or accepted it, or the one controlling_process gave it to. Its active-mode
@@ -92,6 +89,10 @@ struct options {
   std::optional<std::size_t> packet_size{};  // default 0: no limit
   std::optional<std::size_t> send_buffer{};  // bytes send may hold beyond the kernel's (default 64 KiB, >= 1)
   std::optional<bool> nodelay{};             // TCP_NODELAY (default false)
+  // Closes a connection on which nothing arrives for this long: active, {tcp_error, S, timeout} then
+  // {tcp_closed, S}; passive, a recv waiting then gives timeout, else the socket just closes. Default: none
+  // (0 also means none). Seen within a few milliseconds of the deadline.
+  std::optional<std::chrono::milliseconds> idle_timeout{};
 };
 
 namespace detail {
@@ -144,10 +145,11 @@ void close(const socket& s) noexcept;
 void shutdown_write(const socket& s);
 // gen_tcp:controlling_process/2: `new_owner` receives the active messages from now on and closes the socket
 // when it ends. Errors: not_owner, closed, badarg (new_owner is not alive). Messages already delivered stay
-// in the old owner's mailbox: accept on a passive listener and let the new owner set `active`, as the
-// examples do.
+// in the old owner's mailbox, and an active setting made by the new process before this call delivers to the
+// old owner: give a passive socket away, then tell the new owner (a message) to activate it, or accept in the
+// process that serves the connection, as the examples do.
 void controlling_process(const socket& s, const pid& new_owner);
-// inet:setopts/2: active, packet, packet_size, send_buffer, nodelay (the others: einval).
+// inet:setopts/2: active, packet, packet_size, send_buffer, nodelay, idle_timeout (the others: einval).
 void setopts(const socket& s, const options& opts);
 // inet:peername/1 and sockname/1: {address, port} as text "127.0.0.1" and a number.
 [[nodiscard]] std::pair<std::string, std::uint16_t> peername(const socket& s);

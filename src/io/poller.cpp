@@ -127,7 +127,12 @@ bool poller::try_poll(clock::time_point deadline, std::uint32_t* dispatched,
     return true;
   }
   std::array<epoll_event, max_events> events{};
+  const clock::time_point expiry{clock::duration(next_expiry_.load())};
+  if (expiry < deadline && deadline != clock::time_point::min()) deadline = expiry;
+  waiting_until_.store(deadline.time_since_epoch().count());  // seq_cst: against expire_by's lowering
+  if (clock::time_point{clock::duration(next_expiry_.load())} < deadline) deadline = clock::time_point::min();
   int n = epoll_wait(epoll_fd_, events.data(), max_events, timeout_ms(deadline));
+  waiting_until_.store(clock::time_point::min().time_since_epoch().count(), std::memory_order_relaxed);
   if (n < 0) n = 0;  // EINTR (a profiler's signal): the caller polls again when it needs to
   std::array<std::pair<std::shared_ptr<poll_target>, std::uint32_t>, max_events> ready;
   int count = 0;
@@ -152,9 +157,36 @@ bool poller::try_poll(clock::time_point deadline, std::uint32_t* dispatched,
     ready[i].first->on_ready(ready[i].second);
     ready[i].first.reset();
   }
+  run_expiries();
   polling_.store(false, std::memory_order_release);
   if (dispatched != nullptr) *dispatched = static_cast<std::uint32_t>(count);
   return true;
+}
+
+// The polling thread: lets the handler act on what is due, and notes its next deadline.
+void poller::run_expiries() noexcept {
+  if (expiry_ == nullptr) return;
+  const auto now = clock::now();
+  if (clock::time_point{clock::duration(next_expiry_.load())} > now) return;
+  next_expiry_.store(clock::time_point::max().time_since_epoch().count());  // before the handler may lower it
+  const auto next = expiry_->expire(now);
+  lower_expiry(next);
+}
+
+// Lowers next_expiry_ to `deadline`; true when it did.
+bool poller::lower_expiry(clock::time_point deadline) noexcept {
+  const clock::rep wanted = deadline.time_since_epoch().count();
+  clock::rep current = next_expiry_.load();
+  while (wanted < current) {
+    if (next_expiry_.compare_exchange_weak(current, wanted)) return true;
+  }
+  return false;
+}
+
+void poller::expire_by(clock::time_point deadline) noexcept {
+  // A poll that read next_expiry_ before we lowered it may sleep past `deadline`: wake it (it then polls
+  // again with the new deadline). One that reads it after sees it.
+  if (lower_expiry(deadline) && waiting_until_.load() > deadline.time_since_epoch().count()) interrupt();
 }
 
 void poller::interrupt() noexcept {

@@ -55,6 +55,16 @@ class poll_target {
   virtual void on_ready(std::uint32_t events) noexcept = 0;
 };
 
+// What the poller also does at each poll: deadlines of its own (sockets' idle timeouts). Called by the
+// polling thread, one call at a time.
+class expiry_handler {
+ public:
+  virtual ~expiry_handler() = default;
+  // Acts on what is due at `now`; returns the next deadline (time_point::max() when none).
+  virtual std::chrono::steady_clock::time_point expire(
+      std::chrono::steady_clock::time_point now) noexcept = 0;
+};
+
 class poller final : public sched::park_driver {
  public:
   poller();  // throws std::system_error when epoll or the eventfd cannot be made
@@ -85,6 +95,11 @@ class poller final : public sched::park_driver {
   // Any thread: makes the poll in progress (or the next one) return.
   void interrupt() noexcept override;
 
+  // Start-up, before any poll: who handles the deadlines set with expire_by.
+  void set_expiry_handler(expiry_handler& h) noexcept { expiry_ = &h; }
+  // Any thread: the handler wants a look at `deadline` (or sooner). Wakes a poll that would sleep past it.
+  void expire_by(clock::time_point deadline) noexcept;
+
   // Any thread: whether any descriptor is registered (relaxed: a hint to skip needless polls; a poll that
   // misses a registration made just now runs again at the next look).
   [[nodiscard]] bool has_registrations() const noexcept {
@@ -96,6 +111,9 @@ class poller final : public sched::park_driver {
   }
 
  private:
+  void run_expiries() noexcept;
+  bool lower_expiry(clock::time_point deadline) noexcept;
+
   struct slot {
     std::uint32_t generation = 0;
     std::shared_ptr<poll_target> target;  // null when free
@@ -105,6 +123,12 @@ class poller final : public sched::park_driver {
   int wake_fd_ = -1;
   std::atomic<bool> polling_{false};  // the poll role: acquired by try_poll, released at its end
   std::atomic<std::uint32_t> registered_{0};
+  expiry_handler* expiry_ = nullptr;
+  // The earliest deadline the handler asked for (clock ticks; max: none). Lowered by expire_by (any
+  // thread), replaced by the polling thread after each expire.
+  std::atomic<clock::rep> next_expiry_{clock::time_point::max().time_since_epoch().count()};
+  std::atomic<clock::rep> waiting_until_{
+      0};  // the deadline of the wait in progress (for expire_by's wake-up)
   // The registrations. Dispatch resolves a whole batch of events under one lock; add and remove take it
   // once each.
   std::mutex slots_mutex_;

@@ -420,7 +420,9 @@ void scheduler::monitor_loop() {
       if (w->runnext_.load() != nullptr) wake_one_if_needed();  // a hand-off made to the stuck slice
       if (hooks_.poll) hooks_.poll(*w);  // its timers, which its own thread cannot run now
     }
-    if (busy) poll_driver();  // readiness is seen within a look even while no worker is free to poll
+    // Readiness and the poller's deadlines are seen within a look even while no worker is free to poll (or
+    // none sleeps in it): a look costs nothing when a worker does (worth_polling).
+    poll_driver();
     stuck_.store(stuck, std::memory_order_relaxed);
     interval = std::chrono::milliseconds(busy ? 1 : 5);
   }

@@ -55,6 +55,7 @@ socket tcp_service::open(int fd, const pid& owner, const settings& s, tcp_socket
     sockets_.emplace(id.number(), state);
     by_owner_.emplace(owner, id.number());
   }
+  if (s.idle_timeout.count() != 0) watch_idle(state, std::chrono::steady_clock::now() + s.idle_timeout);
   beam::detail::note_port_owner(beam::detail::current_process("beam::gen_tcp"));
   return socket(id, std::move(state));
 }
@@ -102,6 +103,36 @@ void tcp_service::owner_ended(const pid& owner) noexcept {
   for (const auto& s : owned) {
     if (s->owner() == owner) s->close();  // not given away meanwhile
   }
+}
+
+void tcp_service::watch_idle(std::shared_ptr<tcp_socket> s, std::chrono::steady_clock::time_point when) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_checks_.emplace(when, std::move(s));
+  }
+  poller_.expire_by(when);
+}
+
+std::chrono::steady_clock::time_point tcp_service::expire(
+    std::chrono::steady_clock::time_point now) noexcept {
+  std::vector<std::shared_ptr<tcp_socket>> due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto end = idle_checks_.upper_bound(now);
+    for (auto it = idle_checks_.begin(); it != end; ++it) {
+      if (auto s = it->second.lock()) due.push_back(std::move(s));
+    }
+    idle_checks_.erase(idle_checks_.begin(), end);
+  }
+  for (const auto& s : due) {
+    const auto next = s->check_idle(now);
+    if (next != std::chrono::steady_clock::time_point::max()) {
+      std::lock_guard lock(mutex_);
+      idle_checks_.emplace(next, s);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  return idle_checks_.empty() ? std::chrono::steady_clock::time_point::max() : idle_checks_.begin()->first;
 }
 
 std::size_t tcp_service::open_count() noexcept {

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -21,9 +23,9 @@
 
 namespace beam::gen_tcp::detail {
 
-class tcp_service final : public proc::port_service {
+class tcp_service final : public proc::port_service, public io_impl::expiry_handler {
  public:
-  explicit tcp_service(io_impl::poller& p) : poller_(p) {}
+  explicit tcp_service(io_impl::poller& p) : poller_(p) { p.set_expiry_handler(*this); }
   ~tcp_service() override;  // closes the sockets left (the schedulers have stopped)
   tcp_service(const tcp_service&) = delete;
   tcp_service& operator=(const tcp_service&) = delete;
@@ -39,14 +41,18 @@ class tcp_service final : public proc::port_service {
   void moved(const tcp_socket& s, const pid& from, const pid& to);
   void owner_ended(const pid& owner) noexcept override;
   [[nodiscard]] std::size_t open_count() noexcept;
+  // Idle timeouts: `s` is looked at (check_idle) at `when`, by the poller's thread.
+  void watch_idle(std::shared_ptr<tcp_socket> s, std::chrono::steady_clock::time_point when);
+  std::chrono::steady_clock::time_point expire(std::chrono::steady_clock::time_point now) noexcept override;
   [[nodiscard]] io_impl::poller& poller() noexcept { return poller_; }
 
  private:
   io_impl::poller& poller_;
   std::atomic<std::uint64_t> next_number_{1};
   std::mutex mutex_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<tcp_socket>> sockets_;  // mutex_
-  std::unordered_multimap<pid, std::uint64_t> by_owner_;                    // mutex_
+  std::unordered_map<std::uint64_t, std::shared_ptr<tcp_socket>> sockets_;                       // mutex_
+  std::unordered_multimap<pid, std::uint64_t> by_owner_;                                         // mutex_
+  std::multimap<std::chrono::steady_clock::time_point, std::weak_ptr<tcp_socket>> idle_checks_;  // mutex_
 };
 
 }  // namespace beam::gen_tcp::detail

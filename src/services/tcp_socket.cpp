@@ -129,6 +129,7 @@ bool tcp_socket::read_more() {
     const ssize_t n = ::read(fd_, buffer, sizeof buffer);
     if (n > 0) {
       in_.append(buffer, static_cast<std::size_t>(n));
+      if (settings_.idle_timeout.count() != 0) last_arrival_ = std::chrono::steady_clock::now();
       return true;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -161,7 +162,7 @@ std::optional<term> tcp_socket::try_recv(const pid& caller, std::size_t length,
       fail(atom("emsgsize"), "recv: a packet is longer than packet_size");
     }
     if (readable_ && !eof_ && !read_error_ && read_more()) continue;
-    if (read_error_ || eof_) {
+    if (read_error_ || eof_) {  // (or an idle timeout)
       const atom reason = read_error_.value_or(atom("closed"));
       close_locked();  // exit_on_close, Erlang's default: the socket ends with the connection
       fail(reason, "recv");
@@ -462,6 +463,10 @@ void tcp_socket::apply(const options& opts) {
   next.active_left = settings_.active_left;
   settings_ = next;
   if (opts.active) set_active(wanted);
+  if (opts.idle_timeout && opts.idle_timeout->count() != 0) {
+    last_arrival_ = std::chrono::steady_clock::now();
+    service_.watch_idle(shared_from_this(), last_arrival_ + *opts.idle_timeout);
+  }
   if (role_ == role::connected && settings_.active.kind() != active::mode::off) deliver_active();
 }
 
@@ -491,6 +496,33 @@ void apply_options(settings& s, const options& opts) {
     s.send_buffer = *opts.send_buffer;
   }
   if (opts.nodelay) s.nodelay = *opts.nodelay;
+  if (opts.idle_timeout) {
+    if (opts.idle_timeout->count() < 0) fail(atom("einval"), "idle_timeout is negative");
+    s.idle_timeout = *opts.idle_timeout;
+  }
+}
+
+std::chrono::steady_clock::time_point tcp_socket::check_idle(
+    std::chrono::steady_clock::time_point now) noexcept {
+  constexpr auto never = std::chrono::steady_clock::time_point::max();
+  std::lock_guard guard(mutex_);
+  if (!open() || settings_.idle_timeout.count() == 0 || role_ != role::connected) return never;
+  const auto due = last_arrival_ + settings_.idle_timeout;
+  if (due > now) return due;
+  try {
+    if (settings_.active.kind() != active::mode::off) {
+      send_to_owner(tuple(atom("tcp_error"), term(id_), atom("timeout")));
+      send_to_owner(tuple(atom("tcp_closed"), term(id_)));
+    } else if (!readers_.empty()) {
+      read_error_ = atom("timeout");  // the waiting recv reports it, and closes
+      readable_ = false;
+      wake(readers_);
+      return never;
+    }
+  } catch (...) {  // out of memory for the messages: closed all the same
+  }
+  close_locked();
+  return never;
 }
 
 }  // namespace beam::gen_tcp::detail

@@ -53,6 +53,7 @@ struct settings {
   std::size_t packet_size = 0;
   std::size_t send_buffer = std::size_t{64} << 10;
   bool nodelay = false;
+  std::chrono::milliseconds idle_timeout{0};  // 0: none
 };
 
 // A process waiting on a socket: it receives `ref` when it should look again.
@@ -105,6 +106,9 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
   [[nodiscard]] beam::port id() const noexcept { return id_; }
   [[nodiscard]] pid owner();
   [[nodiscard]] settings current_settings();
+  // The service's idle sweep: closes the socket if nothing arrived for its idle_timeout before `now`, and
+  // returns time_point::max(); else returns when to look again.
+  std::chrono::steady_clock::time_point check_idle(std::chrono::steady_clock::time_point now) noexcept;
 
  private:
   // With the lock held:
@@ -153,6 +157,7 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
   std::optional<atom> write_error_;  // a write failed: later sends report it
   std::vector<waiter> readers_;      // recv, accept, connect
   std::vector<waiter> writers_;      // send over the limit
+  std::chrono::steady_clock::time_point last_arrival_ = std::chrono::steady_clock::now();  // for idle_timeout
 };
 
 }  // namespace beam::gen_tcp::detail
