@@ -301,29 +301,30 @@ void step_tcp(std::ostream& out, int connections) {
     const std::uint16_t port = gen_tcp::sockname(listener).second;
     beam::spawn(echo_connection, listener);
     const long before = resident_bytes();
-    std::vector<beam::pid> clients;
-    for (int c = 0; c < connections; ++c) {
-      clients.push_back(beam::spawn([me, port]() -> beam::process {
-        gen_tcp::socket s = co_await gen_tcp::connect("127.0.0.1", port, {.active = gen_tcp::active::off()});
-        beam::send(me, "connected"_a);
-        co_await beam::receive(beam::on("go"_a, [] {}));
-        std::int64_t good = 0;
-        for (int i = 0; i < trips; ++i) {
-          co_await gen_tcp::send(s, std::string_view("hello, server"));
-          good += co_await gen_tcp::recv(s, 13, std::chrono::seconds(30)) == beam::binary("hello, server")
-                      ? 1
-                      : 0;
-        }
-        beam::send(me, beam::tuple("echoed"_a, good));
-      }));
-    }
-    for (int c = 1; c <= connections; ++c) {
-      co_await beam::receive(beam::on("connected"_a, [] {}));
-      if (c % 1000 == 0 || c == connections) {
-        out << fmt::format("   {:>5} connected: {} processes alive, {:.0f} bytes of memory per connection\n",
-                           c, beam::process_count(), static_cast<double>(resident_bytes() - before) / c)
-            << std::flush;
+    const auto client = [me, port]() -> beam::process {
+      gen_tcp::socket s = co_await gen_tcp::connect("127.0.0.1", port, {.active = gen_tcp::active::off()});
+      co_await gen_tcp::send(s, std::string_view("hello, server"));  // answered once its process serves it
+      (void)co_await gen_tcp::recv(s, 13, std::chrono::seconds(30));
+      beam::send(me, "connected"_a);
+      co_await beam::receive(beam::on("go"_a, [] {}));
+      std::int64_t good = 0;
+      for (int i = 0; i < trips; ++i) {
+        co_await gen_tcp::send(s, std::string_view("hello, server"));
+        good +=
+            co_await gen_tcp::recv(s, 13, std::chrono::seconds(30)) == beam::binary("hello, server") ? 1 : 0;
       }
+      beam::send(me, beam::tuple("echoed"_a, good));
+    };
+    std::vector<beam::pid> clients;
+    for (int c = 1; c <= connections; ++c) {  // a thousand at a time, shown as they are served
+      clients.push_back(beam::spawn(client));
+      if (c % 1000 != 0 && c != connections) continue;
+      for (int i = static_cast<int>(clients.size()) - (c % 1000 == 0 ? 1000 : c % 1000); i < c; ++i) {
+        co_await beam::receive(beam::on("connected"_a, [] {}));
+      }
+      out << fmt::format("   {:>5} connected: {} processes alive, {:.0f} bytes of memory per connection\n", c,
+                         beam::process_count(), static_cast<double>(resident_bytes() - before) / c)
+          << std::flush;
     }
     processes = beam::process_count();
     bytes_per_connection = static_cast<double>(resident_bytes() - before) / connections;
