@@ -118,6 +118,7 @@ struct process_control : sched::task {  // the task base: the scheduler's handle
   bool trap_exit : 1 = false;                 // process_flag(trap_exit)
   bool threw : 1 = false;                     // the body ended with an exception: its reason is in end_reason
   bool crashed : 1 = false;                   // ... and it was a crash to report (not exit/1)
+  bool owns_ports : 1 = false;                // it was given a port once: its end closes the ports it owns
   std::atomic<std::uint16_t> last_worker{0};  // for process_info; written by the owner, read by anyone
   term end_reason;  // a pending kill's reason, or what the body threw (then `threw` is set)
   timer::timer_entry* receive_timer = nullptr;  // the timeout of the wait in progress; we hold one reference

@@ -248,12 +248,12 @@ void note_timer(process_control& p, const term& ref) {
 }
 
 void notify_exit(process_control& p, const term& reason) noexcept {
-  const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
-  if (l == nullptr) return;
   proc::node& node = p.node();
   const pid self = p.self();
+  if (p.owns_ports && node.ports != nullptr) node.ports->owner_ended(self);  // also when stopping
+  const std::unique_ptr<process_links> l(std::exchange(p.links, nullptr));
+  if (l == nullptr) return;
   for (message_node* n : l->dying_signals) drop_for_dead(node, self, n);  // frees them, also when stopping
-  if (l->owns_ports && node.ports != nullptr) node.ports->owner_ended(self);  // also when stopping
   if (node.stopping.load(std::memory_order_relaxed)) return;
   // The timers first: whoever hears of our end finds them gone.
   for (const term& ref : l->timers) node.bif_timers->cancel_listed(ref);
@@ -266,7 +266,7 @@ void notify_exit(process_control& p, const term& reason) noexcept {
 }
 
 void note_port_owner(process_control& p) {
-  links_of(p).owns_ports = true;
+  p.owns_ports = true;  // a bit of the PCB, not the link record: a connection's process needs no links
 }
 
 bool give_port(proc::node& node, const pid& to, const term& port) {

@@ -73,7 +73,6 @@ struct process_links {
   // been cancelled since (see note_timer).
   set<term> timers;
   std::size_t timers_after_sweep = 0;  // the size of `timers` after its last sweep
-  bool owns_ports = false;  // we were given a port (a socket) once: our end tells the node's port service
   std::vector<std::shared_ptr<key_table>>
       key_tables;  // key registries we have entries in (proc/key_table.hpp)
   // Signals taken from the inbox once a kill was pending: answered as for a dead process by notify_exit,
