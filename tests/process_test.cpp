@@ -565,18 +565,22 @@ beam::task<beam::pid> start_short_lived() {
 TEST(Reductions, ALoopSpawningTenThousandProcessesSharesItsScheduler) {
   captured_log log;
   beam::runtime rt({.schedulers = 1});
-  int spawned = 0;
-  int spawned_when_the_other_ran = -1;
+  // Atomic: a slice that runs long is handed to a spare scheduler's thread (see below).
+  std::atomic<int> spawned = 0;
+  std::atomic<int> spawned_when_the_other_ran = -1;
   rt.run([&]() -> beam::process {
     beam::spawn([&]() -> beam::process {
-      spawned_when_the_other_ran = spawned;
+      spawned_when_the_other_ran = spawned.load();
       co_return;
     });
     for (; spawned < 10'000; ++spawned) co_await start_short_lived();
   });
   EXPECT_GE(spawned_when_the_other_ran, 1);
   EXPECT_LT(spawned_when_the_other_ran, 1'000) << "the loop kept its scheduler past its reductions";
+#if !defined(__SANITIZE_THREAD__)
+  // Under ThreadSanitizer a spawn costs some 30 us, so even a slice within its reductions passes 10 ms.
   EXPECT_FALSE(log.contains("long_schedule")) << ::testing::PrintToString(log.lines());
+#endif
 }
 
 TEST(Reductions, SpawnSignalsAndBuildingLargeTermsCostReductions) {
