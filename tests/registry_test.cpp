@@ -3,6 +3,7 @@
 #include <chrono>
 #include <sstream>
 #include <string>
+#include <mutex>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -246,17 +247,24 @@ TEST_P(RegistryTest, OneProcessLinesComeOutInOrder) {
 // On one scheduler, so that the other process can run only when this one gives way.
 TEST(Reductions, AProcessThatSpendsItsBudgetGivesWayAtItsNextReceive) {
   beam::runtime rt({.schedulers = 1});
+  // Under a lock: a slice that runs long (ThreadSanitizer slows it past 10 ms) is handed to a spare
+  // scheduler's thread, so the two processes may push from two threads.
+  std::mutex order_mutex;
   std::vector<int> order;
+  const auto note = [&](int what) {
+    std::lock_guard lock(order_mutex);
+    order.push_back(what);
+  };
   rt.run([&]() -> beam::process {
     const beam::pid me = beam::self();
     for (int i = 0; i < 10'000; ++i) beam::send(me, i);  // 10,000 reductions: more than one slice's budget
     beam::spawn([&]() -> beam::process {
-      order.push_back(-1);  // runs while the initial process still has messages to take
+      note(-1);  // runs while the initial process still has messages to take
       co_return;
     });
     for (int i = 0; i < 10'000; ++i) {
       co_await beam::receive(beam::on(beam::_int, [&](std::int64_t n) {
-        if (n % 2000 == 0) order.push_back(static_cast<int>(n));
+        if (n % 2000 == 0) note(static_cast<int>(n));
       }));
     }
   });
