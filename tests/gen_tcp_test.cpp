@@ -79,6 +79,25 @@ beam::task<std::size_t> drain() {
   co_return count;
 }
 
+// `n` round trips with a fresh ping-pong partner; how many came back.
+beam::task<std::int64_t> ping_pong(int n) {
+  const beam::pid me = beam::self();
+  const beam::pid echo = beam::spawn([]() -> beam::process {
+    for (;;) {
+      co_await beam::receive(
+          beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
+    }
+  });
+  std::int64_t pongs = 0;
+  for (int i = 0; i < n; ++i) {
+    beam::send(echo, beam::tuple("ping"_a, me));
+    co_await expect("pong"_a);
+    ++pongs;
+  }
+  beam::exit(echo, "kill"_a);
+  co_return pongs;
+}
+
 std::string text_of(const term& binary) {
   const auto bytes = binary.as_binary();
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -392,17 +411,7 @@ TEST_P(GenTcpTest, SendToAPeerThatDoesNotReadSuspendsTheSender) {
                              beam::after(100ms, [&] { stalled = true; }));
     }
     sent_while_stalled = last;
-    const beam::pid echo = beam::spawn([]() -> beam::process {
-      for (;;)
-        co_await beam::receive(
-            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
-    });
-    for (int i = 0; i < 1000; ++i) {
-      beam::send(echo, beam::tuple("ping"_a, me));
-      co_await expect("pong"_a);
-      ++pongs_while_stalled;
-    }
-    beam::exit(echo, "kill"_a);
+    pongs_while_stalled = co_await ping_pong(1000);
     for (;;) {  // now read everything
       term data;
       try {
@@ -506,7 +515,7 @@ TEST_P(GenTcpTest, HalfClosesDeliverWhatWasSentFirst) {
 TEST_P(GenTcpTest, WaitingSocketsHoldNoScheduler) {
   constexpr int waiting = 100;
   beam::runtime rt(options());
-  int pongs = 0;
+  std::int64_t pongs = 0;
   rt.run([&]() -> beam::process {
     const beam::pid me = beam::self();
     gen_tcp::socket listener = gen_tcp::listen(0, {.ip = "127.0.0.1", .active = gen_tcp::active::off()});
@@ -524,17 +533,7 @@ TEST_P(GenTcpTest, WaitingSocketsHoldNoScheduler) {
       beam::send(reader, "yours"_a);
     }
     for (int i = 0; i < waiting; ++i) co_await expect("reading"_a);
-    const beam::pid echo = beam::spawn([]() -> beam::process {
-      for (;;)
-        co_await beam::receive(
-            beam::on(beam::tuple("ping"_a, beam::_pid), [](beam::pid from) { beam::send(from, "pong"_a); }));
-    });
-    for (int i = 0; i < 2000; ++i) {
-      beam::send(echo, beam::tuple("ping"_a, me));
-      co_await expect("pong"_a);
-      ++pongs;
-    }
-    beam::exit(echo, "kill"_a);
+    pongs = co_await ping_pong(2000);
     for (auto& c : clients) co_await gen_tcp::send(c, std::string_view("wake"));
     for (int i = 0; i < waiting; ++i)
       co_await beam::receive(beam::on(beam::tuple("read"_a, beam::_binary), [](term) {}));

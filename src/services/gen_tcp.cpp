@@ -147,10 +147,7 @@ std::size_t tcp_service::open_count() noexcept {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-[[noreturn]] void fail(atom reason, std::string_view what) {
-  throw error(term(reason), fmt::format("gen_tcp: {}: {}", what, reason.text()));
-}
+using detail::fail;
 
 detail::tcp_service& service(const char* what) {
   return *beam::detail::runtime_for(what).tcp;

@@ -26,6 +26,11 @@
 #include "services/tcp_service.hpp"
 
 namespace beam::gen_tcp::detail {
+
+void fail(atom reason, std::string_view what) {
+  throw error(term(reason), fmt::format("gen_tcp: {}: {}", what, reason.text()));
+}
+
 namespace {
 
 constexpr std::size_t read_chunk = 16 << 10;
@@ -33,10 +38,6 @@ constexpr std::size_t read_chunk = 16 << 10;
 // registration is re-armed so that the rest is reported again.
 constexpr std::size_t active_read_budget = 1 << 20;
 constexpr std::size_t keep_capacity = 4 << 10;  // buffers larger than this are released once empty
-
-[[noreturn]] void fail(atom reason, std::string_view what) {
-  throw error(term(reason), fmt::format("gen_tcp: {}: {}", what, reason.text()));
-}
 
 void wake(std::vector<waiter>& list) {
   for (const waiter& w : list) beam::send(w.who, term(w.ref));

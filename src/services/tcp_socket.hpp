@@ -62,6 +62,9 @@ struct waiter {
   reference ref;
 };
 
+// Throws beam::error(reason), its text naming the gen_tcp call `what`.
+[[noreturn]] void fail(atom reason, std::string_view what);
+
 // Applies the options `opts` sets to `s` (listen, connect and setopts share it). Throws beam::error(einval).
 void apply_options(settings& s, const options& opts);
 
