@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include <beam/call.hpp>
 #include <beam/error.hpp>
 #include <beam/inspect.hpp>
 #include <beam/monitor.hpp>
@@ -28,6 +29,7 @@
 
 #include "otp/process_name.hpp"
 #include "otp/supervisor_child.hpp"
+#include "proc/call.hpp"
 #include "proc/key_table.hpp"
 
 namespace beam {
@@ -136,6 +138,14 @@ std::optional<pid> whereis(const via& name) {
 term to_term(const via& name) {
   static const atom module("Elixir.Registry");
   return tuple(atom("via"), module, tuple(name.registry, name.key));
+}
+
+task<term> call(const via& name, term request) {
+  return detail::call_resolved(to_term(name), whereis(name), std::move(request), std::nullopt);
+}
+
+task<term> call(const via& name, term request, std::chrono::milliseconds timeout) {
+  return detail::call_resolved(to_term(name), whereis(name), std::move(request), timeout);
 }
 
 }  // namespace beam

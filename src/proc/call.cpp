@@ -19,6 +19,7 @@
 #include <beam/receive.hpp>
 #include <beam/registry.hpp>
 
+#include "proc/call.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
 #include "term/atom_table.hpp"
@@ -157,13 +158,15 @@ task<term> call_name(atom name, call_site site) {
   return start_call(p, std::move(site), to, std::move(ref));
 }
 
-task<term> call_via(const via& name, call_site site) {
-  if (const std::optional<pid> to = whereis(name)) return call_pid(*to, std::move(site));
+}  // namespace
+
+task<term> detail::call_resolved(term server, const std::optional<pid>& to, term request,
+                                 std::optional<std::chrono::milliseconds> timeout) {
+  call_site site{std::move(server), std::move(request), timeout};
+  if (to) return call_pid(*to, std::move(site));
   return refuse_call(site.failure(term(detail::atoms::noproc),
                                   fmt::format("no process is registered as {}", inspect(site.server))));
 }
-
-}  // namespace
 
 task<term> call(const pid& server, term request) {
   return call_pid(server, {term(server), std::move(request), std::nullopt});
@@ -179,14 +182,6 @@ task<term> call(atom name, term request) {
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   return call_name(name, {term(name), std::move(request), timeout});
-}
-
-task<term> call(const via& name, term request) {
-  return call_via(name, {to_term(name), std::move(request), std::nullopt});
-}
-
-task<term> call(const via& name, term request, std::chrono::milliseconds timeout) {
-  return call_via(name, {to_term(name), std::move(request), timeout});
 }
 
 bool is_call_from(const term& from) {

@@ -1,12 +1,13 @@
-// proc/exports.cpp: spawn/3's registry of exported C++ functions, and the functions the library exports
-// itself (IO.puts). Lookups take a shared lock; exports are rare and usually made at start-up.
+// proc/exports.cpp: spawn/3's registry of exported C++ functions (the library's own, such as IO.puts, are
+// exported by the services that implement them). Lookups take a shared lock; exports are rare and usually
+// made at start-up.
 #include <map>
 #include <shared_mutex>
 
 #include <fmt/format.h>
 
 #include <beam/error.hpp>
-#include <beam/io.hpp>
+#include <beam/inspect.hpp>
 #include <beam/link.hpp>
 #include <beam/logger.hpp>
 #include <beam/monitor.hpp>
@@ -23,19 +24,8 @@ struct export_table {
   std::map<std::pair<std::uint32_t, std::uint32_t>, exported_function> functions;  // mutex
 };
 
-process io_puts(std::span<const term> args) {
-  if (args.size() != 1 || !args[0].is_binary())
-    throw beam::error(term(detail::atoms::badarg), "IO.puts/1 takes one binary");
-  io::puts(args[0].as_string_view());
-  co_return;
-}
-
 export_table& exports() {
-  static export_table* const table = [] {
-    auto* t = new export_table();  // never destroyed: exports may be looked up until the program ends
-    t->functions.emplace(std::pair{atom("Elixir.IO").index(), atom("puts").index()}, &io_puts);
-    return t;
-  }();
+  static export_table* const table = new export_table();  // never destroyed: looked up until the end
   return *table;
 }
 

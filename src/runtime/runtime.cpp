@@ -133,12 +133,20 @@ void raise_open_files_limit() {
   (void)raised;
 }
 
+// The poller, the open-files limit raised first (the poller is where descriptors start to count).
+std::unique_ptr<io_impl::poller> make_poller() {
+  raise_open_files_limit();
+  return std::make_unique<io_impl::poller>();
+}
+
 }  // namespace
 
 runtime_state::runtime_state(const runtime_options& opts)
     : options(validated(opts)),
       node(validate_limit(opts.process_limit), scheduler_count(opts), spare_count(opts)),  // refuses a second
-      timers(node) {
+      timers(node),
+      poller(make_poller()),
+      services(node, *poller, dirty_thread_count(opts)) {
   sched::worker_hooks hooks{
       .poll = [this](sched::worker& w) { return node.poll_timers(w); },
       .long_slice =
@@ -162,26 +170,23 @@ runtime_state::runtime_state(const runtime_options& opts)
           },
       .stack_overflow = &report_stack_overflow,
   };
-  output = std::make_unique<io_impl::writer>();
-  dirty = std::make_unique<io_impl::dirty_pool>(options.dirty_io_threads);
-  raise_open_files_limit();
-  poller = std::make_unique<io_impl::poller>();
-  tcp = std::make_unique<gen_tcp::detail::tcp_service>(*poller);
-  node.set_ports(*tcp);
+  node.set_ports(*services.tcp);
   hooks.driver = poller.get();
   sched = std::make_unique<sched::scheduler>(
       sched::scheduler_options{
           .workers = node.schedulers, .spares = node.spares, .stack_size = options.scheduler_stack_size},
       std::move(hooks));
   node.connect(*sched, timers);
+  publish_services(&services);
   the_runtime.store(this, std::memory_order_release);
 }
 
 runtime_state::~runtime_state() {
-  dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
-  sched.reset();   // joins the workers (shut_down stopped them): nobody polls from here on
-  tcp.reset();     // closes the sockets left
-  output.reset();  // writes what is queued
+  publish_services(nullptr);
+  services.dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
+  sched.reset();            // joins the workers (shut_down stopped them): nobody polls from here on
+  services.tcp.reset();     // closes the sockets left
+  services.output.reset();  // writes what is queued
   the_runtime.store(nullptr, std::memory_order_release);
 }  // then the timers, then the node (its wheels and pools last)
 
@@ -203,9 +208,9 @@ void runtime_state::report_stuck(const std::vector<sched::scheduler::stuck_task>
 }
 
 void runtime_state::write_queued_output() {
-  if (!io_server) return;
-  if (process_control* server = node.table.find(*io_server)) {
-    io_impl::drain_mailbox(*server, *output);
+  if (!services.io_server) return;
+  if (process_control* server = node.table.find(*services.io_server)) {
+    io_impl::drain_mailbox(*server, *services.output);
     release(*server);
   }
 }
@@ -217,7 +222,7 @@ bool runtime_state::shut_down() {
   if (!stuck.empty()) {
     report_stuck(stuck);
     if (options.on_stuck_shutdown == stuck_shutdown::abort) std::abort();
-    output->flush();
+    services.output->flush();
     return false;
   }
   node.shut_down_processes();
@@ -225,8 +230,8 @@ bool runtime_state::shut_down() {
 }
 
 void runtime_state::start_io_server() {
-  io_server = spawn([this]() { return io_impl::serve(*output); });
-  register_name(atom("user"), *io_server);
+  services.io_server = spawn([this]() { return io_impl::serve(*services.output); });
+  register_name(atom("user"), *services.io_server);
 }
 
 runtime_state* current_runtime() noexcept {
@@ -271,7 +276,7 @@ std::uint32_t runtime::schedulers() const noexcept {
 void runtime::begin() {
   if (detail::current_process_or_null() != nullptr)
     throw std::logic_error("runtime::run called inside a process");
-  if (!state_ || state_->node.initial || state_->io_server)
+  if (!state_ || state_->node.initial || state_->services.io_server)
     throw std::logic_error("runtime::run (or start) may be called once per runtime");
   state_->start_io_server();
   state_->node.capture_initial.store(true);
@@ -287,7 +292,8 @@ void runtime::check_call_from_outside() {
 }
 
 exit_reason runtime::wait() {
-  if (!state_ || !state_->io_server) throw std::logic_error("runtime::wait called without a runtime::start");
+  if (!state_ || !state_->services.io_server)
+    throw std::logic_error("runtime::wait called without a runtime::start");
   if (state_->node.stopping.load(std::memory_order_relaxed))
     throw std::logic_error("runtime::wait called twice: the runtime has already shut down");
   if (detail::current_process_or_null() != nullptr)

@@ -1,6 +1,7 @@
 // runtime/runtime_state.hpp: the composition root: what one runtime is made of, in start-up order, and how
-// the parts are connected. It builds the node of processes (proc/node.hpp), the BIF timers, the I/O
-// server's writer and the scheduler, and connects them; it owns nothing else. Shut-down runs in reverse: the
+// the parts are connected. It builds the node of processes (proc/node.hpp), the BIF timers, the poller, the
+// services (services/services.hpp: the I/O server's writer, the dirty pool, the sockets) and the scheduler,
+// and connects them; it owns nothing else. Shut-down runs in reverse: the
 // initial process ends, the schedulers stop, the node ends the remaining processes with reason `shutdown` on
 // the stopping thread, then the parts are freed.
 #pragma once
@@ -13,13 +14,11 @@
 #include <beam/pid.hpp>
 #include <beam/runtime.hpp>
 
-#include "io/dirty_pool.hpp"
 #include "io/poller.hpp"
 #include "proc/node.hpp"
 #include "runtime/timer_table.hpp"
 #include "sched/scheduler.hpp"
-#include "services/io_server.hpp"
-#include "services/tcp_service.hpp"
+#include "services/services.hpp"
 
 namespace beam::detail {
 
@@ -38,13 +37,10 @@ class runtime_state {
 
   const runtime_options options;  // validated before anything is built
   proc::node node;
-  timer_table timers;                          // send_after and start_timer timers by reference (timers.cpp)
-  std::unique_ptr<io_impl::writer> output;     // the I/O server's writer thread
-  std::unique_ptr<io_impl::dirty_pool> dirty;  // blocking calls (beam/blocking.hpp)
-  std::unique_ptr<io_impl::poller> poller;     // socket readiness; idle workers sleep in it
-  std::unique_ptr<gen_tcp::detail::tcp_service> tcp;  // the open sockets (beam/gen_tcp.hpp)
-  std::unique_ptr<sched::scheduler> sched;            // last: its workers start at once
-  std::optional<pid> io_server;                       // set by start_io_server, before the initial process
+  timer_table timers;                       // send_after and start_timer timers by reference (timers.cpp)
+  std::unique_ptr<io_impl::poller> poller;  // socket readiness; idle workers sleep in it
+  runtime_services services;                // published for the calls of src/services
+  std::unique_ptr<sched::scheduler> sched;  // last: its workers start at once
 
  private:
   // Reports the processes that kept their schedulers past the shutdown timeout.
@@ -53,8 +49,7 @@ class runtime_state {
   void write_queued_output();
 };
 
-// The runtime of this program, if one is alive (for the services above the node: the I/O server, the BIF
-// timers).
+// The runtime of this program, if one is alive (for the BIF timers).
 [[nodiscard]] runtime_state* current_runtime() noexcept;
 [[nodiscard]] runtime_state& runtime_for(const char* what);
 

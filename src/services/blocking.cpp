@@ -11,7 +11,7 @@
 #include <beam/process_info.hpp>
 
 #include "io/dirty_pool.hpp"
-#include "runtime/runtime_state.hpp"
+#include "services/services.hpp"
 
 namespace beam::detail {
 namespace {
@@ -35,8 +35,8 @@ class process_job final : public io_impl::dirty_pool::job {
 }  // namespace
 
 void submit_blocking(std::shared_ptr<blocking_job> job, const pid& owner, const reference& done) {
-  runtime_state& rt = runtime_for("beam::blocking_call");
-  rt.dirty->submit(std::make_unique<process_job>(std::move(job), owner, done));
+  services_for("beam::blocking_call")
+      .dirty->submit(std::make_unique<process_job>(std::move(job), owner, done));
 }
 
 }  // namespace beam::detail

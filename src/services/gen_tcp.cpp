@@ -21,7 +21,7 @@
 #include "io/posix_error.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
-#include "runtime/runtime_state.hpp"
+#include "services/services.hpp"
 #include "services/tcp_service.hpp"
 
 namespace beam::gen_tcp {
@@ -150,7 +150,7 @@ using clock = std::chrono::steady_clock;
 using detail::fail;
 
 detail::tcp_service& service(const char* what) {
-  return *beam::detail::runtime_for(what).tcp;
+  return *beam::detail::services_for(what).tcp;
 }
 
 clock::time_point deadline_after(std::chrono::milliseconds timeout) {
@@ -403,8 +403,8 @@ std::pair<std::string, std::uint16_t> sockname(const socket& s) {
 }
 
 std::size_t open_sockets() noexcept {
-  beam::detail::runtime_state* rt = beam::detail::current_runtime();
-  return rt == nullptr ? 0 : rt->tcp->open_count();
+  beam::detail::runtime_services* services = beam::detail::current_services();
+  return services == nullptr ? 0 : services->tcp->open_count();
 }
 
 }  // namespace beam::gen_tcp

@@ -5,7 +5,7 @@
 #include <beam/receive.hpp>
 
 #include "proc/process_control.hpp"
-#include "runtime/runtime_state.hpp"
+#include "services/services.hpp"
 #include "term/atom_table.hpp"
 
 namespace beam::io_impl {
@@ -120,18 +120,18 @@ output_sink set_output(output_sink sink) {
 }
 
 void write(std::string_view text) {
-  detail::runtime_state* rt = detail::current_runtime();
-  if (rt == nullptr || !rt->io_server) {
+  detail::runtime_services* services = detail::current_services();
+  if (services == nullptr || !services->io_server) {
     io_impl::write_to_sink(text);
     return;
   }
   // After run() returned (the caller is ordered after the stopping thread): no I/O server, but the writer,
   // alive until the runtime is destroyed, keeps the order.
-  if (rt->node.stopping.load(std::memory_order_relaxed)) {
-    rt->output->submit(std::string(text));
+  if (services->node.stopping.load(std::memory_order_relaxed)) {
+    services->output->submit(std::string(text));
     return;
   }
-  send(*rt->io_server, binary(text));
+  send(*services->io_server, binary(text));
 }
 
 void puts(std::string_view text) {
