@@ -21,15 +21,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
 
-#include "base/small_pool.hpp"
+#include "base/small_map.hpp"
 #include "proc/mailbox.hpp"
 
 namespace beam::proc {
@@ -61,10 +59,9 @@ struct process_links {
     term who;    // as its DOWN will name it: its pid, or {name, node} for a monitor made by name
   };
   template <class K>
-  using set = std::unordered_set<K, std::hash<K>, std::equal_to<K>, base::small_allocator<K>>;
+  using set = base::small_set<K>;
   template <class K, class V>
-  using map =
-      std::unordered_map<K, V, std::hash<K>, std::equal_to<K>, base::small_allocator<std::pair<const K, V>>>;
+  using map = base::small_map<K, V>;
   set<pid> links;
   map<term, watcher> monitored_by;  // reference -> watcher
   map<term, watched> monitors;      // reference -> the process we monitor

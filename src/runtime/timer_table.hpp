@@ -41,7 +41,7 @@ class timer_table final : public proc::timer_service {
   void cancel_listed(const term& ref) noexcept override { (void)cancel(ref); }
   void keep_listed(process_links::set<term>& refs) const override {
     std::lock_guard lock(mutex_);
-    std::erase_if(refs, [this](const term& r) { return !by_ref_.contains(r); });
+    refs.erase_if([this](const term& r) { return !by_ref_.contains(r); });
   }
 
  private:
