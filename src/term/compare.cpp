@@ -5,6 +5,7 @@
 // is the same except that every integer sorts before every float, as OTP's map key order does. Tuples compare
 // by size then elements; maps by size, then keys in map key order, then values in that key order; lists
 // element by element, then their tails; bitstrings byte by byte, then by length.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -271,17 +272,18 @@ std::uint64_t hash_term(const term& t) noexcept {
   return 0;
 }
 
-}  // namespace
+// Exact equality (=:=), as operator== asks it, without working out an order: an atom is its index (no text
+// compared), a reference its node and words, and tuples and lists stop at the first difference. Receive
+// patterns and the keys of a process's monitors and aliases (base/small_map.hpp) compare this way: a call's
+// [alias | Ref] tag took ~500 instructions through compare_terms, most of it ordering the reference's node
+// by its name's text.
+bool equal_terms(const term& a, const term& b) noexcept;
 
-std::weak_ordering compare_exact(const term& a, const term& b) noexcept {
-  return compare_terms<true>(a, b);
+bool equal_spans(std::span<const term> a, std::span<const term> b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), equal_terms);
 }
 
-std::weak_ordering operator<=>(const term& a, const term& b) noexcept {
-  return compare_terms<false>(a, b);
-}
-
-bool operator==(const term& a, const term& b) noexcept {
+bool equal_terms(const term& a, const term& b) noexcept {
   const tag ta = term_access::tag_of(a);
   if (ta != term_access::tag_of(b)) return false;
   switch (ta) {
@@ -295,12 +297,36 @@ bool operator==(const term& a, const term& b) noexcept {
     case tag::float_:
       return a.as_float() == b.as_float();
     default:
-      if (term_access::node<detail::heap_node>(a) == term_access::node<detail::heap_node>(b) &&
-          term_access::aux(a) == term_access::aux(b)) {
-        return true;  // the same node
-      }
+      break;
+  }
+  if (term_access::node<detail::heap_node>(a) == term_access::node<detail::heap_node>(b) &&
+      term_access::aux(a) == term_access::aux(b)) {
+    return true;  // the same node
+  }
+  switch (ta) {
+    case tag::reference:
+      return reference_of(a) == reference_of(b);
+    case tag::tuple:
+      return equal_spans(a.as_tuple(), b.as_tuple());
+    case tag::list:
+      return equal_spans(a.as_list(), b.as_list()) && equal_terms(a.list_tail(), b.list_tail());
+    default:
       return compare_terms<true>(a, b) == 0;
   }
+}
+
+}  // namespace
+
+std::weak_ordering compare_exact(const term& a, const term& b) noexcept {
+  return compare_terms<true>(a, b);
+}
+
+std::weak_ordering operator<=>(const term& a, const term& b) noexcept {
+  return compare_terms<false>(a, b);
+}
+
+bool operator==(const term& a, const term& b) noexcept {
+  return equal_terms(a, b);
 }
 
 std::size_t term::hash() const noexcept {
