@@ -213,8 +213,15 @@ class term {
   [[nodiscard]] bool big_negative() const;
   [[nodiscard]] std::span<const std::uint8_t> big_magnitude() const;
 
-  // Exact equality (Erlang's =:=): 1 and 1.0 differ.
-  friend bool operator==(const term& a, const term& b) noexcept;
+  // Exact equality (Erlang's =:=): 1 and 1.0 differ. Inline for what receive patterns compare most: the same
+  // immediate or the same node is equal, two different immediates are not (floats aside: 0.0 =:= -0.0).
+  friend bool operator==(const term& a, const term& b) noexcept {
+    if (a.tag_ != b.tag_) return false;
+    if (a.tag_ == detail::tag::float_ || a.tag_ >= detail::first_heap_tag) {
+      return (a.u_ == b.u_ && a.aux_ == b.aux_ && a.tag_ != detail::tag::float_) || equal_contents(a, b);
+    }
+    return a.u_ == b.u_;
+  }
   // Erlang's term order (compare/2 semantics: 1 == 1.0 compares equal here). Total, weak because of numbers.
   friend std::weak_ordering operator<=>(const term& a, const term& b) noexcept;
   // Hash consistent with operator==.
@@ -222,6 +229,8 @@ class term {
 
  private:
   friend struct detail::term_access;
+  // operator== for two floats, or two different nodes of one kind (compare.cpp).
+  [[nodiscard]] static bool equal_contents(const term& a, const term& b) noexcept;
   [[nodiscard]] bool is(detail::tag t) const noexcept { return tag_ == t; }
   [[nodiscard]] detail::heap_node* node() const noexcept { return p_; }
   static term from_uint64(std::uint64_t value);

@@ -272,47 +272,8 @@ std::uint64_t hash_term(const term& t) noexcept {
   return 0;
 }
 
-// Exact equality (=:=), as operator== asks it, without working out an order: an atom is its index (no text
-// compared), a reference its node and words, and tuples and lists stop at the first difference. Receive
-// patterns and the keys of a process's monitors and aliases (base/small_map.hpp) compare this way: a call's
-// [alias | Ref] tag took ~500 instructions through compare_terms, most of it ordering the reference's node
-// by its name's text.
-bool equal_terms(const term& a, const term& b) noexcept;
-
 bool equal_spans(std::span<const term> a, std::span<const term> b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), equal_terms);
-}
-
-bool equal_terms(const term& a, const term& b) noexcept {
-  const tag ta = term_access::tag_of(a);
-  if (ta != term_access::tag_of(b)) return false;
-  switch (ta) {
-    case tag::small_int:
-    case tag::atom:
-    case tag::local_pid:
-    case tag::local_port:
-      return term_access::bits(a) == term_access::bits(b);
-    case tag::nil:
-      return true;
-    case tag::float_:
-      return a.as_float() == b.as_float();
-    default:
-      break;
-  }
-  if (term_access::node<detail::heap_node>(a) == term_access::node<detail::heap_node>(b) &&
-      term_access::aux(a) == term_access::aux(b)) {
-    return true;  // the same node
-  }
-  switch (ta) {
-    case tag::reference:
-      return reference_of(a) == reference_of(b);
-    case tag::tuple:
-      return equal_spans(a.as_tuple(), b.as_tuple());
-    case tag::list:
-      return equal_spans(a.as_list(), b.as_list()) && equal_terms(a.list_tail(), b.list_tail());
-    default:
-      return compare_terms<true>(a, b) == 0;
-  }
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
 }  // namespace
@@ -325,8 +286,24 @@ std::weak_ordering operator<=>(const term& a, const term& b) noexcept {
   return compare_terms<false>(a, b);
 }
 
-bool operator==(const term& a, const term& b) noexcept {
-  return equal_terms(a, b);
+// Exact equality (=:=) past operator=='s inline part, without working out an order: a reference is its node
+// and words, and tuples and lists stop at the first difference; other kinds use compare_terms. Receive
+// patterns and the keys of a process's monitors and aliases (base/small_map.hpp) compare this way: a call's
+// [alias | Ref] tag took ~500 instructions through compare_terms, most of it ordering the reference's node
+// by its name's text.
+bool term::equal_contents(const term& a, const term& b) noexcept {
+  switch (term_access::tag_of(a)) {
+    case tag::float_:
+      return a.as_float() == b.as_float();
+    case tag::reference:
+      return reference_of(a) == reference_of(b);
+    case tag::tuple:
+      return equal_spans(a.as_tuple(), b.as_tuple());
+    case tag::list:
+      return equal_spans(a.as_list(), b.as_list()) && a.list_tail() == b.list_tail();
+    default:
+      return compare_terms<true>(a, b) == 0;
+  }
 }
 
 std::size_t term::hash() const noexcept {
