@@ -13,12 +13,13 @@
 // `remote_router` (a message to a pid of another node). Dependencies so point one way: proc <- services <-
 // runtime.
 //
-// Who may touch what. The fields that are set at start-up (schedulers, spares, started, sched, bif_timers,
-// router) are read by any thread afterwards without synchronisation: connect and set_router run before the
-// first spawn, and every process is reached through the table, whose publication (release) orders them.
-// `locals[i]` is worker i's (see worker_local.hpp). `names` is under `names_mutex`. The table, the chunk
-// store and the shared pools guard themselves. `stopping` and `initial` are the stopping thread's and the
-// first spawn's, as noted at each.
+// Who may touch what. The fields that are set at start-up (schedulers, spares, started, sched, bif_timers)
+// are read by any thread afterwards without synchronisation: connect runs before the first spawn, and every
+// process is reached through the table, whose publication (release) orders them. `router` may change while
+// processes run (distribution starts inside a runtime): an atomic pointer, stored with release and loaded
+// with acquire. `locals[i]` is worker i's (see worker_local.hpp). `names` is under `names_mutex`. The table,
+// the chunk store and the shared pools guard themselves. `stopping` and `initial` are the stopping thread's
+// and the first spawn's, as noted at each.
 //
 // Why the split. src/proc used to reach the whole runtime through one `runtime_state`, a service locator
 // holding the table, the names, the pools, the scheduler, the timers and the I/O server: every file of the
@@ -109,8 +110,11 @@ class node {
 
   // Start-up, before the first spawn (the runtime): the scheduler that runs the processes and the BIF timers.
   void connect(sched::scheduler& s, timer_service& timers) noexcept;
-  // Start-up, before the first spawn: where messages to other nodes go (default: dropped).
-  void set_router(remote_router& r) noexcept { router = &r; }
+  // Any time, any thread: where messages to other nodes go from now on (default: dropped). Distribution
+  // (src/dist) plugs in while processes run; a router set must live as long as the node.
+  void set_router(remote_router& r) noexcept {
+    router.store(&r, std::memory_order_release);  // pairs with the senders' acquire loads
+  }
   // Start-up, before the first spawn: who closes the ports of a process that ends (default: none).
   void set_ports(port_service& p) noexcept { ports = &p; }
 
@@ -163,7 +167,7 @@ class node {
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker and spare, built before they start
   sched::scheduler* sched = nullptr;                  // connect
   timer_service* bif_timers = nullptr;                // connect
-  remote_router* router;                              // set_router; a router that drops, until then
+  std::atomic<remote_router*> router;                 // set_router; a router that drops, until then
   port_service* ports = nullptr;                      // set_ports
   // Set by shut_down_processes: processes ended from then on send no exit signals or DOWNs, and spawn
   // refuses. Relaxed: read by threads ordered after the stopping thread (run() has returned to them) or
