@@ -1,0 +1,490 @@
+// Distribution against a real Erlang node (OTP 25's erl) on loopback, and against hostile raw peers.
+//
+// Each test binary runs its own EPMD on a free port (ERL_EPMD_PORT, exported to every erl it starts), with a
+// random cookie; erl nodes run under `timeout` and are driven by tests/dist/interop_peer.erl, which prints
+// one `ok <case>` / `fail <case> ...` line per assertion. The suite FAILS (never skips) when erl, erlc or
+// epmd is missing: run scripts/setup.sh test. Every wait is bounded; the C++ side synchronises on
+// messages and on the lines erl prints, never on sleeps. The raw peers are blocking sockets driven from the
+// test's own thread (not a scheduler), each read bounded by SO_RCVTIMEO.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <beam/beam.hpp>
+#include <beam/dist.hpp>
+#include <beam/etf.hpp>
+
+#include "dist/frames.hpp"
+#include "dist/handshake.hpp"
+#include "support/runtime_fixture.hpp"
+#include "support/subprocess.hpp"
+
+using namespace beam::literals;
+using namespace std::chrono_literals;
+using beam::term;
+namespace bt = beam::testing;
+namespace di = beam::dist_impl;
+
+namespace {
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in where{};
+  where.sin_family = AF_INET;
+  where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&where), sizeof where);
+  socklen_t size = sizeof where;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&where), &size);
+  ::close(fd);
+  return ntohs(where.sin_port);
+}
+
+std::string short_host() {
+  char buffer[256] = {};
+  ::gethostname(buffer, sizeof buffer - 1);
+  std::string host(buffer);
+  return host.substr(0, host.find('.'));
+}
+
+// The suite's EPMD, cookie and compiled driver.
+struct cluster {
+  std::uint16_t epmd_port = 0;
+  std::string cookie;
+  std::string ebin;  // where interop_peer.beam is
+  std::string error;  // why the suite cannot run
+};
+
+cluster& the_cluster() {
+  static cluster c;
+  return c;
+}
+
+class DistInterop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster& c = the_cluster();
+    for (const char* tool : {"erl", "erlc", "epmd", "timeout"}) {
+      if (!bt::find_on_path(tool)) {
+        c.error = std::string(tool) + " is not on PATH: install erlang-base (scripts/setup.sh test)";
+        return;
+      }
+    }
+    c.epmd_port = free_port();
+    ::setenv("ERL_EPMD_PORT", std::to_string(c.epmd_port).c_str(), 1);
+    std::random_device random;
+    c.cookie = "cookie" + std::to_string(random()) + std::to_string(random());
+    const auto epmd = bt::run_process({"epmd", "-address", "127.0.0.1", "-port", std::to_string(c.epmd_port),
+                                       "-daemon", "-relaxed_command_check"},
+                                      {}, 10s);
+    if (epmd.exit_code != 0) {
+      c.error = "epmd -daemon failed: " + epmd.err;
+      return;
+    }
+    c.ebin = std::string(BEAM_BINARY_DIR) + "/tests/dist_ebin";
+    const auto made = bt::run_process({"mkdir", "-p", c.ebin}, {}, 10s);
+    const auto compiled = bt::run_process(
+        {"erlc", "-o", c.ebin, std::string(BEAM_SOURCE_DIR) + "/tests/dist/interop_peer.erl"}, {}, 60s);
+    if (made.exit_code != 0 || compiled.exit_code != 0) c.error = "erlc failed: " + compiled.out + compiled.err;
+  }
+  static void TearDownTestSuite() {
+    cluster& c = the_cluster();
+    if (c.epmd_port != 0) {
+      (void)bt::run_process({"epmd", "-port", std::to_string(c.epmd_port), "-kill"}, {}, 10s);
+    }
+  }
+  void SetUp() override { ASSERT_TRUE(the_cluster().error.empty()) << the_cluster().error; }
+
+  static beam::dist::options node_options(const std::string& alive) {
+    return {.name = alive + "_" + std::to_string(::getpid()),
+            .cookie = the_cluster().cookie,
+            .epmd_port = the_cluster().epmd_port,
+            .listen_ip = "127.0.0.1",
+            .setup_time = 2000ms,
+            .max_frame = std::size_t{1} << 20};
+  }
+};
+
+// erl -sname <name> ... with the suite's EPMD; `extra` appended.
+std::vector<std::string> erl_command(const std::string& name, const std::string& cookie,
+                                     std::vector<std::string> extra) {
+  std::vector<std::string> argv = {"timeout", "60", "erl", "-sname", name, "-setcookie", cookie, "-noshell",
+                                   "-kernel", "inet_dist_use_interface", "{127,0,0,1}"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The initial process: waits for `stop`.
+beam::process idle_main() {
+  co_await beam::receive(beam::on("stop"_a, [] {}));
+}
+
+// Runs a runtime whose initial process idles until the test ends.
+struct running_runtime {
+  beam::runtime rt;
+  beam::pid main;
+  explicit running_runtime(std::uint32_t schedulers) : rt({.schedulers = schedulers}), main(rt.start(idle_main)) {}
+  ~running_runtime() {
+    beam::dist::stop();
+    beam::send(main, "stop"_a);
+    (void)rt.wait();
+  }
+};
+
+// cpp_echo: {From, Msg} -> From ! {echoed, Msg, self()}.
+beam::process echo() {
+  for (;;) {
+    co_await beam::receive(beam::on(beam::tuple(beam::_pid, beam::_term), [](beam::pid from, const term& m) {
+      beam::send(from, beam::tuple("echoed"_a, m, beam::self()));
+    }));
+  }
+}
+
+// The log while alive, with a bounded wait for a line: a connection's socket may close (gen_tcp closes it on
+// emsgsize) a moment before its process logs why.
+class log_watch {
+ public:
+  log_watch() {
+    previous_ = beam::set_logger([this](beam::log_level, std::string_view text) {
+      std::lock_guard lock(mutex_);
+      lines_.emplace_back(text);
+      changed_.notify_all();
+    });
+  }
+  log_watch(const log_watch&) = delete;
+  ~log_watch() { beam::set_logger(previous_); }
+  // Whether a line containing `text` is logged within 5 s.
+  bool wait_for(std::string_view text) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] {
+      for (const auto& l : lines_) {
+        if (l.find(text) != std::string::npos) return true;
+      }
+      return false;
+    });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> lines_;
+  beam::log_sink previous_;
+};
+
+// --- a raw peer: blocking socket, handshake by hand ---
+
+class raw_peer {
+ public:
+  explicit raw_peer(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_port = htons(port);
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) throw std::runtime_error("connect");
+  }
+  raw_peer(const raw_peer&) = delete;
+  ~raw_peer() { ::close(fd_); }
+  void put(std::string_view bytes) const {
+    (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  void put_u2(std::string_view body) const {
+    std::string out{static_cast<char>(body.size() >> 8), static_cast<char>(body.size())};
+    put(out + std::string(body));
+  }
+  void put_u4(std::string_view body) const {
+    std::string out;
+    bt::append_packet4(out, body);
+    put(out);
+  }
+  // Exactly n bytes, or what came before the peer closed or 5 s passed.
+  std::string get(std::size_t n) const {
+    std::string out;
+    char buffer[4096];
+    while (out.size() < n) {
+      const ssize_t got = ::recv(fd_, buffer, std::min(sizeof buffer, n - out.size()), 0);
+      if (got <= 0) break;
+      out.append(buffer, static_cast<std::size_t>(got));
+    }
+    return out;
+  }
+  std::string get_u2() const {
+    const std::string head = get(2);
+    if (head.size() < 2) return {};
+    return get(static_cast<std::uint8_t>(head[0]) << 8 | static_cast<std::uint8_t>(head[1]));
+  }
+  // The next non-tick u4 frame, or empty when the connection closed.
+  std::string get_u4() const {
+    for (;;) {
+      const std::string head = get(4);
+      if (head.size() < 4) return {};
+      std::uint32_t n = 0;
+      for (char c : head) n = n << 8 | static_cast<std::uint8_t>(c);
+      if (n != 0) return get(n);
+    }
+  }
+  // Whether the node closed the connection (recv gives 0) within 5 s (reading and dropping what comes).
+  bool closed_by_node() const {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (got == 0) return true;
+      if (got < 0) return errno == ECONNRESET;
+    }
+  }
+  // The dialler's half of a handshake as node `name`; true when it completed.
+  bool handshake(const std::string& name, const std::string& cookie, std::string node_name) const {
+    put_u2(di::encode_send_name({di::flag::ours, 77, name}));
+    if (get_u2() != "sok") return false;
+    const di::challenge c = di::parse_challenge(get_u2());
+    if (c.name != node_name) return false;
+    put_u2(di::encode_challenge_reply({12345, di::digest(cookie, c.challenge)}));
+    const std::string ack = get_u2();
+    return !ack.empty() && di::digests_equal(di::parse_challenge_ack(ack), di::digest(cookie, 12345));
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
+  const cluster& c = the_cluster();
+  const std::string erl_name = "erl_" + std::to_string(::getpid());
+  const beam::atom erl_node(erl_name + "@" + short_host());
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("cpp");  // named: GCC 12 and temporaries in co_await
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  EXPECT_NE(me.creation, 0u);
+  EXPECT_EQ(beam::this_node(), me);
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+
+  // The tester: on {go}, dials erl by name, then answers the driver's pings.
+  auto verdicts = std::make_shared<std::promise<std::vector<std::string>>>();
+  auto verdict_future = verdicts->get_future();
+  const beam::pid tester = rt.call([erl_node, verdicts] {
+    return beam::spawn([](beam::atom erl, std::shared_ptr<std::promise<std::vector<std::string>>> out)
+                           -> beam::process {
+      std::vector<std::string> got;
+      co_await beam::receive(beam::on("go"_a, [] {}));
+      beam::send(std::pair{"erl_echo"_a, erl}, beam::tuple(beam::self(), "from_cpp"_a));
+      beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("dialled"_a, beam::self()));
+      const std::pair<term, const char*> awaited[] = {
+          {"hi"_a, "erl_says_hi"}, {"from_cpp"_a, "erl_echoed_from_cpp"}, {"bye"_a, "erl_says_bye"}};
+      for (const auto& wanted : awaited) {
+        const term what = wanted.first;
+        const bool seen = co_await beam::receive(
+            beam::on(beam::tuple(beam::_atom, what), [](beam::atom) { return true; }),
+            beam::after(20s, [] { return false; }));
+        got.push_back(std::string(seen ? "ok " : "fail ") + wanted.second);
+      }
+      beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("cpp_ack"_a, "bye"_a));
+      out->set_value(got);
+    }, erl_node, verdicts);
+  }).get();
+
+  // erl, its lines read on this thread.
+  std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
+  for (const auto& a : erl_command(erl_name, c.cookie,
+                                   {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())})) {
+    command += " " + shell_quote(a);
+  }
+  FILE* out = ::popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::vector<std::string> lines;
+  char line[4096];
+  while (std::fgets(line, sizeof line, out) != nullptr) {
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    std::printf("erl: %s\n", text.c_str());
+    lines.push_back(text);
+    if (text == "ready") beam::send(tester, "go"_a);  // erl's driver is registered: dial it now
+  }
+  const int status = ::pclose(out);
+  EXPECT_EQ(status, 0) << "erl exited with status " << status;
+  int oks = 0;
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.rfind("fail", 0), std::string::npos) << l;
+    oks += l.rfind("ok ", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(oks, 11);
+  EXPECT_FALSE(lines.empty() || lines.back() != "done");
+  ASSERT_EQ(verdict_future.wait_for(10s), std::future_status::ready);
+  for (const auto& v : verdict_future.get()) {
+    std::printf("cpp: %s\n", v.c_str());
+    EXPECT_EQ(v.rfind("ok ", 0), 0u) << v;
+  }
+}
+
+TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) {
+  const cluster& c = the_cluster();
+  log_watch log;  // before the runtime: it outlives every process that logs
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("hostile");  // named: GCC 12 and temporaries in co_await
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  const std::uint16_t port = beam::dist::listen_port();
+  ASSERT_NE(port, 0);
+  const std::string node_name(me.name.text());
+  auto logged = [&](std::string_view text) { return log.wait_for(text); };
+
+  // An erl node with the wrong cookie: pang, and the reason in our log.
+  const auto bad = bt::run_process(
+      erl_command("bad_" + std::to_string(::getpid()), "wrong" + c.cookie,
+                  {"-eval", "io:format(\"~p~n\", [net_adm:ping('" + node_name + "')]), halt()."}),
+      {}, 60s);
+  EXPECT_NE(bad.out.find("pang"), std::string::npos) << bad.out << bad.err;
+  EXPECT_TRUE(logged("invalid challenge reply")) << "wrong cookie: no log line";
+  std::printf("verdict wrong_cookie_refused_and_logged: %s\n", logged("invalid challenge reply") ? "ok" : "fail");
+
+  struct hostile_case {
+    const char* name;
+    std::function<void(const raw_peer&)> act;
+    const char* logged;
+  };
+  const std::string raw_name = "raw_" + std::to_string(::getpid()) + "@" + short_host();
+  const std::vector<hostile_case> cases = {
+      {"garbage_handshake_packet", [](const raw_peer& p) { p.put_u2("Xjunk"); }, "tag 88"},
+      {"stalled_handshake", [](const raw_peer&) {}, "handshake timeout"},
+      {"name_without_at", [](const raw_peer& p) { p.put_u2(di::encode_send_name({di::flag::ours, 1, "noat"})); },
+       "not of the form alive@host"},
+      {"name_length_past_packet",
+       [](const raw_peer& p) {
+         std::string m = di::encode_send_name({di::flag::ours, 1, "a@b"});
+         m[14] = 100;  // Nlen 100, 3 bytes follow
+         p.put_u2(m);
+       },
+       "truncated"},
+      {"missing_mandatory_flags",
+       [](const raw_peer& p) {
+         p.put_u2(di::encode_send_name({di::flag::ours & ~di::flag::big_creation & ~di::flag::mandatory_25_digest, 1,
+                                        "x@y"}));
+         EXPECT_EQ(p.get_u2(), "snot_allowed");
+       },
+       "cannot handle BIG_CREATION"},
+      {"oversized_frame",
+       [&](const raw_peer& p) {
+         ASSERT_TRUE(p.handshake("o" + raw_name, c.cookie, node_name));
+         p.put("\xff\xff\xff\xf0");
+       },
+       "larger than max_frame"},
+      {"garbage_frame",
+       [&](const raw_peer& p) {
+         ASSERT_TRUE(p.handshake("g" + raw_name, c.cookie, node_name));
+         p.put_u4(std::string("\x70\x83\x01\x02\x03", 5));
+       },
+       "bad control term"},
+      {"unknown_operation",
+       [&](const raw_peer& p) {
+         ASSERT_TRUE(p.handshake("u" + raw_name, c.cookie, node_name));
+         p.put_u4(di::encode_frame(beam::tuple(99)));
+       },
+       "unknown control operation 99"},
+      {"deep_nesting",
+       [&](const raw_peer& p) {
+         ASSERT_TRUE(p.handshake("d" + raw_name, c.cookie, node_name));
+         std::string frame = "\x70\x83";
+         for (int i = 0; i < 100000; ++i) frame += std::string("\x6c\x00\x00\x00\x01", 5);  // [[[...
+         p.put_u4(frame);
+       },
+       "bad control term"},
+  };
+  for (const auto& hc : cases) {
+    raw_peer p(port);
+    hc.act(p);
+    const bool closed = p.closed_by_node();
+    const bool reason = logged(hc.logged);
+    EXPECT_TRUE(closed) << hc.name << ": still open";
+    EXPECT_TRUE(reason) << hc.name << ": no log line with '" << hc.logged << "'";
+    std::printf("verdict %s: %s\n", hc.name, closed && reason ? "ok" : "fail");
+  }
+
+  // Still serving: a well-behaved raw node sends to cpp_echo by name and gets the echo back at its pid.
+  raw_peer good(port);
+  const std::string good_name = "good_" + raw_name;
+  ASSERT_TRUE(good.handshake(good_name, c.cookie, node_name));
+  const beam::pid raw_pid(beam::node_id{beam::atom(good_name), 77}, 1, 0);
+  const term message = beam::tuple(raw_pid, "still_serving"_a);
+  good.put_u4(di::encode_frame(beam::tuple(6, raw_pid, beam::atom(""), "cpp_echo"_a), &message));
+  const std::string reply = good.get_u4();
+  ASSERT_FALSE(reply.empty()) << "no echo after the hostile peers";
+  const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
+  EXPECT_EQ(f.control.as_tuple()[0], term(2));
+  EXPECT_EQ(f.control.as_tuple()[2], term(raw_pid));
+  ASSERT_TRUE(f.message.has_value());
+  EXPECT_EQ(f.message->as_tuple()[1], term("still_serving"_a));
+  std::printf("verdict still_serving: ok\n");
+}
+
+TEST(DistOptions, BadOptionsAreClearErrors) {
+  running_runtime running(1);
+  beam::runtime& rt = running.rt;
+  auto start_with = [&](beam::dist::options o) {
+    try {
+      rt.call([o]() -> beam::task<beam::node_id> { co_return co_await beam::dist::start(o); }).get();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    } catch (const std::exception& e) {
+      return std::string("other: ") + e.what();
+    }
+    return std::string("started");
+  };
+  EXPECT_NE(start_with({.name = ""}).find("name is empty"), std::string::npos);
+  EXPECT_NE(start_with({.name = "x@", .cookie = "c"}).find("no host part"), std::string::npos);
+  EXPECT_NE(start_with({.name = "@h", .cookie = "c"}).find("no alive part"), std::string::npos);
+  EXPECT_NE(start_with({.name = "x", .cookie = ""}).find("cookie is empty"), std::string::npos);
+  EXPECT_NE(start_with({.name = "x", .cookie = "c", .net_ticktime = 0s}).find("net_ticktime"), std::string::npos);
+  // No EPMD on this port: a beam::error, not a hang.
+  const std::string no_epmd = start_with({.name = "x", .cookie = "c", .epmd_port = free_port()});
+  EXPECT_NE(no_epmd.find("other: dist::start: cannot register"), std::string::npos) << no_epmd;
+  EXPECT_FALSE(beam::dist::alive());
+}
+
+TEST(DistHandshake, Md5AndDigestsMatchKnownValues) {
+  auto hex = [](const di::md5_digest& d) {
+    std::string out;
+    for (auto b : d) out += fmt::format("{:02x}", b);
+    return out;
+  };
+  EXPECT_EQ(hex(di::md5_of("")), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(hex(di::md5_of("abc")), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(hex(di::md5_of("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
+            "57edf4a22be3c955ac49da2e2107b67a");
+  // Observed against OTP 25 (the design note, section 3): cookie testcookie, challenge 1208315761.
+  EXPECT_EQ(hex(di::digest("testcookie", 1208315761)), "8adf549adcc3c291bc5c477e1142547f");
+  // Our send_name as the design note gives it for cpp@vm, creation 0xabcd: flags 0xD07070FBC.
+  EXPECT_EQ(di::flag::ours, 0xD07070FBCull);
+  const std::string sn = di::encode_send_name({di::flag::ours, 0xabcd, "cpp@vm"});
+  EXPECT_EQ(sn, std::string("\x4e\x00\x00\x00\x0d\x07\x07\x0f\xbc\x00\x00\xab\xcd\x00\x06" "cpp@vm", 21));
+  EXPECT_EQ(di::parse_send_name(sn).name, "cpp@vm");
+}
+
+}  // namespace
