@@ -192,6 +192,76 @@ class log_watch {
   beam::log_sink previous_;
 };
 
+// cpp_factory: processes for the link and monitor cases, each answering {spawned, Pid} (or the kind's own
+// first report) to the asker.
+//   waiter: ends with R on {exit_with, R};  trapper: the same, trapping exits ({trapped, R} to the asker);
+//   named: a waiter registered as cpp_named;  spawn_linker E: links to E, reports {got_exit, R};
+//   spawn_monitor E: monitors E, reports {got_down, R};  spawn_linker_monitor E: both.
+beam::process waiter(bool trap, beam::pid asker) {
+  if (trap) beam::trap_exit(true);
+  for (;;) {
+    std::optional<term> reason;
+    co_await beam::receive(
+        beam::on(beam::tuple("exit_with"_a, beam::_term), [&](const term& r) { reason = r; }),
+        beam::on(beam::tuple("EXIT"_a, beam::_pid, beam::_term),
+                 [&](beam::pid, const term& r) { beam::send(asker, beam::tuple("trapped"_a, r)); }));
+    if (reason) beam::exit(*reason);
+  }
+}
+
+beam::process watcher(beam::pid target, beam::pid asker, bool link, bool monitor) {
+  beam::trap_exit(true);
+  if (link) beam::link(target);
+  std::optional<beam::reference> ref;
+  if (monitor) ref = beam::monitor(target);
+  beam::send(asker, beam::tuple(link ? "linked"_a : "monitoring"_a, beam::self()));
+  if (link) {
+    const term r = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, target, beam::_term), [](const term& why) { return why; }));
+    beam::send(asker, beam::tuple("got_exit"_a, r));
+  }
+  if (monitor) {
+    const term r = co_await beam::receive(beam::on(beam::tuple("DOWN"_a, *ref, "process"_a, target, beam::_term),
+                                                   [](const term& why) { return why; }));
+    beam::send(asker, beam::tuple("got_down"_a, r));
+  }
+}
+
+// Calls `server` (an erl process answering gen_server calls) and reports {call_result, Reply}.
+beam::process caller(beam::pid server, beam::pid asker) {
+  const term request = "ping"_a;
+  const term reply = co_await beam::call(server, request);
+  beam::send(asker, beam::tuple("call_result"_a, reply));
+}
+
+// cpp_server: a call server answering {pong, Request}.
+beam::process server() {
+  for (;;) {
+    co_await beam::receive(beam::on(beam::tuple("$gen_call"_a, beam::_term, beam::_term),
+                                    [](const term& from, const term& request) {
+                                      beam::reply(from, beam::tuple("pong"_a, request));
+                                    }));
+  }
+}
+
+beam::process factory() {
+  for (;;) {
+    co_await beam::receive(
+        beam::on(beam::tuple(beam::_pid, "spawn"_a, beam::_atom),
+                 [](beam::pid asker, beam::atom kind) {
+                   const beam::pid p = beam::spawn(waiter, kind == "trapper"_a, asker);
+                   if (kind == "named"_a) beam::register_name("cpp_named"_a, p);
+                   beam::send(asker, beam::tuple("spawned"_a, p));
+                 }),
+        beam::on(beam::tuple(beam::_pid, "call_me"_a, beam::_pid),
+                 [](beam::pid asker, beam::pid server) { beam::spawn(caller, server, asker); }),
+        beam::on(beam::tuple(beam::_pid, beam::_atom, beam::_pid), [](beam::pid asker, beam::atom kind, beam::pid target) {
+          const bool link = kind != "spawn_monitor"_a, monitor = kind != "spawn_linker"_a;
+          beam::spawn(watcher, target, asker, link, monitor);
+        }));
+  }
+}
+
 // --- a raw peer: blocking socket, handshake by hand ---
 
 class raw_peer {
@@ -282,7 +352,11 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
                              }).get();
   EXPECT_NE(me.creation, 0u);
   EXPECT_EQ(beam::this_node(), me);
-  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  rt.call([] {
+      beam::register_name("cpp_echo"_a, beam::spawn(echo));
+      beam::register_name("cpp_factory"_a, beam::spawn(factory));
+      beam::register_name("cpp_server"_a, beam::spawn(server));
+    }).get();
 
   // The tester: on {go}, dials erl by name, then answers the driver's pings.
   auto verdicts = std::make_shared<std::promise<std::vector<std::string>>>();
@@ -332,7 +406,7 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
     EXPECT_EQ(l.rfind("fail", 0), std::string::npos) << l;
     oks += l.rfind("ok ", 0) == 0 ? 1 : 0;
   }
-  EXPECT_EQ(oks, 11);
+  EXPECT_EQ(oks, 23);
   EXPECT_FALSE(lines.empty() || lines.back() != "done");
   ASSERT_EQ(verdict_future.wait_for(10s), std::future_status::ready);
   for (const auto& v : verdict_future.get()) {
@@ -442,6 +516,33 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   ASSERT_TRUE(f.message.has_value());
   EXPECT_EQ(f.message->as_tuple()[1], term("still_serving"_a));
   std::printf("verdict still_serving: ok\n");
+}
+
+TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  rt.call([]() -> beam::task<beam::node_id> {
+      const beam::dist::options o = node_options("lonely");  // named: GCC 12 and temporaries in co_await
+      co_return co_await beam::dist::start(o);
+    }).get();
+  const term got = rt.call([]() -> beam::task<term> {
+                         // No node of this name is registered with the suite's EPMD: the dial fails, and what
+                         // was queued for it is answered.
+                         const beam::pid ghost(beam::node_id{beam::atom("nobody_here@" + short_host()), 1}, 1, 0);
+                         beam::trap_exit(true);
+                         beam::link(ghost);
+                         const beam::reference ref = beam::monitor(ghost);
+                         const term exit_reason = co_await beam::receive(
+                             beam::on(beam::tuple("EXIT"_a, ghost, beam::_term), [](const term& r) { return r; }),
+                             beam::after(10s, [] { return term("none"_a); }));
+                         const term down_reason = co_await beam::receive(
+                             beam::on(beam::tuple("DOWN"_a, ref, "process"_a, ghost, beam::_term),
+                                      [](const term& r) { return r; }),
+                             beam::after(10s, [] { return term("none"_a); }));
+                         co_return beam::tuple(exit_reason, down_reason);
+                       }).get();
+  EXPECT_EQ(got, beam::tuple("noconnection"_a, "noconnection"_a));
+  EXPECT_TRUE(beam::dist::nodes().empty());
 }
 
 TEST(DistOptions, BadOptionsAreClearErrors) {

@@ -16,9 +16,17 @@
 // to a dead pid is dropped silently, as Erlang drops it; messages from one process to another arrive in the
 // order they were sent.
 //
-// What this slice does not do yet: links, monitors and exit signals across nodes (a remote monitor of a
-// local process is answered only when the target does not exist: `noproc`), remote spawn, published mode,
-// the atom cache and fragmented frames.
+// Links, exit signals (exit/2, `kill` included), the unlink protocol (UNLINK_ID and its ack) and monitors
+// cross nodes as within one: beam::link, beam::unlink, beam::exit, beam::monitor, beam::demonitor and
+// beam::call take remote pids, and remote processes link to and monitor local ones (by pid, or by
+// registered name). When a connection goes down, every link across it gets the exit signal `noconnection`
+// and every monitor of a remote process its DOWN `noconnection`.
+//
+// What this slice does not do yet: monitoring a remote process by name from C++ ({Name, Node}),
+// monitor_node, remote spawn (SPAWN_REQUEST), published mode, the atom cache, fragmented frames, and the
+// EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them). A link or monitor signal
+// sent in the instant a connection ends, after it answered what was queued, is lost instead of answered
+// `noconnection`.
 #pragma once
 
 #include <chrono>

@@ -26,6 +26,7 @@
 #include "dist/frames.hpp"
 #include "dist/node_table.hpp"
 #include "proc/node.hpp"
+#include "term/atom_table.hpp"
 #include "term/this_node.hpp"
 
 namespace beam::dist_impl {
@@ -52,6 +53,38 @@ class dist_router final : public proc::remote_router {
     if (!st.running.load(std::memory_order_acquire)) return;
     const std::string frame = encode_frame(tuple(op::reg_send, term(sender()), atom(""), name), &message);
     if (auto conn = connection_for(node)) send(*conn, tuple("$dist_out"_a, 0, binary(frame)));
+  }
+  // Links, unlinks, exit signals, monitors, demonitors and DOWNs for a remote pid: handed to the connection's
+  // process as they are, which encodes them and keeps what crossed (for noconnection when it goes down).
+  bool route_signal(const pid& to, proc::signal_kind kind, const term& payload) override {
+    switch (kind) {
+      case proc::signal_kind::link: case proc::signal_kind::unlink: case proc::signal_kind::exit_linked:
+      case proc::signal_kind::exit: case proc::signal_kind::monitor: case proc::signal_kind::demonitor:
+      case proc::signal_kind::down:
+        break;
+      default:
+        return false;
+    }
+    dist_state& st = state();
+    if (!st.running.load(std::memory_order_acquire)) return false;
+    const node_id node = to.node();
+    if (node.name == st.config.name) return false;  // another incarnation of this node: noproc
+    auto conn = connection_for(node.name);
+    if (!conn) return false;
+    send(*conn, tuple("$dist_signal"_a, static_cast<std::int64_t>(kind), term(to), payload,
+                      static_cast<std::int64_t>(node.creation)));
+    return true;
+  }
+  // A reply to a caller on another node, through its alias: ALIAS_SEND {33, From, Alias}.
+  void route_alias(const reference& alias, term message) override {
+    dist_state& st = state();
+    if (!st.running.load(std::memory_order_acquire)) return;
+    const node_id node = alias.node();
+    if (node.name == st.config.name) return;
+    const std::string frame = encode_frame(tuple(op::alias_send, term(sender()), term(alias)), &message);
+    if (auto conn = connection_for(node.name)) {
+      send(*conn, tuple("$dist_out"_a, static_cast<std::int64_t>(node.creation), binary(frame)));
+    }
   }
 
  private:
@@ -208,6 +241,8 @@ std::optional<pid> connection_for(atom peer) {
   dist_state& st = state();
   std::lock_guard lock(st.mutex);
   if (!st.running.load(std::memory_order_relaxed)) return std::nullopt;
+  // A pid or alias made before distribution started names nonode@nohost: no node to dial.
+  if (peer == detail::atoms::nonode_at_nohost) return std::nullopt;
   auto it = st.connections.find(peer.index());
   if (it != st.connections.end()) return it->second.process;
   const pid p = spawn(dial, peer, st.generation);  // frames wait in its mailbox until it is up

@@ -39,9 +39,9 @@
 // inside the node (send_after and start_timer are a service with their own API and checks; a process's end
 // needs only "cancel this reference", so the node sees a two-call interface); std::function hooks for the
 // router (the distribution layer will carry state and more calls: an interface documents them in one place);
-// routing signals (link, monitor, exit) and the timers of send_after aimed at a remote pid as well: with no
-// distribution they answer `noproc` (a timer is not set) as today, and the distribution issue adds them to
-// the router together with the connection that carries them.
+// routing the timers of send_after aimed at a remote pid as well (a timer is not set). Signals (link,
+// monitor, exit) to a remote pid go to the router's route_signal: without distribution it carries none and
+// they answer `noproc`, as before.
 #pragma once
 
 #include <atomic>
@@ -56,6 +56,7 @@
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
+#include <beam/reference.hpp>
 #include <beam/term.hpp>
 
 #include "base/pool.hpp"
@@ -77,6 +78,17 @@ class remote_router {
   virtual void route(const pid& to, term message) = 0;
   // Any thread: `message` for the process registered as `name` on the node named `node`, not this one.
   virtual void route(atom name, atom node, term message) = 0;
+  // Any thread: a signal for `to`, a pid of another node, as proc/signals.cpp would queue it for a local one
+  // (kinds link, unlink, exit_linked, exit, monitor, demonitor, down; the payload as mailbox.hpp describes
+  // it). Returns false when it cannot be carried (no distribution, another kind): the sender then answers
+  // as for a process that does not exist (noproc). The default carries none.
+  virtual bool route_signal(const pid& to, signal_kind kind, const term& payload) {
+    (void)to, (void)kind, (void)payload;
+    return false;
+  }
+  // Any thread: `message` for `alias`, a reference of another node (a reply to a caller there). The
+  // default drops it.
+  virtual void route_alias(const reference& alias, term message) { (void)alias, (void)message; }
 };
 
 // The BIF timers (send_after, start_timer; runtime/timers.cpp) as the node sees them: what a process's end

@@ -61,6 +61,93 @@ main([CppText]) ->
             [P ! {self(), {n, I}} || I <- lists:seq(1, N)],
             collect(1, N)
         end),
+        check(erl_links_cpp_exit_propagates, fun() ->
+            process_flag(trap_exit, true),
+            P = spawn_cpp(Cpp, waiter),
+            link(P),
+            P ! {exit_with, boom},
+            receive {'EXIT', P, boom} -> true after ?WAIT -> error(no_exit) end
+        end),
+        check(cpp_links_erl_exit_propagates, fun() ->
+            E = spawn(fun() -> receive die -> exit(boom) end end),
+            {cpp_factory, Cpp} ! {self(), spawn_linker, E},
+            receive {linked, _} -> ok after ?WAIT -> error(not_linked) end,
+            E ! die,
+            receive {got_exit, boom} -> true after ?WAIT -> error(no_exit) end
+        end),
+        check(link_to_dead_cpp_pid_gives_noproc, fun() ->
+            P = spawn_cpp(Cpp, waiter),
+            MRef = monitor(process, P),
+            P ! {exit_with, normal},
+            receive {'DOWN', MRef, process, P, normal} -> ok after ?WAIT -> error(no_down) end,
+            link(P),
+            receive {'EXIT', P, noproc} -> true after ?WAIT -> error(no_noproc) end
+        end),
+        check(exit_kill_kills_a_trapping_cpp_process, fun() ->
+            P = spawn_cpp(Cpp, trapper),
+            MRef = monitor(process, P),
+            exit(P, kill),
+            receive {'DOWN', MRef, process, P, killed} -> true after ?WAIT -> error(no_down) end
+        end),
+        check(exit2_is_trapped_as_a_message, fun() ->
+            P = spawn_cpp(Cpp, trapper),
+            exit(P, please),
+            receive {trapped, please} -> true after ?WAIT -> error(not_trapped) end
+        end),
+        check(unlink_stops_propagation, fun() ->
+            P = spawn_cpp(Cpp, waiter),
+            link(P),
+            unlink(P),
+            MRef = monitor(process, P),
+            P ! {exit_with, boom},
+            receive {'DOWN', MRef, process, P, boom} -> ok after ?WAIT -> error(no_down) end,
+            receive {'EXIT', P, _} -> error(exit_after_unlink) after 0 -> true end
+        end),
+        check(demonitor_means_no_down, fun() ->
+            P = spawn_cpp(Cpp, waiter),
+            MRef = monitor(process, P),
+            true = demonitor(MRef),
+            MRef2 = monitor(process, P),
+            P ! {exit_with, boom},
+            receive {'DOWN', MRef2, process, P, boom} -> ok after ?WAIT -> error(no_down) end,
+            receive {'DOWN', MRef, _, _, _} -> error(down_after_demonitor) after 0 -> true end
+        end),
+        check(monitor_by_name, fun() ->
+            MRef = monitor(process, {no_such_name, Cpp}),
+            receive {'DOWN', MRef, process, {no_such_name, Cpp}, noproc} -> ok
+            after ?WAIT -> error(no_noproc) end,
+            P = spawn_cpp(Cpp, named),
+            MRef2 = monitor(process, {cpp_named, Cpp}),
+            P ! {exit_with, bye},
+            receive {'DOWN', MRef2, process, {cpp_named, Cpp}, bye} -> true after ?WAIT -> error(no_down) end
+        end),
+        check(cpp_monitors_erl, fun() ->
+            E = spawn(fun() -> receive die -> exit(bye) end end),
+            {cpp_factory, Cpp} ! {self(), spawn_monitor, E},
+            receive {monitoring, _} -> ok after ?WAIT -> error(not_monitoring) end,
+            E ! die,
+            receive {got_down, bye} -> true after ?WAIT -> error(no_down) end
+        end),
+        check(noconnection_on_disconnect_both_ways, fun() ->
+            P = spawn_cpp(Cpp, waiter),
+            link(P),
+            MRef = monitor(process, P),
+            E = spawn(fun() -> receive die -> ok end end),
+            {cpp_factory, Cpp} ! {self(), spawn_linker_monitor, E},
+            receive {linked, _} -> ok after ?WAIT -> error(not_linked) end,
+            true = erlang:disconnect_node(Cpp),
+            receive {'EXIT', P, noconnection} -> ok after ?WAIT -> error(no_exit) end,
+            receive {'DOWN', MRef, process, P, noconnection} -> ok after ?WAIT -> error(no_down) end,
+            receive {got_exit, noconnection} -> ok after ?WAIT -> error(cpp_no_exit) end,
+            receive {got_down, noconnection} -> true after ?WAIT -> error(cpp_no_down) end
+        end),
+        check(gen_server_call_into_cpp, fun() ->
+            {pong, hello} =:= gen_server:call({cpp_server, Cpp}, hello, ?WAIT)
+        end),
+        check(cpp_calls_erl_gen_server, fun() ->
+            {cpp_factory, Cpp} ! {self(), call_me, whereis(erl_echo)},
+            receive {call_result, {erl_pong, ping}} -> true after ?WAIT -> error(no_result) end
+        end),
         check(ping_pong, fun() -> pong =:= net_adm:ping(Cpp) end),
         check(reconnect_after_disconnect, fun() ->
             true = erlang:disconnect_node(Cpp),
@@ -77,6 +164,10 @@ main([CppText]) ->
     say("done"),
     erlang:halt(case lists:all(fun(R) -> R end, Results) of true -> 0; false -> 1 end).
 
+spawn_cpp(Cpp, Kind) ->
+    {cpp_factory, Cpp} ! {self(), spawn, Kind},
+    receive {spawned, P} -> P after ?WAIT -> error(no_spawn) end.
+
 collect(I, N) when I > N -> true;
 collect(I, N) ->
     receive
@@ -87,6 +178,8 @@ collect(I, N) ->
 
 echo() ->
     receive
+        {'$gen_call', From, Request} ->
+            gen:reply(From, {erl_pong, Request});
         {From, Msg} when is_pid(From) ->
             From ! {erl_echoed, Msg},
             erl_driver ! {echo_seen, Msg};
