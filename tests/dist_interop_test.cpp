@@ -12,6 +12,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <csignal>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -174,10 +177,10 @@ class log_watch {
   }
   log_watch(const log_watch&) = delete;
   ~log_watch() { beam::set_logger(previous_); }
-  // Whether a line containing `text` is logged within 5 s.
-  bool wait_for(std::string_view text) {
+  // Whether a line containing `text` is logged within `limit`.
+  bool wait_for(std::string_view text, std::chrono::milliseconds limit = 5s) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 5s, [&] {
+    return changed_.wait_for(lock, limit, [&] {
       for (const auto& l : lines_) {
         if (l.find(text) != std::string::npos) return true;
       }
@@ -516,6 +519,60 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   ASSERT_TRUE(f.message.has_value());
   EXPECT_EQ(f.message->as_tuple()[1], term("still_serving"_a));
   std::printf("verdict still_serving: ok\n");
+}
+
+// Ticks: with net_ticktime 2 s on both sides an idle connection stays up (both send ticks after 0.5 s of
+// silence), and a peer that stops (SIGSTOP) is dropped with net_tick_timeout after about 2 s.
+TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
+  const cluster& c = the_cluster();
+  log_watch log;
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  rt.call([]() -> beam::task<beam::node_id> {
+      beam::dist::options o = node_options("ticking");
+      o.net_ticktime = 2s;
+      co_return co_await beam::dist::start(o);
+    }).get();
+  const std::string erl_name = "tick_" + std::to_string(::getpid());
+  const beam::atom erl_node(erl_name + "@" + short_host());
+  std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
+  for (const auto& a : erl_command(erl_name, c.cookie,
+                                   {"-kernel", "net_ticktime", "2", "-eval",
+                                    "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
+                                    "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
+                                    "end, halt()."})) {
+    command += " " + shell_quote(a);
+  }
+  command += " 2>/dev/null";  // the SIGKILL below is expected
+  FILE* out = ::popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  char line[256] = {};
+  ASSERT_NE(std::fgets(line, sizeof line, out), nullptr);
+  const std::string ready(line);
+  ASSERT_EQ(ready.rfind("ready ", 0), 0u) << ready;
+  const int erl_pid = std::atoi(ready.c_str() + 6);
+  ASSERT_GT(erl_pid, 0);
+  // Connect, then stay idle for 3 tick times: still connected.
+  const term idle = rt.call([erl_node]() -> beam::task<term> {
+                          beam::send(std::pair{"sink"_a, erl_node}, beam::tuple(beam::self(), "hi"_a));
+                          const bool answered = co_await beam::receive(beam::on("hello"_a, [] { return true; }),
+                                                                       beam::after(10s, [] { return false; }));
+                          if (!answered) co_return term("no_answer"_a);
+                          co_await beam::sleep(6s);  // the idle time under test
+                          const auto up = beam::dist::nodes();
+                          co_return term(std::find(up.begin(), up.end(), erl_node) != up.end());
+                        }).get();
+  EXPECT_EQ(idle, term(true)) << "the idle connection went down";
+  ::kill(erl_pid, SIGSTOP);
+  const bool timed_out = log.wait_for("net_tick_timeout", 8s);
+  ::kill(erl_pid, SIGCONT);
+  ::kill(erl_pid, SIGKILL);
+  ::pclose(out);
+  EXPECT_TRUE(timed_out) << "no net_tick_timeout after the peer stopped";
+  const auto up = beam::dist::nodes();
+  EXPECT_EQ(std::find(up.begin(), up.end(), erl_node), up.end());
+  std::printf("verdict idle_connection_kept_by_ticks: %s\nverdict stalled_peer_net_tick_timeout: %s\n",
+              idle == term(true) ? "ok" : "fail", timed_out ? "ok" : "fail");
 }
 
 TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
