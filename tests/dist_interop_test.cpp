@@ -25,6 +25,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -33,6 +34,7 @@
 #include <beam/dist.hpp>
 #include <beam/etf.hpp>
 
+#include "dist/epmd.hpp"
 #include "dist/frames.hpp"
 #include "dist/handshake.hpp"
 #include "support/runtime_fixture.hpp"
@@ -269,6 +271,9 @@ beam::process factory() {
 
 class raw_peer {
  public:
+  // A connection accepted by a raw listener.
+  static raw_peer adopt(int fd) { return raw_peer(fd, 0); }
+  raw_peer(raw_peer&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   explicit raw_peer(std::uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     timeval tv{5, 0};
@@ -280,7 +285,9 @@ class raw_peer {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) throw std::runtime_error("connect");
   }
   raw_peer(const raw_peer&) = delete;
-  ~raw_peer() { ::close(fd_); }
+  ~raw_peer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   void put(std::string_view bytes) const {
     (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   }
@@ -340,7 +347,41 @@ class raw_peer {
   }
 
  private:
+  raw_peer(int fd, int) : fd_(fd) {
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
   int fd_ = -1;
+};
+
+// A blocking listener on 127.0.0.1 whose accept gives up after 5 s.
+class raw_listener {
+ public:
+  raw_listener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where);
+    ::listen(fd_, 4);
+    socklen_t size = sizeof where;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&where), &size);
+    port_ = ntohs(where.sin_port);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  raw_listener(const raw_listener&) = delete;
+  ~raw_listener() { ::close(fd_); }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] raw_peer accept() const {
+    const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("accept timed out");
+    return raw_peer::adopt(fd);
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
 };
 
 TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
@@ -573,6 +614,68 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
   EXPECT_EQ(std::find(up.begin(), up.end(), erl_node), up.end());
   std::printf("verdict idle_connection_kept_by_ticks: %s\nverdict stalled_peer_net_tick_timeout: %s\n",
               idle == term(true) ? "ok" : "fail", timed_out ? "ok" : "fail");
+}
+
+// Both nodes dial each other at once. A raw peer registered with the suite's EPMD receives our dial, then
+// dials us before answering. With the greater name it gets ok_simultaneous (our dialler takes the accepted
+// socket over) and refuses our dial with nok; with the smaller name we answer its dial nok and it accepts
+// ours. Either way the two messages queued before the handshake arrive, in order, on the one connection.
+TEST_F(DistInterop, SimultaneousConnectsResolveByNameAndKeepQueuedMessages) {
+  const cluster& c = the_cluster();
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("simul");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  const std::string node_name(me.name.text());
+  for (const bool peer_greater : {true, false}) {
+    const std::string alive = (peer_greater ? "zz_" : "aa_") + std::to_string(::getpid());
+    const std::string raw_name = alive + "@" + short_host();
+    raw_listener listener;
+    raw_peer registration(c.epmd_port);
+    registration.put(di::encode_alive2_request(alive, listener.port()));
+    const std::string registered = registration.get(6);
+    ASSERT_TRUE(registered.size() == 6 && registered[0] == 118 && registered[1] == 0) << "EPMD refused";
+    // Our node dials on the first send; both messages wait for the handshake.
+    rt.call([raw = beam::atom(raw_name)] {
+        beam::send(std::pair{"sink"_a, raw}, "first"_a);
+        beam::send(std::pair{"sink"_a, raw}, "second"_a);
+      }).get();
+    raw_peer our_dial = listener.accept();
+    ASSERT_EQ(di::parse_send_name(our_dial.get_u2()).name, node_name);
+    raw_peer their_dial(beam::dist::listen_port());
+    their_dial.put_u2(di::encode_send_name({di::flag::ours, 5, raw_name}));
+    const std::string status = their_dial.get_u2();
+    const raw_peer* carrier = nullptr;
+    if (peer_greater) {
+      ASSERT_EQ(status, "sok_simultaneous");
+      our_dial.put_u2(di::encode_status("nok"));
+      const di::challenge ch = di::parse_challenge(their_dial.get_u2());
+      their_dial.put_u2(di::encode_challenge_reply({99, di::digest(c.cookie, ch.challenge)}));
+      ASSERT_TRUE(di::digests_equal(di::parse_challenge_ack(their_dial.get_u2()), di::digest(c.cookie, 99)));
+      carrier = &their_dial;
+    } else {
+      ASSERT_EQ(status, "snok");
+      our_dial.put_u2(di::encode_status("ok"));
+      our_dial.put_u2(di::encode_challenge({di::flag::ours, 4242, 5, raw_name}));
+      const di::challenge_reply reply = di::parse_challenge_reply(our_dial.get_u2());
+      ASSERT_TRUE(di::digests_equal(reply.digest, di::digest(c.cookie, 4242)));
+      our_dial.put_u2(di::encode_challenge_ack(di::digest(c.cookie, reply.challenge)));
+      carrier = &our_dial;
+    }
+    std::vector<term> got;
+    for (int i = 0; i < 2; ++i) {
+      const std::string body = carrier->get_u4();
+      ASSERT_FALSE(body.empty()) << "frame " << i << " missing";
+      const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+      ASSERT_TRUE(f.message.has_value());
+      got.push_back(*f.message);
+    }
+    EXPECT_EQ(got, (std::vector<term>{"first"_a, "second"_a}));
+    std::printf("verdict simultaneous_connect_%s: %s\n", peer_greater ? "peer_greater_takeover" : "peer_smaller_nok",
+                got == std::vector<term>{"first"_a, "second"_a} ? "ok" : "fail");
+  }
 }
 
 TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
