@@ -336,9 +336,15 @@ class raw_peer {
     }
   }
   // The dialler's half of a handshake as node `name`; true when it completed.
-  bool handshake(const std::string& name, const std::string& cookie, std::string node_name) const {
-    put_u2(di::encode_send_name({di::flag::ours, 77, name}));
-    if (get_u2() != "sok") return false;
+  bool handshake(const std::string& name, const std::string& cookie, std::string node_name,
+                 std::uint32_t creation = 77) const {
+    put_u2(di::encode_send_name({di::flag::ours, creation, name}));
+    const std::string status = get_u2();
+    if (status == "salive") {
+      put_u2("strue");  // our earlier connection is gone, as the node will see
+    } else if (status != "sok") {
+      return false;
+    }
     const di::challenge c = di::parse_challenge(get_u2());
     if (c.name != node_name) return false;
     put_u2(di::encode_challenge_reply({12345, di::digest(cookie, c.challenge)}));
@@ -676,6 +682,46 @@ TEST_F(DistInterop, SimultaneousConnectsResolveByNameAndKeepQueuedMessages) {
     std::printf("verdict simultaneous_connect_%s: %s\n", peer_greater ? "peer_greater_takeover" : "peer_smaller_nok",
                 got == std::vector<term>{"first"_a, "second"_a} ? "ok" : "fail");
   }
+}
+
+// A peer that comes back under the same name with another creation is another incarnation: messages to its
+// old pids are dropped, to its new ones delivered.
+TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
+  const cluster& c = the_cluster();
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("restarts");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  const std::string node_name(me.name.text());
+  const std::string peer = "phoenix_" + std::to_string(::getpid()) + "@" + short_host();
+  const beam::pid old_pid(beam::node_id{beam::atom(peer), 5}, 1, 0);
+  const beam::pid new_pid(beam::node_id{beam::atom(peer), 6}, 1, 0);
+  auto ask_echo = [&](const raw_peer& p, const beam::pid& from, const beam::pid& reply_to, const term& m) {
+    const term message = beam::tuple(reply_to, m);
+    p.put_u4(di::encode_frame(beam::tuple(6, from, beam::atom(""), "cpp_echo"_a), &message));
+  };
+  auto next_echo = [](const raw_peer& p) {
+    const std::string body = p.get_u4();
+    if (body.empty()) return term("closed"_a);
+    const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+    return f.message ? f.message->as_tuple()[1] : term("no_message"_a);
+  };
+  {
+    raw_peer first(beam::dist::listen_port());
+    ASSERT_TRUE(first.handshake(peer, c.cookie, node_name, 5));
+    ask_echo(first, old_pid, old_pid, "before"_a);
+    EXPECT_EQ(next_echo(first), term("before"_a));
+  }  // the first incarnation goes away
+  raw_peer second(beam::dist::listen_port());
+  ASSERT_TRUE(second.handshake(peer, c.cookie, node_name, 6));
+  ask_echo(second, new_pid, old_pid, "to_the_dead"_a);
+  ask_echo(second, new_pid, new_pid, "to_the_living"_a);
+  const term got = next_echo(second);
+  EXPECT_EQ(got, term("to_the_living"_a)) << "a message to the old incarnation's pid was delivered";
+  std::printf("verdict old_incarnation_pids_dead: %s\n", got == term("to_the_living"_a) ? "ok" : "fail");
 }
 
 TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
