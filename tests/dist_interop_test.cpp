@@ -724,6 +724,39 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   std::printf("verdict old_incarnation_pids_dead: %s\n", got == term("to_the_living"_a) ? "ok" : "fail");
 }
 
+// Elixir's view (one run, ~1-2 s of CPU): Node.ping, send to {name, node}, the reply's pid printed as
+// #PID<N.x.y> by iex's inspect.
+TEST_F(DistInterop, ElixirPingsAndExchangesMessages) {
+  const cluster& c = the_cluster();
+  ASSERT_TRUE(bt::find_on_path("elixir")) << "elixir is not on PATH: install elixir (scripts/setup.sh test)";
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("for_elixir");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  const std::string cpp(me.name.text());
+  const std::string script =
+      "cpp = :\"" + cpp + "\"\n"
+      "IO.puts(if Node.ping(cpp) == :pong, do: \"ok ping\", else: \"fail ping\")\n"
+      "send({:cpp_echo, cpp}, {self(), %{from: :elixir, list: [1, 2.5, \"bin\"]}})\n"
+      "receive do\n"
+      "  {:echoed, %{from: :elixir, list: [1, 2.5, \"bin\"]}, pid} ->\n"
+      "    IO.puts(\"ok send \" <> inspect(pid))\n"
+      "after 5000 -> IO.puts(\"fail send\")\n"
+      "end\n";
+  const auto run = bt::run_process({"timeout", "60", "elixir", "--sname", "ex_" + std::to_string(::getpid()),
+                                    "--cookie", c.cookie, "--erl", "-kernel inet_dist_use_interface {127,0,0,1}",
+                                    "-e", script},
+                                   {}, 90s);
+  std::printf("%s", run.out.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("ok ping"), std::string::npos) << run.out << run.err;
+  EXPECT_NE(run.out.find("ok send #PID<"), std::string::npos) << run.out << run.err;
+  EXPECT_EQ(run.out.find("fail"), std::string::npos) << run.out;
+}
+
 TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
   running_runtime running(2);
   beam::runtime& rt = running.rt;
