@@ -161,6 +161,38 @@ TEST(Term, TermOrderFollowsErlang) {
   }
 }
 
+// The order OTP 25 gave to lists:sort of these pids, made with binary_to_term of NEW_PID_EXT bytes (node,
+// number, serial, creation): serial first, then number, then node name, then creation; local pids
+// (nonode@nohost) among them by the same rule.
+TEST(Term, PidsOrderBySerialThenNumberThenNodeAsOtp25) {
+  auto remote = [](const char* node, std::uint32_t number, std::uint32_t serial, std::uint32_t creation) {
+    return beam::pid(beam::node_id{beam::atom(node), creation}, number, serial);
+  };
+  const std::vector<beam::pid> sorted = {
+      remote("zz@h", 0, 0, 3), remote("a@h", 1, 0, 6), remote("a@h", 1, 0, 7), remote("b@h", 1, 0, 5),
+      remote("c@h", 1, 0, 1),  remote("a@h", 2, 0, 5), beam::pid(5, 0),         beam::pid(9, 0),
+      remote("a@h", 1, 1, 5)};
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    for (std::size_t j = 0; j < sorted.size(); ++j) {
+      EXPECT_EQ(sorted[i] <=> sorted[j], i <=> j) << i << " vs " << j;
+      EXPECT_EQ(term(sorted[i]) < term(sorted[j]), i < j) << i << " vs " << j;
+    }
+  }
+}
+
+TEST(Term, PidsOfTwoCreationsOfOneNodeDiffer) {
+  const beam::pid old_one(beam::node_id{beam::atom("a@h"), 6}, 1, 0);
+  const beam::pid new_one(beam::node_id{beam::atom("a@h"), 7}, 1, 0);
+  EXPECT_NE(old_one, new_one);
+  EXPECT_NE(term(old_one), term(new_one));
+  EXPECT_NE(std::hash<beam::pid>{}(old_one), std::hash<beam::pid>{}(new_one));
+  // This node's name with a creation other than its own (0 without distribution) is another incarnation.
+  const beam::pid other_incarnation(beam::node_id{beam::this_node().name, 1}, 1, 0);
+  EXPECT_FALSE(other_incarnation.is_local());
+  EXPECT_NE(other_incarnation, beam::pid(1, 0));
+  EXPECT_TRUE(beam::pid(beam::this_node(), 1, 0).is_local());
+}
+
 TEST(Term, NumbersCompareByValueAcrossIntegerAndFloat) {
   EXPECT_TRUE(term(1) < term(1.5));
   EXPECT_TRUE(term(2) > term(1.5));

@@ -7,6 +7,7 @@
 #include <beam/blocking.hpp>
 #include <beam/call.hpp>
 #include <beam/convert.hpp>
+#include <beam/dist.hpp>
 #include <beam/dynamic_supervisor.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>

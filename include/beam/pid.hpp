@@ -15,7 +15,7 @@
 
 namespace beam {
 
-// This node's name and creation: `nonode@nohost` and 0 until distribution is started.
+// This node's name and creation: `nonode@nohost` and 0 until distribution is started (beam/dist.hpp).
 struct node_id {
   atom name;
   std::uint32_t creation;
@@ -37,7 +37,7 @@ class pid {
   [[nodiscard]] node_id node() const noexcept;
 
   friend bool operator==(const pid&, const pid&) noexcept = default;
-  // Erlang's order: by node name, then serial, then number.
+  // Erlang's order (OTP 25): serial, then number, then node name, then creation.
   friend std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept;
 
  private:

@@ -50,8 +50,11 @@ std::optional<pid> alias_owner(const reference& r) noexcept {
 }
 
 void send_to_alias(proc::node& node, const term& alias, term message) {
-  if (const std::optional<pid> owner = alias_owner(alias.as_reference())) {
+  const reference& r = alias.as_reference();
+  if (const std::optional<pid> owner = alias_owner(r)) {
     send_signal(node, *owner, proc::signal_kind::alias_message, tuple(alias, std::move(message)));
+  } else if (!r.is_local()) {  // another node's alias: distribution carries it (ALIAS_SEND), if running
+    node.router.load(std::memory_order_acquire)->route_alias(r, std::move(message));
   }
 }
 

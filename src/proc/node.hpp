@@ -13,12 +13,13 @@
 // `remote_router` (a message to a pid of another node). Dependencies so point one way: proc <- services <-
 // runtime.
 //
-// Who may touch what. The fields that are set at start-up (schedulers, spares, started, sched, bif_timers,
-// router) are read by any thread afterwards without synchronisation: connect and set_router run before the
-// first spawn, and every process is reached through the table, whose publication (release) orders them.
-// `locals[i]` is worker i's (see worker_local.hpp). `names` is under `names_mutex`. The table, the chunk
-// store and the shared pools guard themselves. `stopping` and `initial` are the stopping thread's and the
-// first spawn's, as noted at each.
+// Who may touch what. The fields that are set at start-up (schedulers, spares, started, sched, bif_timers)
+// are read by any thread afterwards without synchronisation: connect runs before the first spawn, and every
+// process is reached through the table, whose publication (release) orders them. `router` may change while
+// processes run (distribution starts inside a runtime): an atomic pointer, stored with release and loaded
+// with acquire. `locals[i]` is worker i's (see worker_local.hpp). `names` is under `names_mutex`. The table,
+// the chunk store and the shared pools guard themselves. `stopping` and `initial` are the stopping thread's
+// and the first spawn's, as noted at each.
 //
 // Why the split. src/proc used to reach the whole runtime through one `runtime_state`, a service locator
 // holding the table, the names, the pools, the scheduler, the timers and the I/O server: every file of the
@@ -38,9 +39,9 @@
 // inside the node (send_after and start_timer are a service with their own API and checks; a process's end
 // needs only "cancel this reference", so the node sees a two-call interface); std::function hooks for the
 // router (the distribution layer will carry state and more calls: an interface documents them in one place);
-// routing signals (link, monitor, exit) and the timers of send_after aimed at a remote pid as well: with no
-// distribution they answer `noproc` (a timer is not set) as today, and the distribution issue adds them to
-// the router together with the connection that carries them.
+// routing the timers of send_after aimed at a remote pid as well (a timer is not set). Signals (link,
+// monitor, exit) to a remote pid go to the router's route_signal: without distribution it carries none and
+// they answer `noproc`, as before.
 #pragma once
 
 #include <atomic>
@@ -55,6 +56,7 @@
 
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
+#include <beam/reference.hpp>
 #include <beam/term.hpp>
 
 #include "base/pool.hpp"
@@ -76,6 +78,17 @@ class remote_router {
   virtual void route(const pid& to, term message) = 0;
   // Any thread: `message` for the process registered as `name` on the node named `node`, not this one.
   virtual void route(atom name, atom node, term message) = 0;
+  // Any thread: a signal for `to`, a pid of another node, as proc/signals.cpp would queue it for a local one
+  // (kinds link, unlink, exit_linked, exit, monitor, demonitor, down; the payload as mailbox.hpp describes
+  // it). Returns false when it cannot be carried (no distribution, another kind): the sender then answers
+  // as for a process that does not exist (noproc). The default carries none.
+  virtual bool route_signal(const pid& to, signal_kind kind, const term& payload) {
+    (void)to, (void)kind, (void)payload;
+    return false;
+  }
+  // Any thread: `message` for `alias`, a reference of another node (a reply to a caller there). The
+  // default drops it.
+  virtual void route_alias(const reference& alias, term message) { (void)alias, (void)message; }
 };
 
 // The BIF timers (send_after, start_timer; runtime/timers.cpp) as the node sees them: what a process's end
@@ -109,8 +122,11 @@ class node {
 
   // Start-up, before the first spawn (the runtime): the scheduler that runs the processes and the BIF timers.
   void connect(sched::scheduler& s, timer_service& timers) noexcept;
-  // Start-up, before the first spawn: where messages to other nodes go (default: dropped).
-  void set_router(remote_router& r) noexcept { router = &r; }
+  // Any time, any thread: where messages to other nodes go from now on (default: dropped). Distribution
+  // (src/dist) plugs in while processes run; a router set must live as long as the node.
+  void set_router(remote_router& r) noexcept {
+    router.store(&r, std::memory_order_release);  // pairs with the senders' acquire loads
+  }
   // Start-up, before the first spawn: who closes the ports of a process that ends (default: none).
   void set_ports(port_service& p) noexcept { ports = &p; }
 
@@ -163,7 +179,7 @@ class node {
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker and spare, built before they start
   sched::scheduler* sched = nullptr;                  // connect
   timer_service* bif_timers = nullptr;                // connect
-  remote_router* router;                              // set_router; a router that drops, until then
+  std::atomic<remote_router*> router;                 // set_router; a router that drops, until then
   port_service* ports = nullptr;                      // set_ports
   // Set by shut_down_processes: processes ended from then on send no exit signals or DOWNs, and spawn
   // refuses. Relaxed: read by threads ordered after the stopping thread (run() has returned to them) or

@@ -472,7 +472,7 @@ void send_message(proc::node& node, const pid& to, const term& message) {
   if (process_control* p = node.table.find(to)) {
     deliver(*p, message);
   } else if (!to.is_local()) {  // only when the table has no such process: a local send never asks
-    node.router->route(to, message);
+    node.router.load(std::memory_order_acquire)->route(to, message);  // pairs with set_router
   }  // else a dead or unknown pid: dropped silently, as in Erlang
 }
 

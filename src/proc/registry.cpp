@@ -91,7 +91,7 @@ std::optional<pid> whereis(atom name) {
 term send(const std::pair<atom, atom>& name_at_node, term message) {
   proc::node& node = detail::node_for("beam::send");
   if (name_at_node.second != this_node().name) {
-    node.router->route(name_at_node.first, name_at_node.second, message);
+    node.router.load(std::memory_order_acquire)->route(name_at_node.first, name_at_node.second, message);
   } else if (detail::process_control* p = detail::find_named(node, name_at_node.first)) {
     detail::deliver(*p, message);
   }

@@ -275,7 +275,9 @@ bool give_port(proc::node& node, const pid& to, const term& port) {
 
 bool send_signal(proc::node& node, const pid& to, signal_kind kind, term payload) {
   process_control* p = node.table.find(to);
-  if (p == nullptr) return false;
+  if (p == nullptr) {  // a pid of another node goes to the router (distribution); a dead one: false
+    return !to.is_local() && node.router.load(std::memory_order_acquire)->route_signal(to, kind, payload);
+  }
   deliver(*p, payload, kind);
   return true;
 }

@@ -17,6 +17,7 @@
 #include "base/utf8.hpp"
 #include "term/atom_table.hpp"
 #include "term/heap.hpp"
+#include "term/this_node.hpp"
 
 namespace beam {
 
@@ -76,9 +77,23 @@ void term::throw_access(std::string_view expected) const {
 
 // --- pids, ports and references ---
 
+namespace {
+// This node's name (atom index, high half) and creation (low half): `nonode@nohost` and 0 until
+// distribution starts (term/this_node.hpp). One word, so a reader never sees a name with another's creation.
+std::atomic<std::uint64_t> this_node_word{std::uint64_t{detail::atoms::nonode_at_nohost.index()} << 32};
+}  // namespace
+
 node_id this_node() noexcept {
-  return {detail::atoms::nonode_at_nohost, 0};
+  const std::uint64_t w = this_node_word.load(std::memory_order_acquire);  // pairs with set_this_node
+  return {atom::from_index(static_cast<std::uint32_t>(w >> 32)), static_cast<std::uint32_t>(w)};
 }
+
+namespace detail {
+void set_this_node(node_id node) noexcept {
+  this_node_word.store(std::uint64_t{node.name.index()} << 32 | node.creation,
+                       std::memory_order_release);  // pairs with this_node's acquire
+}
+}  // namespace detail
 
 pid::pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept : pid(number, serial) {
   if (node != this_node()) {
@@ -91,13 +106,16 @@ node_id pid::node() const noexcept {
   return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
 }
 
+// As OTP 25 orders pids (lists:sort of NEW_PID_EXT-made pids of several nodes, checked with erl): serial,
+// then number, then the node's name, then its creation; the node comes last, unlike ports'.
 std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
-  if (a.node_ != b.node_) {
-    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
-    if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
-  }
   if (auto c = a.serial_ <=> b.serial_; c != 0) return c;
-  return a.number_ <=> b.number_;
+  if (auto c = a.number_ <=> b.number_; c != 0) return c;
+  if (a.node_ != b.node_ || a.creation_ != b.creation_) {
+    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
+    return a.node().creation <=> b.node().creation;
+  }
+  return std::strong_ordering::equal;
 }
 
 port::port(node_id node, std::uint64_t number) noexcept : port(number) {

@@ -1,0 +1,86 @@
+// beam/dist.hpp: distribution. A beampp runtime becomes a node of an Erlang/Elixir cluster: it registers
+// with EPMD, accepts and makes connections with the version 6 handshake, and carries messages to and from
+// the processes of other nodes (`Pid ! Msg`, `{Name, Node} ! Msg`, net_adm:ping).
+//
+//   beam::process main_process() {
+//     co_await beam::dist::start({.name = "cpp", .cookie = "secret"});   // cpp@<short hostname>
+//     beam::register_name("echo"_a, beam::self());
+//     beam::send(std::pair{"shell"_a, "erl@vm"_a}, "hello"_a);            // connects on the first send
+//     ...
+//   }
+//
+// The node is hidden (other nodes' nodes() do not list it, nodes(hidden) does) and speaks no atom cache, so
+// every frame is `112 | 131 control | [131 message]`. Pids of other nodes print as #PID<N.x.y> (Elixir) and
+// <N.x.y> (Erlang), N naming the node; a pid of a peer's earlier incarnation (another creation) is dead, and
+// messages to it are dropped. A message to a node that cannot be reached, to an unknown registered name or
+// to a dead pid is dropped silently, as Erlang drops it; messages from one process to another arrive in the
+// order they were sent.
+//
+// Links, exit signals (exit/2, `kill` included), the unlink protocol (UNLINK_ID and its ack) and monitors
+// cross nodes as within one: beam::link, beam::unlink, beam::exit, beam::monitor, beam::demonitor and
+// beam::call take remote pids, and remote processes link to and monitor local ones (by pid, or by
+// registered name). When a connection goes down, every link across it gets the exit signal `noconnection`
+// and every monitor of a remote process its DOWN `noconnection`.
+//
+// What this slice does not do yet: monitoring a remote process by name from C++ ({Name, Node}),
+// monitor_node, remote spawn (SPAWN_REQUEST), published mode, the atom cache, fragmented frames, and the
+// EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them). A link or monitor signal
+// sent in the instant a connection ends, after it answered what was queued, is lost instead of answered
+// `noconnection`.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <beam/atom.hpp>
+#include <beam/pid.hpp>
+#include <beam/process.hpp>
+
+namespace beam::dist {
+
+struct options {
+  // erl's -sname (long_names false) or -name (true): `alive` or `alive@host`. Without a host: the short
+  // host name (gethostname up to the first '.') for sname, the full one for name.
+  std::string name;
+  bool long_names = false;
+  // The shared secret. Unset: $ERLANG_COOKIE, else the first line of $HOME/.erlang.cookie, as erl reads it.
+  std::optional<std::string> cookie{};
+  // EPMD's port on 127.0.0.1 and on the peers' hosts. Unset: $ERL_EPMD_PORT, else 4369.
+  std::optional<std::uint16_t> epmd_port{};
+  // Where connections are accepted: an IPv4 address (default any) and a port (0: one the system picks).
+  std::string listen_ip = "0.0.0.0";
+  std::uint16_t listen_port = 0;
+  // As erl's net_ticktime: a connection on which nothing has arrived for this long is down
+  // (net_tick_timeout); we send a tick after a quarter of it without output.
+  std::chrono::seconds net_ticktime{60};
+  // As erl's net_setuptime: the most a handshake (EPMD lookup included) may take.
+  std::chrono::milliseconds setup_time{7000};
+  // The largest frame accepted from a peer; a larger one closes that connection.
+  std::size_t max_frame = std::size_t{128} << 20;
+};
+
+// Starts distribution: listens, registers this node with EPMD (kept for the node's life) and takes the
+// name and the creation EPMD gives (beam::this_node()). Process-only. Throws std::invalid_argument for bad
+// options (an empty name, `alive@` or `@host`, an empty or unreadable cookie, a tick time under 1 s),
+// std::logic_error when distribution is already started, and beam::error when EPMD refuses or cannot be
+// reached (reason econnrefused, timeout, or `epmd_refused` for a name taken).
+[[nodiscard]] task<node_id> start(options opts);
+
+// Closes every connection and the EPMD registration. Distribution may then be started again; this node
+// keeps its name. Any thread; does nothing when not started.
+void stop() noexcept;
+
+// erlang:nodes(connected): the nodes with a connection up now.
+[[nodiscard]] std::vector<atom> nodes();
+
+// Whether distribution is started.
+[[nodiscard]] bool alive() noexcept;
+
+// The port this node accepts connections on (0 when not started).
+[[nodiscard]] std::uint16_t listen_port() noexcept;
+
+}  // namespace beam::dist
