@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # scripts/setup.sh: makes sure the Debian 12 packages beampp needs are installed.
 # As root, installs what is missing with apt-get; otherwise lists what is missing and fails.
-# Usage: scripts/setup.sh [build|bench|test]   (bench also needs erl for the Erlang twins of the benchmarks; test
-# needs erl/elixir for the oracle tests and clang for fuzzing)
+# Usage: scripts/setup.sh [build|tour|bench|test]   (tour needs erl for its cluster step, bench for the Erlang
+# twins of the benchmarks; test needs erl/elixir for the oracle and interop tests and clang for fuzzing)
 set -euo pipefail
 
 need=(g++ cmake make libfmt-dev zlib1g-dev libcli11-dev libgtest-dev libbenchmark-dev)
 case "${1:-build}" in
-  bench) need+=(erlang-base) ;;
+  tour | bench) need+=(erlang-base) ;;
   test) need+=(erlang-base elixir clang libclang-rt-14-dev) ;;
 esac
 

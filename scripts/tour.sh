@@ -4,7 +4,7 @@
 # external term format with the beampp tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh build
+scripts/setup.sh tour
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)" --target beampp example_lesson_terms example_custom_type >/dev/null
 bin=build/release

@@ -8,8 +8,12 @@
 //   5. let it crash: a crash spreads along links only, and a process that traps exits restarts its worker;
 //   6. a supervisor restarts a crashing gen_server under its name, and gives up past its restart intensity;
 //   7. a hog on every scheduler does not starve a ping-pong pair;
-//   8. an echo server with 5,000 concurrent connections on loopback, one process per connection.
+//   8. an echo server with 5,000 concurrent connections on loopback, one process per connection;
+//   9. a real erl node and this runtime in one cluster (tour_cluster.cpp).
 #include "tour_command.hpp"
+
+#include "tour_cluster.hpp"
+#include "tour_support.hpp"
 
 #include <unistd.h>
 
@@ -39,18 +43,6 @@ long resident_bytes() {
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * sysconf(_SC_PAGESIZE);
-}
-
-// Runs `body` as the initial process of a fresh runtime, with reports kept off the terminal (each step says
-// what it saw itself).
-template <class Body>
-void on_fresh_runtime(beam::runtime_options options, Body body) {
-  auto previous = beam::set_logger([](beam::log_level, std::string_view) {});
-  {
-    beam::runtime rt(options);
-    rt.run(body);
-  }
-  beam::set_logger(previous);
 }
 
 void step_spawn(std::ostream& out, long n) {
@@ -361,6 +353,7 @@ void add_tour_command(CLI::App& app, command_action& action) {
       step_supervisor(io.out);
       step_hog(io.out);
       step_tcp(io.out, 5'000);
+      step_cluster(io.out);
     };
   });
 }

@@ -3,7 +3,8 @@
 // the processes of other nodes (`Pid ! Msg`, `{Name, Node} ! Msg`, net_adm:ping).
 //
 //   beam::process main_process() {
-//     co_await beam::dist::start({.name = "cpp", .cookie = "secret"});   // cpp@<short hostname>
+//     const beam::dist::options opts{.name = "cpp", .cookie = "secret"};  // cpp@<short hostname>
+//     co_await beam::dist::start(opts);
 //     beam::register_name("echo"_a, beam::self());
 //     beam::send(std::pair{"shell"_a, "erl@vm"_a}, "hello"_a);            // connects on the first send
 //     ...
@@ -27,6 +28,12 @@
 // EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them). A link or monitor signal
 // sent in the instant a connection ends, after it answered what was queued, is lost instead of answered
 // `noconnection`.
+//
+// GCC 12: build the options in a statement of their own, as above. `co_await start({.name = ...})`, with the
+// options built inside the co_await expression, is miscompiled: GCC 12 moves such a temporary aggregate that
+// holds a std::string bitwise into the caller's frame, and its destruction frees a pointer into the old place
+// (glibc: "munmap_chunk(): invalid pointer"; the same bug as asio issue 1073 with co_yield). Clang and later
+// GCCs are not affected.
 #pragma once
 
 #include <chrono>
