@@ -32,8 +32,8 @@
 // GCC 12: build the options in a statement of their own, as above. `co_await start({.name = ...})`, with the
 // options built inside the co_await expression, is miscompiled: GCC 12 moves such a temporary aggregate that
 // holds a std::string bitwise into the caller's frame, and its destruction frees a pointer into the old place
-// (glibc: "munmap_chunk(): invalid pointer"; the same bug as asio issue 1073 with co_yield). Clang and later
-// GCCs are not affected.
+// (glibc: "munmap_chunk(): invalid pointer"; the same bug as asio issue 1073 with co_yield). Clang 14
+// compiles it correctly. gen_tcp::connect's options with an `ip` are the other such case in this library.
 #pragma once
 
 #include <chrono>

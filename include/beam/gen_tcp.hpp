@@ -126,7 +126,9 @@ class socket {
 // closed), emfile: the listener stays open and accepts again once descriptors are free.
 [[nodiscard]] task<socket> accept(socket listener, std::chrono::milliseconds timeout = infinity);
 // gen_tcp:connect/4: `host` is an IPv4 address or a name (resolved on a dirty thread). Errors: econnrefused,
-// timeout, nxdomain, ehostunreach ...
+// timeout, nxdomain, ehostunreach ... GCC 12: options that set `ip` must be built in a statement of their
+// own, not inside the co_await expression (GCC 12 moves such a temporary aggregate holding a string bitwise;
+// see beam/dist.hpp).
 [[nodiscard]] task<socket> connect(std::string host, std::uint16_t port, options opts = {},
                                    std::chrono::milliseconds timeout = infinity);
 // gen_tcp:send/2: `data` (a binary, a string or iodata) framed by the socket's packet option. Errors: closed,
