@@ -611,12 +611,25 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
                           co_return term(std::find(up.begin(), up.end(), erl_node) != up.end());
                         }).get();
   EXPECT_EQ(idle, term(true)) << "the idle connection went down";
+  // A monitor_node subscriber, to hear of the timeout.
+  auto nodedown = std::make_shared<std::promise<bool>>();
+  auto nodedown_seen = nodedown->get_future();
+  rt.call([erl_node, nodedown] {
+      beam::spawn([](beam::atom node, std::shared_ptr<std::promise<bool>> seen) -> beam::process {
+        beam::dist::monitor_node(node);
+        const bool got = co_await beam::receive(beam::on(beam::tuple("nodedown"_a, node), [] { return true; }),
+                                                beam::after(15s, [] { return false; }));
+        seen->set_value(got);
+      }, erl_node, nodedown);
+    }).get();
   ::kill(erl_pid, SIGSTOP);
   const bool timed_out = log.wait_for("net_tick_timeout", 8s);
   ::kill(erl_pid, SIGCONT);
   ::kill(erl_pid, SIGKILL);
   ::pclose(out);
   EXPECT_TRUE(timed_out) << "no net_tick_timeout after the peer stopped";
+  ASSERT_EQ(nodedown_seen.wait_for(15s), std::future_status::ready);
+  EXPECT_TRUE(nodedown_seen.get()) << "no nodedown for the monitor_node subscriber";
   const auto up = beam::dist::nodes();
   EXPECT_EQ(std::find(up.begin(), up.end(), erl_node), up.end());
   std::printf("verdict idle_connection_kept_by_ticks: %s\nverdict stalled_peer_net_tick_timeout: %s\n",
@@ -770,6 +783,7 @@ TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
                          // was queued for it is answered.
                          const beam::pid ghost(beam::node_id{beam::atom("nobody_here@" + short_host()), 1}, 1, 0);
                          beam::trap_exit(true);
+                         beam::dist::monitor_node(ghost.node().name);
                          beam::link(ghost);
                          const beam::reference ref = beam::monitor(ghost);
                          const term exit_reason = co_await beam::receive(
@@ -779,9 +793,12 @@ TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
                              beam::on(beam::tuple("DOWN"_a, ref, "process"_a, ghost, beam::_term),
                                       [](const term& r) { return r; }),
                              beam::after(10s, [] { return term("none"_a); }));
-                         co_return beam::tuple(exit_reason, down_reason);
+                         const term nodedown = co_await beam::receive(
+                             beam::on(beam::tuple("nodedown"_a, ghost.node().name), [] { return term("nodedown"_a); }),
+                             beam::after(10s, [] { return term("none"_a); }));
+                         co_return beam::tuple(exit_reason, down_reason, nodedown);
                        }).get();
-  EXPECT_EQ(got, beam::tuple("noconnection"_a, "noconnection"_a));
+  EXPECT_EQ(got, beam::tuple("noconnection"_a, "noconnection"_a, "nodedown"_a));
   EXPECT_TRUE(beam::dist::nodes().empty());
 }
 

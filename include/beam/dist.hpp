@@ -74,6 +74,12 @@ struct options {
 // keeps its name. Any thread; does nothing when not started.
 void stop() noexcept;
 
+// erlang:monitor_node(Node, Flag), process-only. `on`: the caller gets {nodedown, Node} once, when the
+// connection to `node` goes down or fails to come up (at once when distribution is not started); monitoring
+// a node it is not connected to connects to it. Each call adds one subscription, as in Erlang. `on` false
+// removes the caller's subscriptions to `node`.
+void monitor_node(atom node, bool on = true);
+
 // erlang:nodes(connected): the nodes with a connection up now.
 [[nodiscard]] std::vector<atom> nodes();
 

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <beam/atom.hpp>
 #include <beam/dist.hpp>
@@ -60,6 +61,7 @@ struct dist_state {
   std::atomic<bool> running{false};
   settings config;                                          // see above
   std::unordered_map<std::uint32_t, connection_entry> connections;  // mutex; node atom index -> entry
+  std::unordered_map<std::uint32_t, std::vector<pid>> node_monitors;  // mutex; monitor_node subscribers
   std::optional<pid> keeper;                                // mutex; owns the listener and EPMD's socket
   std::uint16_t port = 0;                                   // mutex
   std::uint64_t generation = 0;                             // mutex; bumped by each start
@@ -77,7 +79,8 @@ process accept_one(term listener, std::uint64_t generation);
 // The entry for `peer`'s connection, spawning a dialler when there is none (any thread; takes the lock).
 // nullopt when distribution is not running.
 std::optional<pid> connection_for(atom peer);
-// The process `self` no longer serves `peer` (it ended or gave up): removes the entry if it is self's.
+// The process `self` no longer serves `peer` (it ended or gave up): removes the entry if it is self's, and
+// then sends {nodedown, Peer} to the monitor_node subscribers of `peer`.
 void forget_connection(atom peer, const pid& self) noexcept;
 
 // Logs "dist: <text>" as a warning.

@@ -252,9 +252,21 @@ std::optional<pid> connection_for(atom peer) {
 
 void forget_connection(atom peer, const pid& self) noexcept {
   dist_state& st = state();
-  std::lock_guard lock(st.mutex);
-  auto it = st.connections.find(peer.index());
-  if (it != st.connections.end() && it->second.process == self) st.connections.erase(it);
+  std::vector<pid> subscribers;
+  {
+    std::lock_guard lock(st.mutex);
+    auto it = st.connections.find(peer.index());
+    if (it == st.connections.end() || it->second.process != self) return;
+    st.connections.erase(it);
+    if (auto m = st.node_monitors.find(peer.index()); m != st.node_monitors.end()) {
+      subscribers = std::move(m->second);
+      st.node_monitors.erase(m);
+    }
+  }
+  try {
+    for (const pid& p : subscribers) send(p, tuple("nodedown"_a, peer));
+  } catch (...) {  // out of memory for a message: that subscriber misses it
+  }
 }
 
 void log_warning(const std::string& text) {
@@ -336,10 +348,15 @@ task<node_id> start(options opts) {
 void stop() noexcept {
   dist_impl::dist_state& st = state();
   std::vector<pid> ends;
+  std::vector<std::pair<pid, atom>> nodedowns;
   {
     std::lock_guard lock(st.mutex);
     if (!st.running.load(std::memory_order_relaxed)) return;
     st.running.store(false, std::memory_order_release);
+    for (const auto& [node, subscribers] : st.node_monitors) {
+      for (const pid& p : subscribers) nodedowns.emplace_back(p, atom::from_index(node));
+    }
+    st.node_monitors.clear();
     for (const auto& [node, entry] : st.connections) ends.push_back(entry.process);
     st.connections.clear();
     if (st.keeper) ends.push_back(*st.keeper);
@@ -349,8 +366,32 @@ void stop() noexcept {
   try {
     if (auto stub = whereis("net_kernel"_a)) ends.push_back(*stub);
     for (const pid& p : ends) send(p, "$dist_stop"_a);
+    for (const auto& [p, node] : nodedowns) send(p, tuple("nodedown"_a, node));
   } catch (...) {  // no runtime: its processes are gone already
   }
+}
+
+void monitor_node(atom node, bool on) {
+  const pid me = self();
+  dist_impl::dist_state& st = state();
+  bool down_now = false;
+  {
+    std::lock_guard lock(st.mutex);
+    auto& subscribers = st.node_monitors[node.index()];
+    if (!on) {
+      std::erase(subscribers, me);
+      if (subscribers.empty()) st.node_monitors.erase(node.index());
+      return;
+    }
+    down_now = !st.running.load(std::memory_order_relaxed) || node == st.config.name ||
+               node == detail::atoms::nonode_at_nohost;
+    if (!down_now) subscribers.push_back(me);
+  }
+  if (down_now) {  // no distribution (or this node itself): at once, as Erlang answers an unreachable node
+    send(me, tuple("nodedown"_a, node));
+    return;
+  }
+  (void)dist_impl::connection_for(node);  // as OTP: monitoring a node connects to it
 }
 
 std::vector<atom> nodes() {
