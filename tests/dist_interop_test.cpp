@@ -802,6 +802,22 @@ TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
   EXPECT_TRUE(beam::dist::nodes().empty());
 }
 
+TEST_F(DistInterop, StopThenStartAgainRegistersAgain) {
+  running_runtime running(1);
+  beam::runtime& rt = running.rt;
+  for (int round = 0; round < 3; ++round) {
+    const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                                 const beam::dist::options o = node_options("again");
+                                 co_return co_await beam::dist::start(o);
+                               }).get();
+    EXPECT_TRUE(beam::dist::alive());
+    EXPECT_NE(beam::dist::listen_port(), 0);
+    EXPECT_EQ(beam::this_node(), me);
+    beam::dist::stop();
+    EXPECT_FALSE(beam::dist::alive());
+  }
+}
+
 TEST(DistOptions, BadOptionsAreClearErrors) {
   running_runtime running(1);
   beam::runtime& rt = running.rt;

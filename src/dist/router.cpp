@@ -21,6 +21,7 @@
 #include <beam/receive.hpp>
 #include <beam/reference.hpp>
 #include <beam/registry.hpp>
+#include <beam/timer.hpp>
 
 #include "dist/epmd.hpp"
 #include "dist/frames.hpp"
@@ -142,20 +143,31 @@ process keeper(pid starter, reference tag, std::string listen_ip, std::uint16_t 
   std::uint16_t port = 0;
   term failure;
   std::string failure_text;
-  try {
-    listener = gen_tcp::listen(listen_port, {.ip = listen_ip, .reuseaddr = true,
-                                             .active = gen_tcp::active::off(), .packet = gen_tcp::packet::u2,
-                                             .packet_size = 65535, .nodelay = true});
-    port = gen_tcp::sockname(*listener).second;
-    const dist_impl::registration r = co_await epmd_register(epmd_port, alive, port, timeout);
-    registration = r.socket;
-    creation = r.creation;
-  } catch (const error& e) {
-    failure = e.reason();
-    failure_text = e.what();
-  } catch (const std::exception& e) {
-    failure = "error"_a;
-    failure_text = e.what();
+  // EPMD keeps a name until it sees the registering socket close: right after stop(), the previous
+  // keeper's registration may still hold it for a moment, so a refusal is retried for up to a second.
+  const auto retry_until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (bool retry = true; retry;) {
+    retry = false;
+    try {
+      if (!listener) {
+        listener = gen_tcp::listen(listen_port, {.ip = listen_ip, .reuseaddr = true,
+                                                 .active = gen_tcp::active::off(),
+                                                 .packet = gen_tcp::packet::u2, .packet_size = 65535,
+                                                 .nodelay = true});
+        port = gen_tcp::sockname(*listener).second;
+      }
+      const dist_impl::registration r = co_await epmd_register(epmd_port, alive, port, timeout);
+      registration = r.socket;
+      creation = r.creation;
+    } catch (const error& e) {
+      failure = e.reason();
+      failure_text = e.what();
+      retry = e.reason() == term("epmd_refused"_a) && std::chrono::steady_clock::now() < retry_until;
+    } catch (const std::exception& e) {
+      failure = "error"_a;
+      failure_text = e.what();
+    }
+    if (retry) co_await sleep(std::chrono::milliseconds(20));
   }
   if (!registration) {
     send(starter, tuple(term(tag), "error"_a, failure, binary(failure_text)));
