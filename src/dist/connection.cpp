@@ -146,8 +146,7 @@ bool taken_over(atom peer, const pid& self) {
 
 }  // namespace
 
-process dial(atom peer, std::uint64_t generation) {
-  (void)generation;
+process dial(atom peer) {
   const pid self = beam::self();
   const settings& cfg = state().config;
   const auto deadline = clock::now() + cfg.setup_time;
@@ -214,7 +213,7 @@ process dial(atom peer, std::uint64_t generation) {
   co_await drain_undelivered();
 }
 
-process accept_one(term listener, std::uint64_t generation) {
+process accept_one(term listener) {
   std::optional<gen_tcp::socket> accepted;
   try {
     const gen_tcp::socket l = gen_tcp::socket::from(listener);
@@ -223,7 +222,7 @@ process accept_one(term listener, std::uint64_t generation) {
   }
   if (!accepted) co_return;
   gen_tcp::socket s = *accepted;
-  spawn(accept_one, listener, generation);
+  spawn(accept_one, listener);
   const pid self = beam::self();
   const settings& cfg = state().config;
   const auto deadline = clock::now() + cfg.setup_time;

@@ -72,9 +72,9 @@ dist_state& state() noexcept;
 
 // Connection processes (dist/connection.cpp).
 // The dialler of `peer`: EPMD lookup, connect, handshake, then serve. Spawned by the router.
-process dial(atom peer, std::uint64_t generation);
+process dial(atom peer);
 // The acceptor: accepts one connection on `listener` (a port term), spawns the next acceptor, then serves it.
-process accept_one(term listener, std::uint64_t generation);
+process accept_one(term listener);
 
 // The entry for `peer`'s connection, spawning a dialler when there is none (any thread; takes the lock).
 // nullopt when distribution is not running.

@@ -257,7 +257,7 @@ std::optional<pid> connection_for(atom peer) {
   if (peer == detail::atoms::nonode_at_nohost) return std::nullopt;
   auto it = st.connections.find(peer.index());
   if (it != st.connections.end()) return it->second.process;
-  const pid p = spawn(dial, peer, st.generation);  // frames wait in its mailbox until it is up
+  const pid p = spawn(dial, peer);  // frames wait in its mailbox until it is up
   st.connections.emplace(peer.index(), connection_entry{p, false, true, false, 0});
   return p;
 }
@@ -353,7 +353,7 @@ task<node_id> start(options opts) {
   }
   node.set_router(dist_impl::the_router);
   if (!whereis("net_kernel"_a)) register_name("net_kernel"_a, spawn(dist_impl::net_kernel_stub));
-  spawn(dist_impl::accept_one, got.listener, generation);
+  spawn(dist_impl::accept_one, got.listener);
   co_return me;
 }
 
