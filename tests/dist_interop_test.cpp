@@ -713,6 +713,9 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   const std::string peer = "phoenix_" + std::to_string(::getpid()) + "@" + short_host();
   const beam::pid old_pid(beam::node_id{beam::atom(peer), 5}, 1, 0);
   const beam::pid new_pid(beam::node_id{beam::atom(peer), 6}, 1, 0);
+  // Printing: a pid of this node is <0.x.y> under its new name; another node's names the node, as iex does.
+  EXPECT_EQ(beam::inspect(term(beam::pid(beam::node_id{me.name, me.creation}, 7, 0))), "#PID<0.7.0>");
+  EXPECT_EQ(beam::inspect(term(old_pid)), fmt::format("#PID<{}.1.0>", beam::atom(peer).index()));
   auto ask_echo = [&](const raw_peer& p, const beam::pid& from, const beam::pid& reply_to, const term& m) {
     const term message = beam::tuple(reply_to, m);
     p.put_u4(di::encode_frame(beam::tuple(6, from, beam::atom(""), "cpp_echo"_a), &message));
