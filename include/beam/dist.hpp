@@ -23,11 +23,12 @@
 // registered name). When a connection goes down, every link across it gets the exit signal `noconnection`
 // and every monitor of a remote process its DOWN `noconnection`.
 //
-// What this slice does not do yet: monitoring a remote process by name from C++ ({Name, Node}),
-// monitor_node, remote spawn (SPAWN_REQUEST), published mode, the atom cache, fragmented frames, and the
-// EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them). A link or monitor signal
-// sent in the instant a connection ends, after it answered what was queued, is lost instead of answered
-// `noconnection`.
+// What this slice does not do yet: monitoring a remote process by name from C++ ({Name, Node}), remote
+// spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++), published mode, the atom cache, fragmented
+// frames, and the EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them); frames that
+// carry a closure (NEW_FUN_EXT) are refused, which closes the connection. A link or monitor signal sent in
+// the instant a connection ends, after it answered what was queued, is lost instead of answered
+// `noconnection`. The queue of frames waiting for a slow peer is a mailbox, with no bound yet.
 //
 // GCC 12: build the options in a statement of their own, as above. `co_await start({.name = ...})`, with the
 // options built inside the co_await expression, is miscompiled: GCC 12 moves such a temporary aggregate that
@@ -80,6 +81,12 @@ struct options {
 // Closes every connection and the EPMD registration. Distribution may then be started again; this node
 // keeps its name. Any thread; does nothing when not started.
 void stop() noexcept;
+
+// erlang:monitor_node(Node, Flag), process-only. `on`: the caller gets {nodedown, Node} once, when the
+// connection to `node` goes down or fails to come up (at once when distribution is not started); monitoring
+// a node it is not connected to connects to it. Each call adds one subscription, as in Erlang. `on` false
+// removes the caller's subscriptions to `node`.
+void monitor_node(atom node, bool on = true);
 
 // erlang:nodes(connected): the nodes with a connection up now.
 [[nodiscard]] std::vector<atom> nodes();

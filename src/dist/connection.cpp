@@ -1,6 +1,6 @@
-// dist/connection.cpp: one process per connection: the handshake as dialler or acceptor, then serving the
-// connection (frames in, frames out, ticks). The design is at the top of dist/node_table.hpp, the bytes of
-// the handshake at the top of dist/handshake.hpp.
+// dist/connection.cpp: the handshake of a connection's process, as dialler or acceptor; once it is done
+// the process serves the connection (dist/serve.cpp). The design is at the top of dist/node_table.hpp, the
+// bytes of the handshake at the top of dist/handshake.hpp.
 //
 // Handshake. The socket is passive with packet u2; each packet is read with active once and a selective
 // receive bounded by the handshake's deadline (setup_time from the dial or the accept), so a stalled peer
@@ -20,67 +20,29 @@
 // A peer that dials while its old connection is still up here (it lost the connection before we noticed:
 // erlang:disconnect_node, a restart) is answered `alive`; when it answers `true` the old connection's process
 // is told to stop and the new one takes the entry, as OTP does.
-//
-// Serving. One loop: a frame from the peer is decoded and delivered in arrival order (messages with
-// beam::send, signals as proc/signals.cpp queues them, so a remote EXIT or DOWN takes its place after the
-// messages its sender sent before); a frame from a local sender ('$dist_out') is written; a signal from a
-// local process ('$dist_signal': link, unlink, exit, monitor, demonitor, DOWN) is encoded here, where
-// `crossings` records it, so that the connection's end can fire noconnection to what crossed it; the
-// receive timeout sends a tick after ticktime/4 without output and ends the connection after ticktime
-// without input (net_tick_timeout). A bad frame, a frame over max_frame (emsgsize from the socket), the
-// peer's close or stop() ends the process; its end removes its entry, fires noconnection, closes the socket
-// and answers what is still queued for it (a link: exit noconnection; a monitor: DOWN noconnection).
-// Signals queued after that drain find the process gone and are lost: a known gap, see dist.hpp.
 #include <algorithm>
 #include <chrono>
-#include <map>
-#include <set>
 #include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
-#include <beam/alias.hpp>
 #include <beam/error.hpp>
 #include <beam/gen_tcp.hpp>
-#include <beam/inspect.hpp>
+#include <beam/logger.hpp>
 #include <beam/process.hpp>
-#include <beam/process_info.hpp>
 #include <beam/receive.hpp>
-#include <beam/registry.hpp>
 
 #include "dist/epmd.hpp"
-#include "dist/frames.hpp"
 #include "dist/handshake.hpp"
 #include "dist/node_table.hpp"
-#include "proc/node.hpp"
-#include "proc/signals.hpp"
+#include "dist/serve.hpp"
 
 namespace beam::dist_impl {
 namespace {
 
 using namespace beam::literals;
-using clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-milliseconds left(clock::time_point deadline) {
-  return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(deadline - clock::now()));
-}
-
-std::string text_of(const term& t) {
-  try {
-    return inspect(t);
-  } catch (...) {
-    return "a term";
-  }
-}
-
-std::string reason_text(const std::exception& e) {
-  if (const auto* err = dynamic_cast<const error*>(&e)) {
-    return fmt::format("{} ({})", text_of(err->reason()), e.what());
-  }
-  return e.what();
-}
 
 // One handshake packet, or why none came.
 struct hs_packet {
@@ -165,376 +127,6 @@ task<> accept_rest(gen_tcp::socket s, atom peer, clock::time_point deadline) {
   co_await gen_tcp::send(s, ack);
 }
 
-// --- signals across the connection ---
-
-using proc::signal_kind;
-
-// A signal for a process of this node, queued as proc/signals.cpp queues one from a local process (a pid
-// of another node is not ours to signal: false).
-bool local_signal(const pid& to, signal_kind kind, term payload) {
-  if (!to.is_local()) return false;
-  return detail::send_signal(detail::node_for("dist"), to, kind, std::move(payload));
-}
-
-term down_of(const term& ref, const term& who, const term& reason) {
-  return tuple("DOWN"_a, ref, "process"_a, who, reason);
-}
-
-// A signal from a local process that this connection will not carry (it is down or never came up, or the
-// target is an earlier incarnation of the peer): a link is answered with an exit signal `reason`, a
-// monitor with a DOWN `reason`, as OTP answers them (noconnection, noproc); the others need no answer.
-void answer_undelivered(signal_kind kind, const pid& to, const term& payload, const term& reason) {
-  if (kind == signal_kind::link) {
-    local_signal(payload.as_pid(), signal_kind::exit_linked, tuple(to, reason));
-  } else if (kind == signal_kind::monitor) {
-    const auto f = payload.as_tuple();  // {watcher, ref, who}
-    local_signal(f[0].as_pid(), signal_kind::down, down_of(f[1], f[2], reason));
-  }
-}
-
-// What crosses one connection: links between a local and a remote process, monitors of remote processes
-// held here, monitors of local processes held by the peer. Owner: the connection's process. When the
-// connection goes down each link and each monitor of a remote process fires `noconnection`, and the peer's
-// monitors are removed from their targets. An entry may outlive what it records (a local process that
-// unlinked or demonitored meanwhile): the signal it then causes is ignored by its receiver, which checks its
-// own records (proc/signals.cpp), so these sets may over-approximate but must not miss.
-class crossings {
- public:
-  void linked(const pid& local, const pid& remote) { links_.insert({local, remote}); }
-  void unlinked(const pid& local, const pid& remote) { links_.erase({local, remote}); }
-  void monitoring(const term& ref, const pid& watcher, const term& who) { monitors_.insert_or_assign(ref, std::pair{watcher, who}); }
-  // The watcher of a monitor of a remote process, when it is one of ours; forgotten.
-  std::optional<pid> end_monitoring(const term& ref) {
-    auto it = monitors_.find(ref);
-    if (it == monitors_.end()) return std::nullopt;
-    const pid watcher = it->second.first;
-    monitors_.erase(it);
-    return watcher;
-  }
-  void watched_by_peer(const term& ref, const pid& target) { watched_.insert_or_assign(ref, target); }
-  std::optional<pid> end_watched(const term& ref) {
-    auto it = watched_.find(ref);
-    if (it == watched_.end()) return std::nullopt;
-    const pid target = it->second;
-    watched_.erase(it);
-    return target;
-  }
-  void connection_lost() {
-    const term noconnection = "noconnection"_a;
-    for (const auto& [local, remote] : links_) local_signal(local, signal_kind::exit_linked, tuple(remote, noconnection));
-    for (const auto& [ref, m] : monitors_) local_signal(m.first, signal_kind::down, down_of(ref, m.second, noconnection));
-    for (const auto& [ref, target] : watched_) local_signal(target, signal_kind::demonitor, ref);
-    links_.clear();
-    monitors_.clear();
-    watched_.clear();
-  }
-
- private:
-  std::set<std::pair<pid, pid>> links_;             // (local, remote)
-  std::map<term, std::pair<pid, term>> monitors_;  // ref -> (local watcher, how its DOWN names the target)
-  std::map<term, pid> watched_;                    // ref -> local target the peer monitors
-};
-
-// After a connection ends or fails to come up: what local processes queued for it and it will never carry.
-// A signal sent after this drain reaches a process that has ended, and is lost (see the report's notes).
-task<> drain_undelivered() {
-  for (bool more = true; more;) {
-    more = co_await receive(
-        on(tuple("$dist_signal"_a, _int, _pid, _term, _int),
-           [](std::int64_t kind, pid to, const term& payload, std::int64_t) {
-             answer_undelivered(static_cast<signal_kind>(kind), to, payload, "noconnection"_a);
-             return true;
-           }),
-        on(tuple("$dist_out"_a, _int, _binary), [](std::int64_t, const term&) { return true; }),
-        after(milliseconds(0), [] { return false; }));
-  }
-}
-
-// --- serving an established connection ---
-
-class connection {
- public:
-  connection(gen_tcp::socket s, atom peer, std::uint32_t peer_creation)
-      : s_(std::move(s)), peer_(peer), peer_creation_(peer_creation) {}
-
-  // Runs until the connection ends; returns why.
-  task<std::string> serve() {
-    const settings& cfg = state().config;
-    gen_tcp::setopts(s_, {.active = gen_tcp::active::once(), .packet = gen_tcp::packet::u4,
-                          .packet_size = cfg.max_frame});
-    const auto tick_every = cfg.ticktime / 4;
-    last_in_ = last_out_ = clock::now();
-    const term id = s_.id();
-    for (;;) {
-      const auto now = clock::now();
-      if (now - last_in_ >= cfg.ticktime) co_return "net_tick_timeout: nothing arrived for a tick time";
-      if (now - last_out_ >= tick_every) {
-        const std::string tick;  // a frame of length 0
-        co_await gen_tcp::send(s_, tick);
-        last_out_ = clock::now();
-      }
-      const auto wake = std::min(last_in_ + cfg.ticktime, last_out_ + tick_every);
-      enum class got { data, closed, error, out, signal, stop, timeout };
-      term payload;
-      std::int64_t signal_kind_number = 0, signal_creation = 0;
-      std::optional<pid> signal_to;
-      const got what = co_await receive(
-          on(tuple("tcp"_a, id, _binary),
-             [&](const term& data) {
-               payload = data;
-               return got::data;
-             }),
-          on(tuple("$dist_out"_a, _int, _binary),
-             [&](std::int64_t creation, const term& frame) {
-               payload = (creation == 0 || creation == peer_creation_) ? frame : term();
-               return got::out;
-             }),
-          on(tuple("$dist_signal"_a, _int, _pid, _term, _int),
-             [&](std::int64_t kind, pid to, const term& p, std::int64_t creation) {
-               signal_kind_number = kind;
-               signal_to = to;
-               payload = p;
-               signal_creation = creation;
-               return got::signal;
-             }),
-          on(tuple("tcp_closed"_a, id), [] { return got::closed; }),
-          on(tuple("tcp_error"_a, id, _term),
-             [&](const term& why) {
-               payload = why;
-               return got::error;
-             }),
-          on("$dist_stop"_a, [] { return got::stop; }),
-          after(left(wake), [] { return got::timeout; }));
-      switch (what) {
-        case got::data: {
-          last_in_ = clock::now();
-          const auto body = payload.as_binary();
-          if (!body.empty()) co_await handle(body);
-          gen_tcp::setopts(s_, {.active = gen_tcp::active::once()});
-          break;
-        }
-        case got::out:
-          if (payload.is_binary()) {
-            co_await gen_tcp::send(s_, payload);
-            last_out_ = clock::now();
-          }
-          break;
-        case got::signal:
-          co_await out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload, signal_creation);
-          break;
-        case got::closed:
-          co_return "the peer closed the connection";
-        case got::error:
-          if (payload == "emsgsize"_a) co_return fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame);
-          co_return fmt::format("socket error {}", text_of(payload));
-        case got::stop:
-          co_return "";
-        case got::timeout:
-          break;
-      }
-    }
-  }
-
- private:
-  // One frame from the peer. Throws frame_error for a bad one.
-  task<> handle(std::span<const std::uint8_t> body) {
-    const frame f = decode_frame(body);
-    const auto c = f.control.as_tuple();
-    const std::int64_t o = c[0].as_int();
-    switch (o) {
-      case op::send:  // {2, Unused, ToPid}
-      case op::send_tt:
-        deliver_to_pid(element(c, 2, "SEND"), *f.message);
-        break;
-      case op::send_sender:  // {22, From, ToPid}
-      case op::send_sender_tt:
-        deliver_to_pid(element(c, 2, "SEND_SENDER"), *f.message);
-        break;
-      case op::reg_send:  // {6, From, Unused, ToName}
-      case op::reg_send_tt: {
-        const term& name = element(c, 3, "REG_SEND");
-        if (!name.is_atom()) throw frame_error("REG_SEND to a name that is not an atom");
-        send(std::pair{name.as_atom(), state().config.name}, *f.message);
-        break;
-      }
-      case op::alias_send:  // {33, From, Alias}
-      case op::alias_send_tt: {
-        const term& alias = element(c, 2, "ALIAS_SEND");
-        if (!alias.is_reference()) throw frame_error("ALIAS_SEND to something that is not a reference");
-        if (alias.as_reference().is_local()) send(alias.as_reference(), *f.message);
-        break;
-      }
-      case op::link: {  // {1, From, To}: a process that does not exist answers noproc
-        const pid from = pid_at(c, 1, "LINK"), to = pid_at(c, 2, "LINK");
-        if (local_signal(to, signal_kind::link, term(from))) {
-          crossings_.linked(to, from);
-        } else {
-          co_await write(tuple(op::exit, to, from, "noproc"_a));
-        }
-        break;
-      }
-      case op::exit:  // {3, From, To, Reason}: over a link
-      case op::exit_tt: {
-        const pid from = pid_at(c, 1, "EXIT"), to = pid_at(c, 2, "EXIT");
-        crossings_.unlinked(to, from);
-        local_signal(to, signal_kind::exit_linked, tuple(from, element(c, 3, "EXIT")));
-        break;
-      }
-      case op::exit2:  // {8, From, To, Reason}: exit/2
-      case op::exit2_tt:
-        local_signal(pid_at(c, 2, "EXIT2"), signal_kind::exit, tuple(pid_at(c, 1, "EXIT2"), element(c, 3, "EXIT2")));
-        break;
-      case op::unlink:  // {4, From, To}: before OTP 26, without an ack
-      case op::unlink_id: {  // {35, Id, From, To}: acked, before any other signal to From
-        const std::size_t at = o == op::unlink ? 1 : 2;
-        const pid from = pid_at(c, at, "UNLINK"), to = pid_at(c, at + 1, "UNLINK");
-        crossings_.unlinked(to, from);
-        local_signal(to, signal_kind::unlink, term(from));
-        if (o == op::unlink_id) co_await write(tuple(op::unlink_id_ack, element(c, 1, "UNLINK_ID"), to, from));
-        break;
-      }
-      case op::monitor_p: {  // {19, FromPid, ToProc, Ref}: by pid or by registered name
-        const term& to = element(c, 2, "MONITOR_P");
-        const term& ref = element(c, 3, "MONITOR_P");
-        const pid from = pid_at(c, 1, "MONITOR_P");
-        const std::optional<pid> target = resolve(to);
-        const term who = to.is_atom() ? tuple(to, state().config.name) : to;
-        if (target && local_signal(*target, signal_kind::monitor, tuple(from, ref, who))) {
-          crossings_.watched_by_peer(ref, *target);
-        } else {
-          co_await write(tuple(op::monitor_p_exit, to, from, ref, "noproc"_a));
-        }
-        break;
-      }
-      case op::demonitor_p: {  // {20, FromPid, ToProc, Ref}
-        const term& ref = element(c, 3, "DEMONITOR_P");
-        if (auto target = crossings_.end_watched(ref)) local_signal(*target, signal_kind::demonitor, ref);
-        break;
-      }
-      case op::monitor_p_exit: {  // {21, FromProc, ToPid, Ref, Reason}: FromProc the name for a monitor by name
-        const term& from = element(c, 1, "MONITOR_P_EXIT");
-        const term& ref = element(c, 3, "MONITOR_P_EXIT");
-        const term who = from.is_atom() ? tuple(from, peer_) : from;
-        crossings_.end_monitoring(ref);
-        local_signal(pid_at(c, 2, "MONITOR_P_EXIT"), signal_kind::down, down_of(ref, who, element(c, 4, "MONITOR_P_EXIT")));
-        break;
-      }
-      default:  // UNLINK_ID_ACK, GROUP_LEADER, spawns, payload exits (not negotiated): dropped
-        break;
-    }
-  }
-
-  static const term& element(std::span<const term> c, std::size_t i, const char* what) {
-    if (c.size() <= i) throw frame_error(fmt::format("{} control message of arity {}", what, c.size()));
-    return c[i];
-  }
-
-  // A message for a pid: delivered when it is one of ours, of our current creation; dropped otherwise (a pid
-  // of another incarnation of this node is dead, and we relay nothing to third nodes).
-  static void deliver_to_pid(const term& to, const term& message) {
-    if (!to.is_pid()) throw frame_error("a send to something that is not a pid");
-    if (to.as_pid().is_local()) send(to.as_pid(), message);
-  }
-
-  static pid pid_at(std::span<const term> c, std::size_t i, const char* what) {
-    const term& t = element(c, i, what);
-    if (!t.is_pid()) throw frame_error(fmt::format("{}: element {} is not a pid", what, i));
-    return t.as_pid();
-  }
-
-  // A local process by pid or registered name.
-  static std::optional<pid> resolve(const term& to) {
-    if (to.is_atom()) return whereis(to.as_atom());
-    if (to.is_pid() && to.as_pid().is_local()) return to.as_pid();
-    return std::nullopt;
-  }
-
-  task<> write(term control) {
-    const std::string frame = encode_frame(control);
-    co_await gen_tcp::send(s_, frame);
-    last_out_ = clock::now();
-  }
-
-  // A signal from a local process for `to` on the peer: encoded, recorded, written.
-  task<> out_signal(signal_kind kind, pid to, term payload, std::int64_t creation) {
-    if (creation != 0 && creation != peer_creation_) {  // an earlier incarnation of the peer: dead
-      answer_undelivered(kind, to, payload, "noproc"_a);
-      co_return;
-    }
-    term control;
-    switch (kind) {
-      case signal_kind::link:  // payload: the linking pid
-        crossings_.linked(payload.as_pid(), to);
-        control = tuple(op::link, payload, to);
-        break;
-      case signal_kind::unlink:  // payload: the unlinking pid
-        crossings_.unlinked(payload.as_pid(), to);
-        control = tuple(op::unlink_id, static_cast<std::int64_t>(++unlink_ids_), payload, to);
-        break;
-      case signal_kind::exit_linked: {  // payload: {from, reason}
-        const auto f = payload.as_tuple();
-        crossings_.unlinked(f[0].as_pid(), to);
-        control = tuple(op::exit, f[0], to, f[1]);
-        break;
-      }
-      case signal_kind::exit: {
-        const auto f = payload.as_tuple();
-        control = tuple(op::exit2, f[0], to, f[1]);
-        break;
-      }
-      case signal_kind::monitor: {  // payload: {watcher, ref, who}
-        const auto f = payload.as_tuple();
-        crossings_.monitoring(f[1], f[0].as_pid(), f[2]);
-        control = tuple(op::monitor_p, f[0], to, f[1]);
-        break;
-      }
-      case signal_kind::demonitor: {  // payload: the reference; the watcher is what we recorded
-        const std::optional<pid> watcher = crossings_.end_monitoring(payload);
-        if (!watcher) co_return;
-        control = tuple(op::demonitor_p, *watcher, to, payload);
-        break;
-      }
-      case signal_kind::down: {  // payload: {'DOWN', ref, process, who, reason}; who a pid or {name, node}
-        const auto f = payload.as_tuple();
-        crossings_.end_watched(f[1]);
-        const term from = f[3].is_tuple() ? f[3].as_tuple()[0] : f[3];
-        control = tuple(op::monitor_p_exit, from, to, f[1], f[4]);
-        break;
-      }
-      default:
-        co_return;
-    }
-    co_await write(control);
-  }
-
-  gen_tcp::socket s_;
-  atom peer_;
-  std::uint32_t peer_creation_;
-  crossings crossings_;
-  std::uint64_t unlink_ids_ = 0;
-
- public:
-  // The connection is down: noconnection to what crossed it.
-  void lost() { crossings_.connection_lost(); }
-
- private:
-  clock::time_point last_in_{}, last_out_{};
-};
-
-// Serves an established connection to its end and logs why it ended.
-task<> serve_and_log(gen_tcp::socket s, atom peer, std::uint32_t creation) {
-  std::string why;
-  connection c(s, peer, creation);
-  try {
-    why = co_await c.serve();
-  } catch (const std::exception& e) {
-    why = reason_text(e);
-  }
-  forget_connection(peer, beam::self());  // new sends start a new connection from here on
-  c.lost();
-  if (!why.empty()) log_warning(fmt::format("connection to node {} down: {}", peer.text(), why));
-}
-
 std::pair<std::string, std::string> split_name(atom node) {
   const std::string_view text = node.text();
   const auto at = text.find('@');
@@ -554,8 +146,7 @@ bool taken_over(atom peer, const pid& self) {
 
 }  // namespace
 
-process dial(atom peer, std::uint64_t generation) {
-  (void)generation;
+process dial(atom peer) {
   const pid self = beam::self();
   const settings& cfg = state().config;
   const auto deadline = clock::now() + cfg.setup_time;
@@ -614,14 +205,15 @@ process dial(atom peer, std::uint64_t generation) {
   if (failure.empty()) {
     co_await serve_and_log(*s, peer, creation);
   } else {
-    log_warning(fmt::format("cannot connect to node {}: {}", peer.text(), failure));
+    // Info, not a warning: an unreachable node is ordinary (its messages are dropped, as Erlang drops them).
+    log(log_level::info, fmt::format("dist: cannot connect to node {}: {}", peer.text(), failure));
   }
   forget_connection(peer, self);
   if (s) gen_tcp::close(*s);
   co_await drain_undelivered();
 }
 
-process accept_one(term listener, std::uint64_t generation) {
+process accept_one(term listener) {
   std::optional<gen_tcp::socket> accepted;
   try {
     const gen_tcp::socket l = gen_tcp::socket::from(listener);
@@ -630,7 +222,7 @@ process accept_one(term listener, std::uint64_t generation) {
   }
   if (!accepted) co_return;
   gen_tcp::socket s = *accepted;
-  spawn(accept_one, listener, generation);
+  spawn(accept_one, listener);
   const pid self = beam::self();
   const settings& cfg = state().config;
   const auto deadline = clock::now() + cfg.setup_time;

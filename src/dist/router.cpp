@@ -21,6 +21,7 @@
 #include <beam/receive.hpp>
 #include <beam/reference.hpp>
 #include <beam/registry.hpp>
+#include <beam/timer.hpp>
 
 #include "dist/epmd.hpp"
 #include "dist/frames.hpp"
@@ -142,20 +143,31 @@ process keeper(pid starter, reference tag, std::string listen_ip, std::uint16_t 
   std::uint16_t port = 0;
   term failure;
   std::string failure_text;
-  try {
-    listener = gen_tcp::listen(listen_port, {.ip = listen_ip, .reuseaddr = true,
-                                             .active = gen_tcp::active::off(), .packet = gen_tcp::packet::u2,
-                                             .packet_size = 65535, .nodelay = true});
-    port = gen_tcp::sockname(*listener).second;
-    const dist_impl::registration r = co_await epmd_register(epmd_port, alive, port, timeout);
-    registration = r.socket;
-    creation = r.creation;
-  } catch (const error& e) {
-    failure = e.reason();
-    failure_text = e.what();
-  } catch (const std::exception& e) {
-    failure = "error"_a;
-    failure_text = e.what();
+  // EPMD keeps a name until it sees the registering socket close: right after stop(), the previous
+  // keeper's registration may still hold it for a moment, so a refusal is retried for up to a second.
+  const auto retry_until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  for (bool retry = true; retry;) {
+    retry = false;
+    try {
+      if (!listener) {
+        listener = gen_tcp::listen(listen_port, {.ip = listen_ip, .reuseaddr = true,
+                                                 .active = gen_tcp::active::off(),
+                                                 .packet = gen_tcp::packet::u2, .packet_size = 65535,
+                                                 .nodelay = true});
+        port = gen_tcp::sockname(*listener).second;
+      }
+      const dist_impl::registration r = co_await epmd_register(epmd_port, alive, port, timeout);
+      registration = r.socket;
+      creation = r.creation;
+    } catch (const error& e) {
+      failure = e.reason();
+      failure_text = e.what();
+      retry = e.reason() == term("epmd_refused"_a) && std::chrono::steady_clock::now() < retry_until;
+    } catch (const std::exception& e) {
+      failure = "error"_a;
+      failure_text = e.what();
+    }
+    if (retry) co_await sleep(std::chrono::milliseconds(20));
   }
   if (!registration) {
     send(starter, tuple(term(tag), "error"_a, failure, binary(failure_text)));
@@ -245,16 +257,28 @@ std::optional<pid> connection_for(atom peer) {
   if (peer == detail::atoms::nonode_at_nohost) return std::nullopt;
   auto it = st.connections.find(peer.index());
   if (it != st.connections.end()) return it->second.process;
-  const pid p = spawn(dial, peer, st.generation);  // frames wait in its mailbox until it is up
+  const pid p = spawn(dial, peer);  // frames wait in its mailbox until it is up
   st.connections.emplace(peer.index(), connection_entry{p, false, true, false, 0});
   return p;
 }
 
 void forget_connection(atom peer, const pid& self) noexcept {
   dist_state& st = state();
-  std::lock_guard lock(st.mutex);
-  auto it = st.connections.find(peer.index());
-  if (it != st.connections.end() && it->second.process == self) st.connections.erase(it);
+  std::vector<pid> subscribers;
+  {
+    std::lock_guard lock(st.mutex);
+    auto it = st.connections.find(peer.index());
+    if (it == st.connections.end() || it->second.process != self) return;
+    st.connections.erase(it);
+    if (auto m = st.node_monitors.find(peer.index()); m != st.node_monitors.end()) {
+      subscribers = std::move(m->second);
+      st.node_monitors.erase(m);
+    }
+  }
+  try {
+    for (const pid& p : subscribers) send(p, tuple("nodedown"_a, peer));
+  } catch (...) {  // out of memory for a message: that subscriber misses it
+  }
 }
 
 void log_warning(const std::string& text) {
@@ -329,17 +353,22 @@ task<node_id> start(options opts) {
   }
   node.set_router(dist_impl::the_router);
   if (!whereis("net_kernel"_a)) register_name("net_kernel"_a, spawn(dist_impl::net_kernel_stub));
-  spawn(dist_impl::accept_one, got.listener, generation);
+  spawn(dist_impl::accept_one, got.listener);
   co_return me;
 }
 
 void stop() noexcept {
   dist_impl::dist_state& st = state();
   std::vector<pid> ends;
+  std::vector<std::pair<pid, atom>> nodedowns;
   {
     std::lock_guard lock(st.mutex);
     if (!st.running.load(std::memory_order_relaxed)) return;
     st.running.store(false, std::memory_order_release);
+    for (const auto& [node, subscribers] : st.node_monitors) {
+      for (const pid& p : subscribers) nodedowns.emplace_back(p, atom::from_index(node));
+    }
+    st.node_monitors.clear();
     for (const auto& [node, entry] : st.connections) ends.push_back(entry.process);
     st.connections.clear();
     if (st.keeper) ends.push_back(*st.keeper);
@@ -349,8 +378,32 @@ void stop() noexcept {
   try {
     if (auto stub = whereis("net_kernel"_a)) ends.push_back(*stub);
     for (const pid& p : ends) send(p, "$dist_stop"_a);
+    for (const auto& [p, node] : nodedowns) send(p, tuple("nodedown"_a, node));
   } catch (...) {  // no runtime: its processes are gone already
   }
+}
+
+void monitor_node(atom node, bool on) {
+  const pid me = self();
+  dist_impl::dist_state& st = state();
+  bool down_now = false;
+  {
+    std::lock_guard lock(st.mutex);
+    auto& subscribers = st.node_monitors[node.index()];
+    if (!on) {
+      std::erase(subscribers, me);
+      if (subscribers.empty()) st.node_monitors.erase(node.index());
+      return;
+    }
+    down_now = !st.running.load(std::memory_order_relaxed) || node == st.config.name ||
+               node == detail::atoms::nonode_at_nohost;
+    if (!down_now) subscribers.push_back(me);
+  }
+  if (down_now) {  // no distribution (or this node itself): at once, as Erlang answers an unreachable node
+    send(me, tuple("nodedown"_a, node));
+    return;
+  }
+  (void)dist_impl::connection_for(node);  // as OTP: monitoring a node connects to it
 }
 
 std::vector<atom> nodes() {
