@@ -3,7 +3,8 @@
 #   1. release preset: all tests, including the comparisons with real erl/elixir and the find_package consumer;
 #   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
 #   3. tsan preset (ThreadSanitizer): the concurrency tests (sockets and the poller included);
-#   4. the libFuzzer target for the ETF decoder, FUZZ_SECONDS (default 60) seconds from an erl-made seed corpus.
+#   4. the libFuzzer targets for the ETF decoder and for a distribution peer's frames and handshake packets,
+#      FUZZ_SECONDS (default 60) seconds each from erl-made seed corpora.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ done
 echo "== tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
 concurrent=(term_test pool_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
             crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
-            alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test)
+            alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test dist_interop_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
 for t in "${concurrent[@]}"; do
@@ -30,3 +31,5 @@ done
 
 echo "== fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
 scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}"
+echo "== fuzz: distribution frames and handshake packets for ${FUZZ_SECONDS:-60} s"
+scripts/fuzz_dist.sh "${FUZZ_SECONDS:-60}"
