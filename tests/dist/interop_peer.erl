@@ -128,6 +128,15 @@ main([CppText]) ->
             E ! die,
             receive {got_down, bye} -> true after ?WAIT -> error(no_down) end
         end),
+        check(cpp_monitors_erl_by_name, fun() ->
+            E = spawn(fun() -> receive die -> exit(bye) end end),
+            register(erl_named, E),
+            {cpp_factory, Cpp} ! {self(), monitor_name, erl_named},
+            receive {monitoring, _} -> ok after ?WAIT -> error(not_monitoring) end,
+            E ! die,
+            Me = node(),
+            receive {got_down, bye, {erl_named, Me}} -> true after ?WAIT -> error(no_down) end
+        end),
         check(noconnection_on_disconnect_both_ways, fun() ->
             P = spawn_cpp(Cpp, waiter),
             link(P),
