@@ -235,6 +235,21 @@ beam::process watcher(beam::pid target, beam::pid asker, bool link, bool monitor
   }
 }
 
+// Calls {name, the asker's node} and reports {call_result, Reply}, or {call_result, {Reason, Server}} when
+// the call fails.
+beam::process name_caller(beam::atom name, beam::pid asker) {
+  const std::pair<beam::atom, beam::atom> server{name, asker.node().name};
+  const term request = "ping"_a;
+  term result;
+  try {
+    result = co_await beam::call(server, request, 3000ms);
+  } catch (const beam::error& e) {
+    const term& reason = e.reason();  // {Reason, {gen_server, call, [Server, Request, Timeout]}}
+    result = beam::tuple(reason.as_tuple()[0], beam::tuple(name, server.second));
+  }
+  beam::send(asker, beam::tuple("call_result"_a, result));
+}
+
 // Monitors {name, the asker's node} and reports {got_down, Reason, Who}.
 beam::process name_watcher(beam::atom name, beam::pid asker) {
   const std::pair<beam::atom, beam::atom> target{name, asker.node().name};
@@ -270,6 +285,8 @@ beam::process factory() {
                  [](beam::pid asker, beam::atom kind) {
                    beam::spawn(waiter, kind == "trapper"_a, kind == "named"_a, asker);
                  }),
+        beam::on(beam::tuple(beam::_pid, "call_name"_a, beam::_atom),
+                 [](beam::pid asker, beam::atom name) { beam::spawn(name_caller, name, asker); }),
         beam::on(beam::tuple(beam::_pid, "monitor_name"_a, beam::_atom),
                  [](beam::pid asker, beam::atom name) { beam::spawn(name_watcher, name, asker); }),
         beam::on(beam::tuple(beam::_pid, "call_me"_a, beam::_pid),
@@ -470,7 +487,7 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
     EXPECT_EQ(l.rfind("fail", 0), std::string::npos) << l;
     oks += l.rfind("ok ", 0) == 0 ? 1 : 0;
   }
-  EXPECT_EQ(oks, 24);
+  EXPECT_EQ(oks, 26);
   EXPECT_FALSE(lines.empty() || lines.back() != "done");
   ASSERT_EQ(verdict_future.wait_for(10s), std::future_status::ready);
   for (const auto& v : verdict_future.get()) {

@@ -157,6 +157,14 @@ main([CppText]) ->
             {cpp_factory, Cpp} ! {self(), call_me, whereis(erl_echo)},
             receive {call_result, {erl_pong, ping}} -> true after ?WAIT -> error(no_result) end
         end),
+        check(cpp_calls_erl_by_name, fun() ->
+            {cpp_factory, Cpp} ! {self(), call_name, erl_echo},
+            receive {call_result, {erl_pong, ping}} -> true after ?WAIT -> error(no_result) end
+        end),
+        check(cpp_call_to_unknown_name_is_noproc, fun() ->
+            {cpp_factory, Cpp} ! {self(), call_name, no_such_server},
+            receive {call_result, {noproc, _}} -> true after ?WAIT -> error(no_result) end
+        end),
         check(ping_pong, fun() -> pong =:= net_adm:ping(Cpp) end),
         check(reconnect_after_disconnect, fun() ->
             true = erlang:disconnect_node(Cpp),
