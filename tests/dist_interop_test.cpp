@@ -235,6 +235,32 @@ beam::process watcher(beam::pid target, beam::pid asker, bool link, bool monitor
   }
 }
 
+// Calls {name, the asker's node} and reports {call_result, Reply}, or {call_result, {Reason, Server}} when
+// the call fails.
+beam::process name_caller(beam::atom name, beam::pid asker) {
+  const std::pair<beam::atom, beam::atom> server{name, asker.node().name};
+  const term request = "ping"_a;
+  term result;
+  try {
+    result = co_await beam::call(server, request, 3000ms);
+  } catch (const beam::error& e) {
+    const term& reason = e.reason();  // {Reason, {gen_server, call, [Server, Request, Timeout]}}
+    result = beam::tuple(reason.as_tuple()[0], beam::tuple(name, server.second));
+  }
+  beam::send(asker, beam::tuple("call_result"_a, result));
+}
+
+// Monitors {name, the asker's node} and reports {got_down, Reason, Who}.
+beam::process name_watcher(beam::atom name, beam::pid asker) {
+  const std::pair<beam::atom, beam::atom> target{name, asker.node().name};
+  const beam::reference ref = beam::monitor(target);
+  beam::send(asker, beam::tuple("monitoring"_a, beam::self()));
+  const term down = co_await beam::receive(
+      beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_term, beam::_term),
+               [](const term& who, const term& why) { return beam::tuple(why, who); }));
+  beam::send(asker, beam::tuple("got_down"_a, down.as_tuple()[0], down.as_tuple()[1]));
+}
+
 // Calls `server` (an erl process answering gen_server calls) and reports {call_result, Reply}.
 beam::process caller(beam::pid server, beam::pid asker) {
   const term request = "ping"_a;
@@ -259,6 +285,10 @@ beam::process factory() {
                  [](beam::pid asker, beam::atom kind) {
                    beam::spawn(waiter, kind == "trapper"_a, kind == "named"_a, asker);
                  }),
+        beam::on(beam::tuple(beam::_pid, "call_name"_a, beam::_atom),
+                 [](beam::pid asker, beam::atom name) { beam::spawn(name_caller, name, asker); }),
+        beam::on(beam::tuple(beam::_pid, "monitor_name"_a, beam::_atom),
+                 [](beam::pid asker, beam::atom name) { beam::spawn(name_watcher, name, asker); }),
         beam::on(beam::tuple(beam::_pid, "call_me"_a, beam::_pid),
                  [](beam::pid asker, beam::pid server) { beam::spawn(caller, server, asker); }),
         beam::on(beam::tuple(beam::_pid, beam::_atom, beam::_pid), [](beam::pid asker, beam::atom kind, beam::pid target) {
@@ -457,7 +487,7 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
     EXPECT_EQ(l.rfind("fail", 0), std::string::npos) << l;
     oks += l.rfind("ok ", 0) == 0 ? 1 : 0;
   }
-  EXPECT_EQ(oks, 23);
+  EXPECT_EQ(oks, 26);
   EXPECT_FALSE(lines.empty() || lines.back() != "done");
   ASSERT_EQ(verdict_future.wait_for(10s), std::future_status::ready);
   for (const auto& v : verdict_future.get()) {

@@ -40,6 +40,12 @@ inline constexpr std::chrono::milliseconds default_call_timeout{5000};
 // Calls the process registered as `name`; no such name: Reason noproc.
 [[nodiscard]] task<term> call(atom name, term request);
 [[nodiscard]] task<term> call(atom name, term request, std::chrono::milliseconds timeout);
+// Calls {Name, Node}: on this node as call(name); on another node (beam/dist.hpp) the process registered
+// there, as gen_server:call({Name, Node}, Request) (no such name: Reason noproc; the node unreachable or its
+// connection lost: noconnection). The failure names the server {Name, Node}.
+[[nodiscard]] task<term> call(const std::pair<atom, atom>& name_at_node, term request);
+[[nodiscard]] task<term> call(const std::pair<atom, atom>& name_at_node, term request,
+                              std::chrono::milliseconds timeout);
 // Calls the process under a via name (beam/via.hpp), looked up now; nobody under it: Reason noproc, and the
 // failure names the server {via, 'Elixir.Registry', {Registry, Key}}. An unknown registry: badarg at once.
 [[nodiscard]] task<term> call(const via& name, term request);

@@ -23,8 +23,10 @@
 // registered name). When a connection goes down, every link across it gets the exit signal `noconnection`
 // and every monitor of a remote process its DOWN `noconnection`.
 //
-// What this slice does not do yet: monitoring a remote process by name from C++ ({Name, Node}), remote
-// spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++), published mode, the atom cache, fragmented
+// beam::monitor({Name, Node}) monitors a process registered on another node, and beam::call({Name, Node},
+// Request) calls it as gen_server:call({Name, Node}, Request) does.
+//
+// What this slice does not do yet: remote spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++), published mode, the atom cache, fragmented
 // frames, and the EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them); frames that
 // carry a closure (NEW_FUN_EXT) are refused, which closes the connection. A link or monitor signal sent in
 // the instant a connection ends, after it answered what was queued, is lost instead of answered

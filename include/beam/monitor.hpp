@@ -38,6 +38,11 @@ reference monitor(const pid& target, monitor_alias alias = monitor_alias::none);
 // Monitors the process registered as `name` now; DOWN names it as {name, node}. No such name: DOWN with
 // `noproc`.
 reference monitor(atom name, monitor_alias alias = monitor_alias::none);
+// Monitors {Name, Node}: `name` on this node as above; on another node (beam/dist.hpp) the process
+// registered there, resolved by that node; DOWN names it {name, node} (noproc for no such name,
+// noconnection when the node cannot be reached or its connection goes down; noproc when distribution is
+// not started).
+reference monitor(const std::pair<atom, atom>& name_at_node, monitor_alias alias = monitor_alias::none);
 
 enum class demonitor_option {
   none,

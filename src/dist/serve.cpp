@@ -70,6 +70,11 @@ bool local_signal(const pid& to, signal_kind kind, term payload) {
   return detail::send_signal(detail::node_for("dist"), to, kind, std::move(payload));
 }
 
+// Whether a monitor names its target {Name, Node} (made by name) rather than by pid.
+bool by_name(const term& who) {
+  return who.is_tuple();
+}
+
 term down_of(const term& ref, const term& who, const term& reason) {
   return tuple("DOWN"_a, ref, "process"_a, who, reason);
 }
@@ -97,13 +102,14 @@ class crossings {
   void linked(const pid& local, const pid& remote) { links_.insert({local, remote}); }
   void unlinked(const pid& local, const pid& remote) { links_.erase({local, remote}); }
   void monitoring(const term& ref, const pid& watcher, const term& who) { monitors_.insert_or_assign(ref, std::pair{watcher, who}); }
-  // The watcher of a monitor of a remote process, when it is one of ours; forgotten.
-  std::optional<pid> end_monitoring(const term& ref) {
+  // The watcher of a monitor of a remote process, when it is one of ours, and how DOWN names the target;
+  // forgotten.
+  std::optional<std::pair<pid, term>> end_monitoring(const term& ref) {
     auto it = monitors_.find(ref);
     if (it == monitors_.end()) return std::nullopt;
-    const pid watcher = it->second.first;
+    std::pair<pid, term> m = it->second;
     monitors_.erase(it);
-    return watcher;
+    return m;
   }
   void watched_by_peer(const term& ref, const pid& target) { watched_.insert_or_assign(ref, target); }
   std::optional<pid> end_watched(const term& ref) {
@@ -380,16 +386,16 @@ class connection {
         control = tuple(op::exit2, f[0], to, f[1]);
         break;
       }
-      case signal_kind::monitor: {  // payload: {watcher, ref, who}
+      case signal_kind::monitor: {  // payload: {watcher, ref, who}; who {Name, Node} for a monitor by name
         const auto f = payload.as_tuple();
         crossings_.monitoring(f[1], f[0].as_pid(), f[2]);
-        control = tuple(op::monitor_p, f[0], to, f[1]);
+        control = tuple(op::monitor_p, f[0], by_name(f[2]) ? f[2].as_tuple()[0] : term(to), f[1]);
         break;
       }
-      case signal_kind::demonitor: {  // payload: the reference; the watcher is what we recorded
-        const std::optional<pid> watcher = crossings_.end_monitoring(payload);
-        if (!watcher) co_return;
-        control = tuple(op::demonitor_p, *watcher, to, payload);
+      case signal_kind::demonitor: {  // payload: the reference; the watcher and target are what we recorded
+        const std::optional<std::pair<pid, term>> m = crossings_.end_monitoring(payload);
+        if (!m) co_return;
+        control = tuple(op::demonitor_p, m->first, by_name(m->second) ? m->second.as_tuple()[0] : term(to), payload);
         break;
       }
       case signal_kind::down: {  // payload: {'DOWN', ref, process, who, reason}; who a pid or {name, node}

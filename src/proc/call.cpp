@@ -158,6 +158,16 @@ task<term> call_name(atom name, call_site site) {
   return start_call(p, std::move(site), to, std::move(ref));
 }
 
+task<term> call_name_at_node(const std::pair<atom, atom>& name_at_node, call_site site) {
+  if (name_at_node.second == this_node().name) return call_name(name_at_node.first, std::move(site));
+  detail::process_control& p = detail::current_process("beam::call");
+  // The other node resolves the name, for the monitor and for the request alike.
+  reference ref = monitor(name_at_node, monitor_alias::demonitor);
+  term tag = call_tag(ref);
+  send(name_at_node, call_message(p.self(), tag, site.request));
+  return await_reply(std::move(site), std::move(ref), std::move(tag));
+}
+
 }  // namespace
 
 task<term> detail::call_resolved(term server, const std::optional<pid>& to, term request,
@@ -182,6 +192,16 @@ task<term> call(atom name, term request) {
 
 task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
   return call_name(name, {term(name), std::move(request), timeout});
+}
+
+task<term> call(const std::pair<atom, atom>& name_at_node, term request) {
+  return call_name_at_node(name_at_node,
+                           {tuple(name_at_node.first, name_at_node.second), std::move(request), std::nullopt});
+}
+
+task<term> call(const std::pair<atom, atom>& name_at_node, term request, std::chrono::milliseconds timeout) {
+  return call_name_at_node(name_at_node,
+                           {tuple(name_at_node.first, name_at_node.second), std::move(request), timeout});
 }
 
 bool is_call_from(const term& from) {

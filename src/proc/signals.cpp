@@ -385,6 +385,17 @@ reference monitor(atom name, monitor_alias alias) {
   return ref;
 }
 
+reference monitor(const std::pair<atom, atom>& name_at_node, monitor_alias alias) {
+  if (name_at_node.second == this_node().name) return monitor(name_at_node.first, alias);
+  detail::process_control& p = detail::signalling_process("beam::monitor");
+  reference ref = detail::monitor_reference(p, alias);
+  // The target is a name the other node resolves: the monitor's target pid stands for that node only (the
+  // router takes the node from it, the connection the name from `who`).
+  const pid on_node(node_id{name_at_node.second, 0}, 0, 0);
+  detail::start_monitor(p, ref, on_node, tuple(name_at_node.first, name_at_node.second));
+  return ref;
+}
+
 bool demonitor(const reference& ref, demonitor_option option) {
   detail::process_control& p = detail::signalling_process("beam::demonitor");
   const term key(ref);

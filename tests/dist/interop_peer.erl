@@ -128,6 +128,15 @@ main([CppText]) ->
             E ! die,
             receive {got_down, bye} -> true after ?WAIT -> error(no_down) end
         end),
+        check(cpp_monitors_erl_by_name, fun() ->
+            E = spawn(fun() -> receive die -> exit(bye) end end),
+            register(erl_named, E),
+            {cpp_factory, Cpp} ! {self(), monitor_name, erl_named},
+            receive {monitoring, _} -> ok after ?WAIT -> error(not_monitoring) end,
+            E ! die,
+            Me = node(),
+            receive {got_down, bye, {erl_named, Me}} -> true after ?WAIT -> error(no_down) end
+        end),
         check(noconnection_on_disconnect_both_ways, fun() ->
             P = spawn_cpp(Cpp, waiter),
             link(P),
@@ -147,6 +156,14 @@ main([CppText]) ->
         check(cpp_calls_erl_gen_server, fun() ->
             {cpp_factory, Cpp} ! {self(), call_me, whereis(erl_echo)},
             receive {call_result, {erl_pong, ping}} -> true after ?WAIT -> error(no_result) end
+        end),
+        check(cpp_calls_erl_by_name, fun() ->
+            {cpp_factory, Cpp} ! {self(), call_name, erl_echo},
+            receive {call_result, {erl_pong, ping}} -> true after ?WAIT -> error(no_result) end
+        end),
+        check(cpp_call_to_unknown_name_is_noproc, fun() ->
+            {cpp_factory, Cpp} ! {self(), call_name, no_such_server},
+            receive {call_result, {noproc, _}} -> true after ?WAIT -> error(no_result) end
         end),
         check(ping_pong, fun() -> pong =:= net_adm:ping(Cpp) end),
         check(reconnect_after_disconnect, fun() ->
