@@ -32,6 +32,7 @@
 // few). Timers to a registered name are not cancelled by anyone's exit (OTP: "timers are not automatically
 // canceled when Dest is an atom()"). Rejected: an index of timers by target under one lock (every exit of
 // every process would take it); a field in the PCB (a million idle processes would pay for it).
+#include <memory>
 #include <variant>
 
 #include <beam/error.hpp>
@@ -157,9 +158,15 @@ reference start_bif_timer(timer_kind kind, const timer_time& when, term dest, te
   const term ref(id);
   if (kind == timer_kind::start_timer) message = tuple(atom("timeout"), ref, std::move(message));
   auto* t = new bif_timer(timers, dest, std::move(message), ref, due, w->index());
+  // A third reference, ours until we return: once the timer is listed, the target's exit may cancel it on
+  // another thread (dropping the listing's reference and, once linked, the wheel's), and a monitor thread
+  // polling our wheel may fire it; without ours, step 3's look at `state` could read freed memory.
+  t->retain();
+  const std::unique_ptr<timer::timer_entry, void (*)(timer::timer_entry*)> ours(
+      t, [](timer::timer_entry* e) { e->release(); });
   timers.add(ref, t);  // step 1
   if (dest.is_pid() && !announce(node, creator, dest.as_pid(), ref)) {
-    timers.take(ref)->release();
+    if (timer::timer_entry* listed = timers.take(ref)) listed->release();
     t->release();  // the wheel's reference: it never gets there
     return id;
   }

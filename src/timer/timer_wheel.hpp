@@ -48,6 +48,9 @@ struct timer_entry {
     return state.compare_exchange_strong(expected, cancelled, std::memory_order_acq_rel);
   }
 
+  // Any thread holding a reference: takes one more (the caller's own, while it works on the entry).
+  void retain() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+
   void release() noexcept {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
   }
