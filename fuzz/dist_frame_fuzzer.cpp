@@ -3,7 +3,8 @@
 //
 // Run it for 60 s, from the repository root:
 //   cmake --preset fuzz && cmake --build --preset fuzz --target dist_frame_fuzzer
-//   cd build/fuzz && mkdir -p dist_corpus && fuzz/dist_frame_fuzzer -max_total_time=60 -max_len=4096 dist_corpus
+//   cd build/fuzz && mkdir -p dist_corpus && fuzz/dist_frame_fuzzer -max_total_time=60 -max_len=4096
+//   dist_corpus
 //
 // Every input is given to the frame decoder and to every handshake parser. Each may refuse it, but only
 // with frame_error or handshake_error (or beam::error system_limit once the atom table is full); any other
@@ -39,7 +40,8 @@ void check_frame(std::span<const std::uint8_t> bytes) {
     return;
   }
   const std::string again = di::encode_frame(f.control, f.message ? &*f.message : nullptr);
-  const di::frame g = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(again.data()), again.size()));
+  const di::frame g =
+      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(again.data()), again.size()));
   if (g.control != f.control) violated("control term changed by a round trip");
   if (g.message.has_value() != f.message.has_value() || (g.message && *g.message != *f.message)) {
     violated("message term changed by a round trip");

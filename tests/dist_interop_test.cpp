@@ -16,12 +16,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -71,7 +71,7 @@ std::string short_host() {
 struct cluster {
   std::uint16_t epmd_port = 0;
   std::string cookie;
-  std::string ebin;  // where interop_peer.beam is
+  std::string ebin;   // where interop_peer.beam is
   std::string error;  // why the suite cannot run
 };
 
@@ -105,7 +105,8 @@ class DistInterop : public ::testing::Test {
     const auto made = bt::run_process({"mkdir", "-p", c.ebin}, {}, 10s);
     const auto compiled = bt::run_process(
         {"erlc", "-o", c.ebin, std::string(BEAM_SOURCE_DIR) + "/tests/dist/interop_peer.erl"}, {}, 60s);
-    if (made.exit_code != 0 || compiled.exit_code != 0) c.error = "erlc failed: " + compiled.out + compiled.err;
+    if (made.exit_code != 0 || compiled.exit_code != 0)
+      c.error = "erlc failed: " + compiled.out + compiled.err;
   }
   static void TearDownTestSuite() {
     cluster& c = the_cluster();
@@ -128,8 +129,9 @@ class DistInterop : public ::testing::Test {
 // erl -sname <name> ... with the suite's EPMD; `extra` appended.
 std::vector<std::string> erl_command(const std::string& name, const std::string& cookie,
                                      std::vector<std::string> extra) {
-  std::vector<std::string> argv = {"timeout", "60", "erl", "-sname", name, "-setcookie", cookie, "-noshell",
-                                   "-kernel", "inet_dist_use_interface", "{127,0,0,1}"};
+  std::vector<std::string> argv = {"timeout",    "60",   "erl",      "-sname",  name,
+                                   "-setcookie", cookie, "-noshell", "-kernel", "inet_dist_use_interface",
+                                   "{127,0,0,1}"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }
@@ -149,7 +151,8 @@ beam::process idle_main() {
 struct running_runtime {
   beam::runtime rt;
   beam::pid main;
-  explicit running_runtime(std::uint32_t schedulers) : rt({.schedulers = schedulers}), main(rt.start(idle_main)) {}
+  explicit running_runtime(std::uint32_t schedulers)
+      : rt({.schedulers = schedulers}), main(rt.start(idle_main)) {}
   ~running_runtime() {
     beam::dist::stop();
     beam::send(main, "stop"_a);
@@ -229,8 +232,8 @@ beam::process watcher(beam::pid target, beam::pid asker, bool link, bool monitor
     beam::send(asker, beam::tuple("got_exit"_a, r));
   }
   if (monitor) {
-    const term r = co_await beam::receive(beam::on(beam::tuple("DOWN"_a, *ref, "process"_a, target, beam::_term),
-                                                   [](const term& why) { return why; }));
+    const term r = co_await beam::receive(beam::on(
+        beam::tuple("DOWN"_a, *ref, "process"_a, target, beam::_term), [](const term& why) { return why; }));
     beam::send(asker, beam::tuple("got_down"_a, r));
   }
 }
@@ -271,10 +274,9 @@ beam::process caller(beam::pid server, beam::pid asker) {
 // cpp_server: a call server answering {pong, Request}.
 beam::process server() {
   for (;;) {
-    co_await beam::receive(beam::on(beam::tuple("$gen_call"_a, beam::_term, beam::_term),
-                                    [](const term& from, const term& request) {
-                                      beam::reply(from, beam::tuple("pong"_a, request));
-                                    }));
+    co_await beam::receive(beam::on(
+        beam::tuple("$gen_call"_a, beam::_term, beam::_term),
+        [](const term& from, const term& request) { beam::reply(from, beam::tuple("pong"_a, request)); }));
   }
 }
 
@@ -291,10 +293,11 @@ beam::process factory() {
                  [](beam::pid asker, beam::atom name) { beam::spawn(name_watcher, name, asker); }),
         beam::on(beam::tuple(beam::_pid, "call_me"_a, beam::_pid),
                  [](beam::pid asker, beam::pid server) { beam::spawn(caller, server, asker); }),
-        beam::on(beam::tuple(beam::_pid, beam::_atom, beam::_pid), [](beam::pid asker, beam::atom kind, beam::pid target) {
-          const bool link = kind != "spawn_monitor"_a, monitor = kind != "spawn_linker"_a;
-          beam::spawn(watcher, target, asker, link, monitor);
-        }));
+        beam::on(beam::tuple(beam::_pid, beam::_atom, beam::_pid),
+                 [](beam::pid asker, beam::atom kind, beam::pid target) {
+                   const bool link = kind != "spawn_monitor"_a, monitor = kind != "spawn_linker"_a;
+                   beam::spawn(watcher, target, asker, link, monitor);
+                 }));
   }
 }
 
@@ -313,15 +316,14 @@ class raw_peer {
     where.sin_family = AF_INET;
     where.sin_port = htons(port);
     where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) throw std::runtime_error("connect");
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0)
+      throw std::runtime_error("connect");
   }
   raw_peer(const raw_peer&) = delete;
   ~raw_peer() {
     if (fd_ >= 0) ::close(fd_);
   }
-  void put(std::string_view bytes) const {
-    (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  }
+  void put(std::string_view bytes) const { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
   void put_u2(std::string_view body) const {
     std::string out{static_cast<char>(body.size() >> 8), static_cast<char>(body.size())};
     put(out + std::string(body));
@@ -428,7 +430,8 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
   running_runtime running(2);
   beam::runtime& rt = running.rt;
   const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
-                               const beam::dist::options o = node_options("cpp");  // named: GCC 12 and temporaries in co_await
+                               const beam::dist::options o =
+                                   node_options("cpp");  // named: GCC 12 and temporaries in co_await
                                co_return co_await beam::dist::start(o);
                              }).get();
   EXPECT_NE(me.creation, 0u);
@@ -442,31 +445,36 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
   // The tester: on {go}, dials erl by name, then answers the driver's pings.
   auto verdicts = std::make_shared<std::promise<std::vector<std::string>>>();
   auto verdict_future = verdicts->get_future();
-  const beam::pid tester = rt.call([erl_node, verdicts] {
-    return beam::spawn([](beam::atom erl, std::shared_ptr<std::promise<std::vector<std::string>>> out)
-                           -> beam::process {
-      std::vector<std::string> got;
-      co_await beam::receive(beam::on("go"_a, [] {}));
-      beam::send(std::pair{"erl_echo"_a, erl}, beam::tuple(beam::self(), "from_cpp"_a));
-      beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("dialled"_a, beam::self()));
-      const std::pair<term, const char*> awaited[] = {
-          {"hi"_a, "erl_says_hi"}, {"from_cpp"_a, "erl_echoed_from_cpp"}, {"bye"_a, "erl_says_bye"}};
-      for (const auto& wanted : awaited) {
-        const term what = wanted.first;
-        const bool seen = co_await beam::receive(
-            beam::on(beam::tuple(beam::_atom, what), [](beam::atom) { return true; }),
-            beam::after(20s, [] { return false; }));
-        got.push_back(std::string(seen ? "ok " : "fail ") + wanted.second);
-      }
-      beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("cpp_ack"_a, "bye"_a));
-      out->set_value(got);
-    }, erl_node, verdicts);
-  }).get();
+  const beam::pid tester =
+      rt.call([erl_node, verdicts] {
+          return beam::spawn(
+              [](beam::atom erl,
+                 std::shared_ptr<std::promise<std::vector<std::string>>> out) -> beam::process {
+                std::vector<std::string> got;
+                co_await beam::receive(beam::on("go"_a, [] {}));
+                beam::send(std::pair{"erl_echo"_a, erl}, beam::tuple(beam::self(), "from_cpp"_a));
+                beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("dialled"_a, beam::self()));
+                const std::pair<term, const char*> awaited[] = {{"hi"_a, "erl_says_hi"},
+                                                                {"from_cpp"_a, "erl_echoed_from_cpp"},
+                                                                {"bye"_a, "erl_says_bye"}};
+                for (const auto& wanted : awaited) {
+                  const term what = wanted.first;
+                  const bool seen = co_await beam::receive(
+                      beam::on(beam::tuple(beam::_atom, what), [](beam::atom) { return true; }),
+                      beam::after(20s, [] { return false; }));
+                  got.push_back(std::string(seen ? "ok " : "fail ") + wanted.second);
+                }
+                beam::send(std::pair{"erl_driver"_a, erl}, beam::tuple("cpp_ack"_a, "bye"_a));
+                out->set_value(got);
+              },
+              erl_node, verdicts);
+        }).get();
 
   // erl, its lines read on this thread.
   std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
-  for (const auto& a : erl_command(erl_name, c.cookie,
-                                   {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())})) {
+  for (const auto& a :
+       erl_command(erl_name, c.cookie,
+                   {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())})) {
     command += " " + shell_quote(a);
   }
   FILE* out = ::popen(command.c_str(), "r");
@@ -502,7 +510,8 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   running_runtime running(2);
   beam::runtime& rt = running.rt;
   const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
-                               const beam::dist::options o = node_options("hostile");  // named: GCC 12 and temporaries in co_await
+                               const beam::dist::options o =
+                                   node_options("hostile");  // named: GCC 12 and temporaries in co_await
                                co_return co_await beam::dist::start(o);
                              }).get();
   rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
@@ -518,7 +527,8 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
       {}, 60s);
   EXPECT_NE(bad.out.find("pang"), std::string::npos) << bad.out << bad.err;
   EXPECT_TRUE(logged("invalid challenge reply")) << "wrong cookie: no log line";
-  std::printf("verdict wrong_cookie_refused_and_logged: %s\n", logged("invalid challenge reply") ? "ok" : "fail");
+  std::printf("verdict wrong_cookie_refused_and_logged: %s\n",
+              logged("invalid challenge reply") ? "ok" : "fail");
 
   struct hostile_case {
     const char* name;
@@ -529,7 +539,10 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   const std::vector<hostile_case> cases = {
       {"garbage_handshake_packet", [](const raw_peer& p) { p.put_u2("Xjunk"); }, "tag 88"},
       {"stalled_handshake", [](const raw_peer&) {}, "handshake timeout"},
-      {"name_without_at", [](const raw_peer& p) { p.put_u2(di::encode_send_name({di::flag::ours, 1, "noat"})); },
+      {"name_without_at",
+       [](const raw_peer& p) {
+         p.put_u2(di::encode_send_name({di::flag::ours, 1, "noat"}));
+       },
        "not of the form alive@host"},
       {"name_length_past_packet",
        [](const raw_peer& p) {
@@ -540,8 +553,8 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
        "truncated"},
       {"missing_mandatory_flags",
        [](const raw_peer& p) {
-         p.put_u2(di::encode_send_name({di::flag::ours & ~di::flag::big_creation & ~di::flag::mandatory_25_digest, 1,
-                                        "x@y"}));
+         p.put_u2(di::encode_send_name(
+             {di::flag::ours & ~di::flag::big_creation & ~di::flag::mandatory_25_digest, 1, "x@y"}));
          EXPECT_EQ(p.get_u2(), "snot_allowed");
        },
        "cannot handle BIG_CREATION"},
@@ -591,7 +604,8 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   good.put_u4(di::encode_frame(beam::tuple(6, raw_pid, beam::atom(""), "cpp_echo"_a), &message));
   const std::string reply = good.get_u4();
   ASSERT_FALSE(reply.empty()) << "no echo after the hostile peers";
-  const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
+  const di::frame f =
+      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
   EXPECT_EQ(f.control.as_tuple()[0], term(2));
   EXPECT_EQ(f.control.as_tuple()[2], term(raw_pid));
   ASSERT_TRUE(f.message.has_value());
@@ -614,11 +628,12 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
   const std::string erl_name = "tick_" + std::to_string(::getpid());
   const beam::atom erl_node(erl_name + "@" + short_host());
   std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
-  for (const auto& a : erl_command(erl_name, c.cookie,
-                                   {"-kernel", "net_ticktime", "2", "-eval",
-                                    "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
-                                    "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
-                                    "end, halt()."})) {
+  for (const auto& a :
+       erl_command(erl_name, c.cookie,
+                   {"-kernel", "net_ticktime", "2", "-eval",
+                    "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
+                    "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
+                    "end, halt()."})) {
     command += " " + shell_quote(a);
   }
   command += " 2>/dev/null";  // the SIGKILL below is expected
@@ -632,25 +647,28 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
   ASSERT_GT(erl_pid, 0);
   // Connect, then stay idle for 3 tick times: still connected.
   const term idle = rt.call([erl_node]() -> beam::task<term> {
-                          beam::send(std::pair{"sink"_a, erl_node}, beam::tuple(beam::self(), "hi"_a));
-                          const bool answered = co_await beam::receive(beam::on("hello"_a, [] { return true; }),
-                                                                       beam::after(10s, [] { return false; }));
-                          if (!answered) co_return term("no_answer"_a);
-                          co_await beam::sleep(6s);  // the idle time under test
-                          const auto up = beam::dist::nodes();
-                          co_return term(std::find(up.begin(), up.end(), erl_node) != up.end());
-                        }).get();
+                        beam::send(std::pair{"sink"_a, erl_node}, beam::tuple(beam::self(), "hi"_a));
+                        const bool answered = co_await beam::receive(beam::on("hello"_a, [] { return true; }),
+                                                                     beam::after(10s, [] { return false; }));
+                        if (!answered) co_return term("no_answer"_a);
+                        co_await beam::sleep(6s);  // the idle time under test
+                        const auto up = beam::dist::nodes();
+                        co_return term(std::find(up.begin(), up.end(), erl_node) != up.end());
+                      }).get();
   EXPECT_EQ(idle, term(true)) << "the idle connection went down";
   // A monitor_node subscriber, to hear of the timeout.
   auto nodedown = std::make_shared<std::promise<bool>>();
   auto nodedown_seen = nodedown->get_future();
   rt.call([erl_node, nodedown] {
-      beam::spawn([](beam::atom node, std::shared_ptr<std::promise<bool>> seen) -> beam::process {
-        beam::dist::monitor_node(node);
-        const bool got = co_await beam::receive(beam::on(beam::tuple("nodedown"_a, node), [] { return true; }),
-                                                beam::after(15s, [] { return false; }));
-        seen->set_value(got);
-      }, erl_node, nodedown);
+      beam::spawn(
+          [](beam::atom node, std::shared_ptr<std::promise<bool>> seen) -> beam::process {
+            beam::dist::monitor_node(node);
+            const bool got =
+                co_await beam::receive(beam::on(beam::tuple("nodedown"_a, node), [] { return true; }),
+                                       beam::after(15s, [] { return false; }));
+            seen->set_value(got);
+          },
+          erl_node, nodedown);
     }).get();
   ::kill(erl_pid, SIGSTOP);
   const bool timed_out = log.wait_for("net_tick_timeout", 8s);
@@ -718,12 +736,14 @@ TEST_F(DistInterop, SimultaneousConnectsResolveByNameAndKeepQueuedMessages) {
     for (int i = 0; i < 2; ++i) {
       const std::string body = carrier->get_u4();
       ASSERT_FALSE(body.empty()) << "frame " << i << " missing";
-      const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+      const di::frame f =
+          di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
       ASSERT_TRUE(f.message.has_value());
       got.push_back(*f.message);
     }
     EXPECT_EQ(got, (std::vector<term>{"first"_a, "second"_a}));
-    std::printf("verdict simultaneous_connect_%s: %s\n", peer_greater ? "peer_greater_takeover" : "peer_smaller_nok",
+    std::printf("verdict simultaneous_connect_%s: %s\n",
+                peer_greater ? "peer_greater_takeover" : "peer_smaller_nok",
                 got == std::vector<term>{"first"_a, "second"_a} ? "ok" : "fail");
   }
 }
@@ -753,7 +773,8 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   auto next_echo = [](const raw_peer& p) {
     const std::string body = p.get_u4();
     if (body.empty()) return term("closed"_a);
-    const di::frame f = di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+    const di::frame f =
+        di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
     return f.message ? f.message->as_tuple()[1] : term("no_message"_a);
   };
   {
@@ -784,19 +805,19 @@ TEST_F(DistInterop, ElixirPingsAndExchangesMessages) {
                              }).get();
   rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
   const std::string cpp(me.name.text());
-  const std::string script =
-      "cpp = :\"" + cpp + "\"\n"
-      "IO.puts(if Node.ping(cpp) == :pong, do: \"ok ping\", else: \"fail ping\")\n"
-      "send({:cpp_echo, cpp}, {self(), %{from: :elixir, list: [1, 2.5, \"bin\"]}})\n"
-      "receive do\n"
-      "  {:echoed, %{from: :elixir, list: [1, 2.5, \"bin\"]}, pid} ->\n"
-      "    IO.puts(\"ok send \" <> inspect(pid))\n"
-      "after 5000 -> IO.puts(\"fail send\")\n"
-      "end\n";
-  const auto run = bt::run_process({"timeout", "60", "elixir", "--sname", "ex_" + std::to_string(::getpid()),
-                                    "--cookie", c.cookie, "--erl", "-kernel inet_dist_use_interface {127,0,0,1}",
-                                    "-e", script},
-                                   {}, 90s);
+  const std::string script = "cpp = :\"" + cpp +
+                             "\"\n"
+                             "IO.puts(if Node.ping(cpp) == :pong, do: \"ok ping\", else: \"fail ping\")\n"
+                             "send({:cpp_echo, cpp}, {self(), %{from: :elixir, list: [1, 2.5, \"bin\"]}})\n"
+                             "receive do\n"
+                             "  {:echoed, %{from: :elixir, list: [1, 2.5, \"bin\"]}, pid} ->\n"
+                             "    IO.puts(\"ok send \" <> inspect(pid))\n"
+                             "after 5000 -> IO.puts(\"fail send\")\n"
+                             "end\n";
+  const auto run =
+      bt::run_process({"timeout", "60", "elixir", "--sname", "ex_" + std::to_string(::getpid()), "--cookie",
+                       c.cookie, "--erl", "-kernel inet_dist_use_interface {127,0,0,1}", "-e", script},
+                      {}, 90s);
   std::printf("%s", run.out.c_str());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("ok ping"), std::string::npos) << run.out << run.err;
@@ -811,26 +832,27 @@ TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
       const beam::dist::options o = node_options("lonely");  // named: GCC 12 and temporaries in co_await
       co_return co_await beam::dist::start(o);
     }).get();
-  const term got = rt.call([]() -> beam::task<term> {
-                         // No node of this name is registered with the suite's EPMD: the dial fails, and what
-                         // was queued for it is answered.
-                         const beam::pid ghost(beam::node_id{beam::atom("nobody_here@" + short_host()), 1}, 1, 0);
-                         beam::trap_exit(true);
-                         beam::dist::monitor_node(ghost.node().name);
-                         beam::link(ghost);
-                         const beam::reference ref = beam::monitor(ghost);
-                         const term exit_reason = co_await beam::receive(
-                             beam::on(beam::tuple("EXIT"_a, ghost, beam::_term), [](const term& r) { return r; }),
-                             beam::after(10s, [] { return term("none"_a); }));
-                         const term down_reason = co_await beam::receive(
-                             beam::on(beam::tuple("DOWN"_a, ref, "process"_a, ghost, beam::_term),
-                                      [](const term& r) { return r; }),
-                             beam::after(10s, [] { return term("none"_a); }));
-                         const term nodedown = co_await beam::receive(
-                             beam::on(beam::tuple("nodedown"_a, ghost.node().name), [] { return term("nodedown"_a); }),
-                             beam::after(10s, [] { return term("none"_a); }));
-                         co_return beam::tuple(exit_reason, down_reason, nodedown);
-                       }).get();
+  const term got =
+      rt.call([]() -> beam::task<term> {
+          // No node of this name is registered with the suite's EPMD: the dial fails, and what
+          // was queued for it is answered.
+          const beam::pid ghost(beam::node_id{beam::atom("nobody_here@" + short_host()), 1}, 1, 0);
+          beam::trap_exit(true);
+          beam::dist::monitor_node(ghost.node().name);
+          beam::link(ghost);
+          const beam::reference ref = beam::monitor(ghost);
+          const term exit_reason = co_await beam::receive(
+              beam::on(beam::tuple("EXIT"_a, ghost, beam::_term), [](const term& r) { return r; }),
+              beam::after(10s, [] { return term("none"_a); }));
+          const term down_reason =
+              co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, ghost, beam::_term),
+                                              [](const term& r) { return r; }),
+                                     beam::after(10s, [] { return term("none"_a); }));
+          const term nodedown = co_await beam::receive(
+              beam::on(beam::tuple("nodedown"_a, ghost.node().name), [] { return term("nodedown"_a); }),
+              beam::after(10s, [] { return term("none"_a); }));
+          co_return beam::tuple(exit_reason, down_reason, nodedown);
+        }).get();
   EXPECT_EQ(got, beam::tuple("noconnection"_a, "noconnection"_a, "nodedown"_a));
   EXPECT_TRUE(beam::dist::nodes().empty());
 }
@@ -857,23 +879,26 @@ TEST(DistOptions, BadOptionsAreClearErrors) {
   // The error is read inside the runtime and comes back as text: reading an exception that a worker's
   // future state may free races, as ThreadSanitizer sees it (runtime_call_test explains why).
   auto start_with = [&](beam::dist::options o) {
-    return rt.call([o]() -> beam::task<std::string> {
-               std::string what = "started";
-               try {
-                 (void)co_await beam::dist::start(o);
-               } catch (const std::invalid_argument& e) {
-                 what = e.what();
-               } catch (const std::exception& e) {
-                 what = std::string("other: ") + e.what();
-               }
-               co_return what;
-             }).get();
+    return rt
+        .call([o]() -> beam::task<std::string> {
+          std::string what = "started";
+          try {
+            (void)co_await beam::dist::start(o);
+          } catch (const std::invalid_argument& e) {
+            what = e.what();
+          } catch (const std::exception& e) {
+            what = std::string("other: ") + e.what();
+          }
+          co_return what;
+        })
+        .get();
   };
   EXPECT_NE(start_with({.name = ""}).find("name is empty"), std::string::npos);
   EXPECT_NE(start_with({.name = "x@", .cookie = "c"}).find("no host part"), std::string::npos);
   EXPECT_NE(start_with({.name = "@h", .cookie = "c"}).find("no alive part"), std::string::npos);
   EXPECT_NE(start_with({.name = "x", .cookie = ""}).find("cookie is empty"), std::string::npos);
-  EXPECT_NE(start_with({.name = "x", .cookie = "c", .net_ticktime = 0s}).find("net_ticktime"), std::string::npos);
+  EXPECT_NE(start_with({.name = "x", .cookie = "c", .net_ticktime = 0s}).find("net_ticktime"),
+            std::string::npos);
   // No EPMD on this port: a beam::error, not a hang.
   const std::string no_epmd = start_with({.name = "x", .cookie = "c", .epmd_port = free_port()});
   EXPECT_NE(no_epmd.find("other: dist::start: cannot register"), std::string::npos) << no_epmd;
@@ -888,14 +913,17 @@ TEST(DistHandshake, Md5AndDigestsMatchKnownValues) {
   };
   EXPECT_EQ(hex(di::md5_of("")), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(hex(di::md5_of("abc")), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(hex(di::md5_of("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
-            "57edf4a22be3c955ac49da2e2107b67a");
+  EXPECT_EQ(
+      hex(di::md5_of("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
+      "57edf4a22be3c955ac49da2e2107b67a");
   // Observed against OTP 25 (the design note, section 3): cookie testcookie, challenge 1208315761.
   EXPECT_EQ(hex(di::digest("testcookie", 1208315761)), "8adf549adcc3c291bc5c477e1142547f");
   // Our send_name as the design note gives it for cpp@vm, creation 0xabcd: flags 0xD07070FBC.
   EXPECT_EQ(di::flag::ours, 0xD07070FBCull);
   const std::string sn = di::encode_send_name({di::flag::ours, 0xabcd, "cpp@vm"});
-  EXPECT_EQ(sn, std::string("\x4e\x00\x00\x00\x0d\x07\x07\x0f\xbc\x00\x00\xab\xcd\x00\x06" "cpp@vm", 21));
+  EXPECT_EQ(sn, std::string("\x4e\x00\x00\x00\x0d\x07\x07\x0f\xbc\x00\x00\xab\xcd\x00\x06"
+                            "cpp@vm",
+                            21));
   EXPECT_EQ(di::parse_send_name(sn).name, "cpp@vm");
 }
 

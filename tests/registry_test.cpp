@@ -1,9 +1,9 @@
 // Registered names, introspection and timers of processes, over 1, 2 and 4 schedulers.
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <sstream>
 #include <string>
-#include <mutex>
 #include <vector>
 
 #include <gtest/gtest.h>

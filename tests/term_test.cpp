@@ -169,9 +169,9 @@ TEST(Term, PidsOrderBySerialThenNumberThenNodeAsOtp25) {
     return beam::pid(beam::node_id{beam::atom(node), creation}, number, serial);
   };
   const std::vector<beam::pid> sorted = {
-      remote("zz@h", 0, 0, 3), remote("a@h", 1, 0, 6), remote("a@h", 1, 0, 7), remote("b@h", 1, 0, 5),
-      remote("c@h", 1, 0, 1),  remote("a@h", 2, 0, 5), beam::pid(5, 0),         beam::pid(9, 0),
-      remote("a@h", 1, 1, 5)};
+      remote("zz@h", 0, 0, 3), remote("a@h", 1, 0, 6), remote("a@h", 1, 0, 7),
+      remote("b@h", 1, 0, 5),  remote("c@h", 1, 0, 1), remote("a@h", 2, 0, 5),
+      beam::pid(5, 0),         beam::pid(9, 0),        remote("a@h", 1, 1, 5)};
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     for (std::size_t j = 0; j < sorted.size(); ++j) {
       EXPECT_EQ(sorted[i] <=> sorted[j], i <=> j) << i << " vs " << j;

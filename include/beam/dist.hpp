@@ -26,11 +26,12 @@
 // beam::monitor({Name, Node}) monitors a process registered on another node, and beam::call({Name, Node},
 // Request) calls it as gen_server:call({Name, Node}, Request) does.
 //
-// What this slice does not do yet: remote spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++), published mode, the atom cache, fragmented
-// frames, and the EXIT_PAYLOAD / SEND_SENDER forms (not advertised, so peers do not use them); frames that
-// carry a closure (NEW_FUN_EXT) are refused, which closes the connection. A link or monitor signal sent in
-// the instant a connection ends, after it answered what was queued, is lost instead of answered
-// `noconnection`. The queue of frames waiting for a slow peer is a mailbox, with no bound yet.
+// What this slice does not do yet: remote spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++),
+// published mode, the atom cache, fragmented frames, and the EXIT_PAYLOAD / SEND_SENDER forms (not
+// advertised, so peers do not use them); frames that carry a closure (NEW_FUN_EXT) are refused, which closes
+// the connection. A link or monitor signal sent in the instant a connection ends, after it answered what was
+// queued, is lost instead of answered `noconnection`. The queue of frames waiting for a slow peer is a
+// mailbox, with no bound yet.
 //
 // GCC 12: build the options in a statement of their own, as above. `co_await start({.name = ...})`, with the
 // options built inside the co_await expression, is miscompiled: GCC 12 moves such a temporary aggregate that

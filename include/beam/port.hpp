@@ -17,7 +17,8 @@ namespace beam {
 class port {
  public:
   // A port of this node.
-  constexpr explicit port(std::uint64_t number) noexcept : node_(local_node_marker), creation_(0), number_(number) {}
+  constexpr explicit port(std::uint64_t number) noexcept
+      : node_(local_node_marker), creation_(0), number_(number) {}
   // A port of any node; equal to the local form when `node` is this node.
   port(node_id node, std::uint64_t number) noexcept;
 

@@ -47,9 +47,9 @@ using std::chrono::milliseconds;
 // One handshake packet, or why none came.
 struct hs_packet {
   enum class kind { data, closed, error, timeout, takeover } what;
-  std::string data;                  // data: the packet; error: the reason
-  std::optional<port> socket{};      // takeover: the accepted socket handed to us
-  std::uint32_t creation = 0;        // takeover: the peer's creation
+  std::string data;              // data: the packet; error: the reason
+  std::optional<port> socket{};  // takeover: the accepted socket handed to us
+  std::uint32_t creation = 0;    // takeover: the peer's creation
 };
 
 // The message that hands a dialler the socket of a simultaneous connect's accepted side.
@@ -62,22 +62,29 @@ auto takeover_clause() {
 task<hs_packet> next_packet(gen_tcp::socket s, clock::time_point deadline) {
   gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
   const term id = s.id();
-  co_return co_await receive(
-      on(tuple("tcp"_a, id, _binary),
-         [](const term& data) {
-           const auto b = data.as_binary();
-           return hs_packet{hs_packet::kind::data, std::string(b.begin(), b.end())};
-         }),
-      on(tuple("tcp_closed"_a, id), [] { return hs_packet{hs_packet::kind::closed, {}}; }),
-      on(tuple("tcp_error"_a, id, _term),
-         [](const term& why) { return hs_packet{hs_packet::kind::error, text_of(why)}; }),
-      takeover_clause(), after(left(deadline), [] { return hs_packet{hs_packet::kind::timeout, {}}; }));
+  co_return co_await receive(on(tuple("tcp"_a, id, _binary),
+                                [](const term& data) {
+                                  const auto b = data.as_binary();
+                                  return hs_packet{hs_packet::kind::data, std::string(b.begin(), b.end())};
+                                }),
+                             on(tuple("tcp_closed"_a, id),
+                                [] {
+                                  return hs_packet{hs_packet::kind::closed, {}};
+                                }),
+                             on(tuple("tcp_error"_a, id, _term),
+                                [](const term& why) {
+                                  return hs_packet{hs_packet::kind::error, text_of(why)};
+                                }),
+                             takeover_clause(), after(left(deadline), [] {
+                               return hs_packet{hs_packet::kind::timeout, {}};
+                             }));
 }
 
 // A dialler answered `nok` whose entry is marked taken over: the accepted side's socket, soon.
 task<hs_packet> wait_takeover(clock::time_point deadline) {
-  co_return co_await receive(takeover_clause(),
-                             after(left(deadline), [] { return hs_packet{hs_packet::kind::timeout, {}}; }));
+  co_return co_await receive(takeover_clause(), after(left(deadline), [] {
+                               return hs_packet{hs_packet::kind::timeout, {}};
+                             }));
 }
 
 // The data of the next packet; any other outcome is a handshake_error (a takeover is the caller's to
@@ -87,7 +94,8 @@ std::string data_or_throw(const hs_packet& p, const char* waiting_for) {
     case hs_packet::kind::data:
       return p.data;
     case hs_packet::kind::closed:
-      throw handshake_error(fmt::format("the peer closed the connection while we waited for {}", waiting_for));
+      throw handshake_error(
+          fmt::format("the peer closed the connection while we waited for {}", waiting_for));
     case hs_packet::kind::error:
       throw handshake_error(fmt::format("socket error {} while we waited for {}", p.data, waiting_for));
     case hs_packet::kind::timeout:
@@ -117,11 +125,13 @@ task<> accept_rest(gen_tcp::socket s, atom peer, clock::time_point deadline) {
   const challenge mine{flag::ours, ours, cfg.creation, std::string(cfg.name.text())};
   const std::string packet = encode_challenge(mine);  // named, not built in the co_await (GCC 12)
   co_await gen_tcp::send(s, packet);
-  const challenge_reply reply = parse_challenge_reply(data_or_throw(co_await next_packet(s, deadline), "challenge_reply"));
+  const challenge_reply reply =
+      parse_challenge_reply(data_or_throw(co_await next_packet(s, deadline), "challenge_reply"));
   if (!digests_equal(reply.digest, digest(cfg.cookie, ours))) {
-    throw handshake_error(fmt::format("connection attempt from node {} rejected: invalid challenge reply "
-                                      "(a wrong cookie?)",
-                                      peer.text()));
+    throw handshake_error(
+        fmt::format("connection attempt from node {} rejected: invalid challenge reply "
+                    "(a wrong cookie?)",
+                    peer.text()));
   }
   const std::string ack = encode_challenge_ack(digest(cfg.cookie, reply.challenge));
   co_await gen_tcp::send(s, ack);
@@ -142,7 +152,6 @@ bool taken_over(atom peer, const pid& self) {
   auto it = st.connections.find(peer.index());
   return it != st.connections.end() && it->second.process == self && it->second.taken_over;
 }
-
 
 }  // namespace
 
@@ -170,7 +179,8 @@ process dial(atom peer) {
       const std::string status = parse_status(p.data);
       if (status == "nok" && taken_over(peer, self)) {
         p = co_await wait_takeover(deadline);
-        if (p.what != hs_packet::kind::takeover) throw handshake_error("simultaneous connect: no takeover came");
+        if (p.what != hs_packet::kind::takeover)
+          throw handshake_error("simultaneous connect: no takeover came");
       } else if (status != "ok" && status != "ok_simultaneous") {
         throw handshake_error(fmt::format("node {} refused the connection: status {}", peer.text(), status));
       }
@@ -191,10 +201,11 @@ process dial(atom peer) {
       const challenge_reply reply{ours, digest(cfg.cookie, c.challenge)};
       const std::string reply_packet = encode_challenge_reply(reply);
       co_await gen_tcp::send(*s, reply_packet);
-      const md5_digest ack = parse_challenge_ack(data_or_throw(co_await next_packet(*s, deadline), "challenge_ack"));
+      const md5_digest ack =
+          parse_challenge_ack(data_or_throw(co_await next_packet(*s, deadline), "challenge_ack"));
       if (!digests_equal(ack, digest(cfg.cookie, ours))) {
-        throw handshake_error(fmt::format("node {} answered with an invalid challenge ack (a wrong cookie?)",
-                                          peer.text()));
+        throw handshake_error(
+            fmt::format("node {} answered with an invalid challenge ack (a wrong cookie?)", peer.text()));
       }
       creation = c.creation;
     }
@@ -240,9 +251,9 @@ process accept_one(term listener) {
     }
     if (!flags_refused.empty()) {
       {
-      const std::string status = encode_status("not_allowed");
-      co_await gen_tcp::send(s, status);
-    }
+        const std::string status = encode_status("not_allowed");
+        co_await gen_tcp::send(s, status);
+      }
       throw handshake_error(flags_refused);
     }
     peer = atom(n.name);
@@ -270,11 +281,13 @@ process accept_one(term listener) {
     }
     if (v == verdict::alive) {
       {
-      const std::string status = encode_status("alive");
-      co_await gen_tcp::send(s, status);
-    }
-      const std::string answer = parse_status(data_or_throw(co_await next_packet(s, deadline), "the answer to alive"));
-      if (answer != "true") throw handshake_error(fmt::format("node {} keeps its old connection ({})", n.name, answer));
+        const std::string status = encode_status("alive");
+        co_await gen_tcp::send(s, status);
+      }
+      const std::string answer =
+          parse_status(data_or_throw(co_await next_packet(s, deadline), "the answer to alive"));
+      if (answer != "true")
+        throw handshake_error(fmt::format("node {} keeps its old connection ({})", n.name, answer));
       {
         dist_state& st = state();
         std::lock_guard lock(st.mutex);
@@ -293,23 +306,23 @@ process accept_one(term listener) {
       mark_up(*peer, self, creation);
     } else if (v == verdict::nok) {
       {
-      const std::string status = encode_status("nok");
-      co_await gen_tcp::send(s, status);
-    }
+        const std::string status = encode_status("nok");
+        co_await gen_tcp::send(s, status);
+      }
       throw handshake_error(fmt::format("node {} is connected or connecting already (answered nok)", n.name));
     } else if (v == verdict::takeover) {
       {
-      const std::string status = encode_status("ok_simultaneous");
-      co_await gen_tcp::send(s, status);
-    }
+        const std::string status = encode_status("ok_simultaneous");
+        co_await gen_tcp::send(s, status);
+      }
       gen_tcp::controlling_process(s, *other);
       send(*other, tuple("$dist_takeover"_a, s.id(), static_cast<std::int64_t>(n.creation)));
       handed_over = true;
     } else {
       {
-      const std::string status = encode_status("ok");
-      co_await gen_tcp::send(s, status);
-    }
+        const std::string status = encode_status("ok");
+        co_await gen_tcp::send(s, status);
+      }
       co_await accept_rest(s, *peer, deadline);
       mark_up(*peer, self, creation);
     }
@@ -322,8 +335,8 @@ process accept_one(term listener) {
   } else {
     log_warning(failure.find("rejected") != std::string::npos
                     ? failure
-                    : fmt::format("connection attempt{} refused: {}", peer ? " from node " + std::string(peer->text()) : "",
-                                  failure));
+                    : fmt::format("connection attempt{} refused: {}",
+                                  peer ? " from node " + std::string(peer->text()) : "", failure));
   }
   if (peer) forget_connection(*peer, self);
   gen_tcp::close(s);

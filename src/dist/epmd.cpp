@@ -50,7 +50,7 @@ std::string encode_alive2_request(std::string_view alive, std::uint16_t port) {
   std::string r(1, static_cast<char>(alive2_req));
   put_be(r, port, 2);
   r.push_back(static_cast<char>(hidden_node));
-  r.push_back(0);  // TCP/IPv4
+  r.push_back(0);   // TCP/IPv4
   put_be(r, 6, 2);  // highest version
   put_be(r, 6, 2);  // lowest version
   put_be(r, alive.size(), 2);
@@ -67,7 +67,8 @@ std::string encode_port_please2(std::string_view alive) {
 
 task<registration> epmd_register(std::uint16_t epmd_port, std::string alive, std::uint16_t listen_port,
                                  std::chrono::milliseconds timeout) {
-  const gen_tcp::options raw{.active = gen_tcp::active::off(), .packet = gen_tcp::packet::raw};  // named: GCC 12
+  const gen_tcp::options raw{.active = gen_tcp::active::off(),
+                             .packet = gen_tcp::packet::raw};  // named: GCC 12
   const std::string host = "127.0.0.1";
   gen_tcp::socket s = co_await gen_tcp::connect(host, epmd_port, raw, timeout);
   const std::string request = encode_alive2_request(alive, listen_port);
@@ -87,7 +88,8 @@ task<registration> epmd_register(std::uint16_t epmd_port, std::string alive, std
 
 task<std::uint16_t> epmd_port_please(std::string host, std::uint16_t epmd_port, std::string alive,
                                      std::chrono::milliseconds timeout) {
-  const gen_tcp::options raw{.active = gen_tcp::active::off(), .packet = gen_tcp::packet::raw};  // named: GCC 12
+  const gen_tcp::options raw{.active = gen_tcp::active::off(),
+                             .packet = gen_tcp::packet::raw};  // named: GCC 12
   gen_tcp::socket s = co_await gen_tcp::connect(host, epmd_port, raw, timeout);
   std::uint16_t port = 0;
   std::optional<error> failed;
@@ -99,7 +101,8 @@ task<std::uint16_t> epmd_port_please(std::string host, std::uint16_t epmd_port, 
       refuse("not_registered", fmt::format("EPMD on {} answered PORT_PLEASE2 with tag {}", host,
                                            static_cast<int>(static_cast<std::uint8_t>(head[0]))));
     }
-    if (head[1] != 0) refuse("not_registered", fmt::format("no node {} is registered with EPMD on {}", alive, host));
+    if (head[1] != 0)
+      refuse("not_registered", fmt::format("no node {} is registered with EPMD on {}", alive, host));
     port = static_cast<std::uint16_t>(be(co_await read_exactly(s, 2, timeout)));
   } catch (const error& e) {
     failed = e;

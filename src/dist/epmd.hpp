@@ -32,7 +32,7 @@ struct registration {
                                                std::uint16_t listen_port, std::chrono::milliseconds timeout);
 // The port `alive` accepts on, asking the EPMD of `host`. Errors: beam::error nxdomain, econnrefused,
 // timeout, not_registered.
-[[nodiscard]] task<std::uint16_t> epmd_port_please(std::string host, std::uint16_t epmd_port, std::string alive,
-                                                   std::chrono::milliseconds timeout);
+[[nodiscard]] task<std::uint16_t> epmd_port_please(std::string host, std::uint16_t epmd_port,
+                                                   std::string alive, std::chrono::milliseconds timeout);
 
 }  // namespace beam::dist_impl

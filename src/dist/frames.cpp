@@ -19,10 +19,21 @@ constexpr std::size_t max_depth = 200;
 // Whether `o` carries a second term (the message, a payload reason or a spawn's argument list).
 bool carries_message(std::int64_t o) {
   switch (o) {
-    case op::send: case op::reg_send: case op::send_tt: case op::reg_send_tt: case op::send_sender:
-    case op::send_sender_tt: case op::payload_exit: case op::payload_exit_tt: case op::payload_exit2:
-    case op::payload_exit2_tt: case op::payload_monitor_p_exit: case op::spawn_request:
-    case op::spawn_request_tt: case op::alias_send: case op::alias_send_tt:
+    case op::send:
+    case op::reg_send:
+    case op::send_tt:
+    case op::reg_send_tt:
+    case op::send_sender:
+    case op::send_sender_tt:
+    case op::payload_exit:
+    case op::payload_exit_tt:
+    case op::payload_exit2:
+    case op::payload_exit2_tt:
+    case op::payload_monitor_p_exit:
+    case op::spawn_request:
+    case op::spawn_request_tt:
+    case op::alias_send:
+    case op::alias_send_tt:
       return true;
     default:
       return false;
@@ -45,9 +56,10 @@ std::string encode_frame(const term& control, const term* message) {
 frame decode_frame(std::span<const std::uint8_t> body) {
   if (body.empty()) throw frame_error("an empty frame where a tick has length 0");
   if (body[0] != pass_through) {
-    throw frame_error(fmt::format("frame starts with {} where 112 (pass-through) was expected; no atom cache "
-                                  "was negotiated",
-                                  body[0]));
+    throw frame_error(
+        fmt::format("frame starts with {} where 112 (pass-through) was expected; no atom cache "
+                    "was negotiated",
+                    body[0]));
   }
   const decode_options options{.max_depth = max_depth};
   frame f;

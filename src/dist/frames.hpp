@@ -26,14 +26,15 @@ namespace op {
 inline constexpr std::int64_t link = 1, send = 2, exit = 3, unlink = 4, reg_send = 6, group_leader = 7,
                               exit2 = 8, send_tt = 12, exit_tt = 13, reg_send_tt = 16, exit2_tt = 18,
                               monitor_p = 19, demonitor_p = 20, monitor_p_exit = 21, send_sender = 22,
-                              send_sender_tt = 23, payload_exit = 24, payload_exit_tt = 25, payload_exit2 = 26,
-                              payload_exit2_tt = 27, payload_monitor_p_exit = 28, spawn_request = 29,
-                              spawn_request_tt = 30, spawn_reply = 31, spawn_reply_tt = 32, alias_send = 33,
-                              alias_send_tt = 34, unlink_id = 35, unlink_id_ack = 36;
+                              send_sender_tt = 23, payload_exit = 24, payload_exit_tt = 25,
+                              payload_exit2 = 26, payload_exit2_tt = 27, payload_monitor_p_exit = 28,
+                              spawn_request = 29, spawn_request_tt = 30, spawn_reply = 31,
+                              spawn_reply_tt = 32, alias_send = 33, alias_send_tt = 34, unlink_id = 35,
+                              unlink_id_ack = 36;
 }
 
 struct frame {
-  term control;                  // a tuple whose first element is a known op (an integer)
+  term control;                 // a tuple whose first element is a known op (an integer)
   std::optional<term> message;  // the second term, for the ops that carry one
 };
 

@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -183,7 +183,8 @@ md5_digest digest(std::string_view cookie, std::uint32_t challenge) noexcept {
   md5 h;
   h.update(cookie);
   char text[16];
-  const auto written = fmt::format_to_n(text, sizeof text, "{}", challenge);  // unsigned: OTP's are up to 2^32-1
+  const auto written =
+      fmt::format_to_n(text, sizeof text, "{}", challenge);  // unsigned: OTP's are up to 2^32-1
   h.update(std::string_view(text, written.size));
   return h.finish();
 }
@@ -210,8 +211,8 @@ std::uint32_t new_challenge() {
 std::uint64_t check_flags(std::uint64_t peer_flags) {
   if ((peer_flags & flag::mandatory_25_digest) != 0) peer_flags |= flag::mandatory_25;
   if ((peer_flags & flag::mandatory_25) != flag::mandatory_25) {
-    throw handshake_error(fmt::format("the peer cannot handle {} (flags {:#x})", missing_names(peer_flags),
-                                      peer_flags));
+    throw handshake_error(
+        fmt::format("the peer cannot handle {} (flags {:#x})", missing_names(peer_flags), peer_flags));
   }
   return peer_flags;
 }
@@ -221,7 +222,8 @@ void check_node_name(std::string_view name) {
   if (at == std::string_view::npos || at == 0 || at + 1 == name.size()) {
     throw handshake_error(fmt::format("node name '{}' is not of the form alive@host", name));
   }
-  if (name.size() > 255) throw handshake_error(fmt::format("node name of {} bytes (at most 255)", name.size()));
+  if (name.size() > 255)
+    throw handshake_error(fmt::format("node name of {} bytes (at most 255)", name.size()));
 }
 
 }  // namespace beam::dist_impl

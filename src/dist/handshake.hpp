@@ -45,7 +45,8 @@ inline constexpr std::uint64_t big_creation = 0x40000;
 inline constexpr std::uint64_t fragments = 0x800000;
 inline constexpr std::uint64_t handshake_23 = 0x1000000;
 inline constexpr std::uint64_t unlink_id = 0x2000000;
-inline constexpr std::uint64_t mandatory_25_digest = 0x4000000;  // bit 26 (the protocol guide's "bit 36" is wrong)
+inline constexpr std::uint64_t mandatory_25_digest =
+    0x4000000;  // bit 26 (the protocol guide's "bit 36" is wrong)
 inline constexpr std::uint64_t spawn = std::uint64_t{1} << 32;
 inline constexpr std::uint64_t v4_nc = std::uint64_t{1} << 34;
 inline constexpr std::uint64_t alias = std::uint64_t{1} << 35;

@@ -54,22 +54,22 @@ struct settings {
 
 struct connection_entry {
   pid process;
-  bool up = false;            // the handshake is done
-  bool initiator = false;     // we dialled
-  bool taken_over = false;    // simultaneous connect: an accepted socket is being handed to this dialler
+  bool up = false;          // the handshake is done
+  bool initiator = false;   // we dialled
+  bool taken_over = false;  // simultaneous connect: an accepted socket is being handed to this dialler
   std::uint32_t peer_creation = 0;
 };
 
 struct dist_state {
   std::mutex mutex;
   std::atomic<bool> running{false};
-  settings config;                                          // see above
-  std::unordered_map<std::uint32_t, connection_entry> connections;  // mutex; node atom index -> entry
+  settings config;                                                    // see above
+  std::unordered_map<std::uint32_t, connection_entry> connections;    // mutex; node atom index -> entry
   std::unordered_map<std::uint32_t, std::vector<pid>> node_monitors;  // mutex; monitor_node subscribers
-  std::optional<pid> keeper;                                // mutex; owns the listener and EPMD's socket
-  std::uint16_t port = 0;                                   // mutex
-  std::uint64_t generation = 0;                             // mutex; bumped by each start
-  const void* owner = nullptr;                              // mutex; the proc::node of the runtime started in
+  std::optional<pid> keeper;     // mutex; owns the listener and EPMD's socket
+  std::uint16_t port = 0;        // mutex
+  std::uint64_t generation = 0;  // mutex; bumped by each start
+  const void* owner = nullptr;   // mutex; the proc::node of the runtime started in
 };
 
 dist_state& state() noexcept;

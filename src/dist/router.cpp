@@ -59,8 +59,12 @@ class dist_router final : public proc::remote_router {
   // process as they are, which encodes them and keeps what crossed (for noconnection when it goes down).
   bool route_signal(const pid& to, proc::signal_kind kind, const term& payload) override {
     switch (kind) {
-      case proc::signal_kind::link: case proc::signal_kind::unlink: case proc::signal_kind::exit_linked:
-      case proc::signal_kind::exit: case proc::signal_kind::monitor: case proc::signal_kind::demonitor:
+      case proc::signal_kind::link:
+      case proc::signal_kind::unlink:
+      case proc::signal_kind::exit_linked:
+      case proc::signal_kind::exit:
+      case proc::signal_kind::monitor:
+      case proc::signal_kind::demonitor:
       case proc::signal_kind::down:
         break;
       default:
@@ -106,10 +110,9 @@ dist_router the_router;
 // dropped.
 process net_kernel_stub() {
   for (bool running = true; running;) {
-    co_await receive(
-        on(tuple("$gen_call"_a, tuple(_pid, _term), tuple("is_auth"_a, _term)),
-           [](pid from, const term& tag, const term&) { send(from, tuple(tag, "yes"_a)); }),
-        on("$dist_stop"_a, [&] { running = false; }), on(_, [] {}));
+    co_await receive(on(tuple("$gen_call"_a, tuple(_pid, _term), tuple("is_auth"_a, _term)),
+                        [](pid from, const term& tag, const term&) { send(from, tuple(tag, "yes"_a)); }),
+                     on("$dist_stop"_a, [&] { running = false; }), on(_, [] {}));
   }
 }
 
@@ -150,9 +153,11 @@ process keeper(pid starter, reference tag, std::string listen_ip, std::uint16_t 
     retry = false;
     try {
       if (!listener) {
-        listener = gen_tcp::listen(listen_port, {.ip = listen_ip, .reuseaddr = true,
+        listener = gen_tcp::listen(listen_port, {.ip = listen_ip,
+                                                 .reuseaddr = true,
                                                  .active = gen_tcp::active::off(),
-                                                 .packet = gen_tcp::packet::u2, .packet_size = 65535,
+                                                 .packet = gen_tcp::packet::u2,
+                                                 .packet_size = 65535,
                                                  .nodelay = true});
         port = gen_tcp::sockname(*listener).second;
       }
@@ -177,10 +182,11 @@ process keeper(pid starter, reference tag, std::string listen_ip, std::uint16_t 
                       static_cast<std::int64_t>(creation)));
   gen_tcp::setopts(*registration, {.active = gen_tcp::active::once()});
   const term reg_id = registration->id();
-  co_await receive(on("$dist_stop"_a, [] {}),
-                   on(tuple("tcp_closed"_a, reg_id),
-                      [] { log_warning("EPMD closed our registration; other nodes cannot find this node now"); }),
-                   on(tuple("tcp"_a, reg_id, _term), [](const term&) {}));
+  co_await receive(
+      on("$dist_stop"_a, [] {}),
+      on(tuple("tcp_closed"_a, reg_id),
+         [] { log_warning("EPMD closed our registration; other nodes cannot find this node now"); }),
+      on(tuple("tcp"_a, reg_id, _term), [](const term&) {}));
   gen_tcp::close(*registration);
   gen_tcp::close(*listener);
 }
@@ -198,7 +204,8 @@ std::string host_name(bool long_names) {
 std::string full_name(const dist::options& o) {
   if (o.name.empty()) throw std::invalid_argument("dist::start: the node name is empty");
   const auto at = o.name.find('@');
-  if (at == 0) throw std::invalid_argument(fmt::format("dist::start: node name '{}' has no alive part", o.name));
+  if (at == 0)
+    throw std::invalid_argument(fmt::format("dist::start: node name '{}' has no alive part", o.name));
   if (at != std::string::npos && at + 1 == o.name.size()) {
     throw std::invalid_argument(fmt::format("dist::start: node name '{}' has no host part", o.name));
   }
@@ -299,19 +306,27 @@ task<node_id> start(options opts) {
   if (opts.net_ticktime < std::chrono::seconds(1)) {
     throw std::invalid_argument("dist::start: net_ticktime must be at least 1 s");
   }
-  if (opts.setup_time <= std::chrono::milliseconds(0)) throw std::invalid_argument("dist::start: setup_time must be positive");
-  if (opts.max_frame < 1024) throw std::invalid_argument("dist::start: max_frame must be at least 1024 bytes");
+  if (opts.setup_time <= std::chrono::milliseconds(0))
+    throw std::invalid_argument("dist::start: setup_time must be positive");
+  if (opts.max_frame < 1024)
+    throw std::invalid_argument("dist::start: max_frame must be at least 1024 bytes");
   proc::node& node = detail::node_for("beam::dist::start");
   dist_impl::dist_state& st = state();
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(st.mutex);
-    if (st.keeper && st.owner == &node) throw std::logic_error("dist::start: distribution is already started");
+    if (st.keeper && st.owner == &node)
+      throw std::logic_error("dist::start: distribution is already started");
     st.keeper.reset();  // a keeper of a runtime that has ended
     st.connections.clear();
-    st.config = dist_impl::settings{atom(name), 0, cookie, epmd_port,
+    st.config = dist_impl::settings{atom(name),
+                                    0,
+                                    cookie,
+                                    epmd_port,
                                     std::chrono::duration_cast<std::chrono::milliseconds>(opts.net_ticktime),
-                                    opts.setup_time, opts.max_frame, opts.long_names};
+                                    opts.setup_time,
+                                    opts.max_frame,
+                                    opts.long_names};
     st.owner = &node;
     generation = ++st.generation;
   }
@@ -327,12 +342,18 @@ task<node_id> start(options opts) {
     term listener, detail;
     std::int64_t port = 0, creation = 0;
   };
-  const outcome got = co_await receive(
-      on(tuple(tag, "ok"_a, _term, _int, _int),
-         [](const term& l, std::int64_t port, std::int64_t creation) { return outcome{true, l, term(), port, creation}; }),
-      on(tuple(tag, "error"_a, _term, _term),
-         [](const term& reason, const term& text) { return outcome{false, reason, text, 0, 0}; }),
-      after(opts.setup_time * 2, [] { return outcome{false, "timeout"_a, binary("no answer from the keeper"), 0, 0}; }));
+  const outcome got =
+      co_await receive(on(tuple(tag, "ok"_a, _term, _int, _int),
+                          [](const term& l, std::int64_t port, std::int64_t creation) {
+                            return outcome{true, l, term(), port, creation};
+                          }),
+                       on(tuple(tag, "error"_a, _term, _term),
+                          [](const term& reason, const term& text) {
+                            return outcome{false, reason, text, 0, 0};
+                          }),
+                       after(opts.setup_time * 2, [] {
+                         return outcome{false, "timeout"_a, binary("no answer from the keeper"), 0, 0};
+                       }));
   if (!got.ok) {
     {
       std::lock_guard lock(st.mutex);

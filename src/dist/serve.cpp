@@ -101,7 +101,9 @@ class crossings {
  public:
   void linked(const pid& local, const pid& remote) { links_.insert({local, remote}); }
   void unlinked(const pid& local, const pid& remote) { links_.erase({local, remote}); }
-  void monitoring(const term& ref, const pid& watcher, const term& who) { monitors_.insert_or_assign(ref, std::pair{watcher, who}); }
+  void monitoring(const term& ref, const pid& watcher, const term& who) {
+    monitors_.insert_or_assign(ref, std::pair{watcher, who});
+  }
   // The watcher of a monitor of a remote process, when it is one of ours, and how DOWN names the target;
   // forgotten.
   std::optional<std::pair<pid, term>> end_monitoring(const term& ref) {
@@ -121,8 +123,10 @@ class crossings {
   }
   void connection_lost() {
     const term noconnection = "noconnection"_a;
-    for (const auto& [local, remote] : links_) local_signal(local, signal_kind::exit_linked, tuple(remote, noconnection));
-    for (const auto& [ref, m] : monitors_) local_signal(m.first, signal_kind::down, down_of(ref, m.second, noconnection));
+    for (const auto& [local, remote] : links_)
+      local_signal(local, signal_kind::exit_linked, tuple(remote, noconnection));
+    for (const auto& [ref, m] : monitors_)
+      local_signal(m.first, signal_kind::down, down_of(ref, m.second, noconnection));
     for (const auto& [ref, target] : watched_) local_signal(target, signal_kind::demonitor, ref);
     links_.clear();
     monitors_.clear();
@@ -130,7 +134,7 @@ class crossings {
   }
 
  private:
-  std::set<std::pair<pid, pid>> links_;             // (local, remote)
+  std::set<std::pair<pid, pid>> links_;            // (local, remote)
   std::map<term, std::pair<pid, term>> monitors_;  // ref -> (local watcher, how its DOWN names the target)
   std::map<term, pid> watched_;                    // ref -> local target the peer monitors
 };
@@ -164,8 +168,8 @@ class connection {
   // Runs until the connection ends; returns why.
   task<std::string> serve() {
     const settings& cfg = state().config;
-    gen_tcp::setopts(s_, {.active = gen_tcp::active::once(), .packet = gen_tcp::packet::u4,
-                          .packet_size = cfg.max_frame});
+    gen_tcp::setopts(
+        s_, {.active = gen_tcp::active::once(), .packet = gen_tcp::packet::u4, .packet_size = cfg.max_frame});
     const auto tick_every = cfg.ticktime / 4;
     last_in_ = last_out_ = clock::now();
     const term id = s_.id();
@@ -207,8 +211,7 @@ class connection {
                payload = why;
                return got::error;
              }),
-          on("$dist_stop"_a, [] { return got::stop; }),
-          after(left(wake), [] { return got::timeout; }));
+          on("$dist_stop"_a, [] { return got::stop; }), after(left(wake), [] { return got::timeout; }));
       switch (what) {
         case got::data: {
           last_in_ = clock::now();
@@ -224,12 +227,14 @@ class connection {
           }
           break;
         case got::signal:
-          co_await out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload, signal_creation);
+          co_await out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload,
+                              signal_creation);
           break;
         case got::closed:
           co_return "the peer closed the connection";
         case got::error:
-          if (payload == "emsgsize"_a) co_return fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame);
+          if (payload == "emsgsize"_a)
+            co_return fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame);
           co_return fmt::format("socket error {}", text_of(payload));
         case got::stop:
           co_return "";
@@ -286,15 +291,17 @@ class connection {
       }
       case op::exit2:  // {8, From, To, Reason}: exit/2
       case op::exit2_tt:
-        local_signal(pid_at(c, 2, "EXIT2"), signal_kind::exit, tuple(pid_at(c, 1, "EXIT2"), element(c, 3, "EXIT2")));
+        local_signal(pid_at(c, 2, "EXIT2"), signal_kind::exit,
+                     tuple(pid_at(c, 1, "EXIT2"), element(c, 3, "EXIT2")));
         break;
-      case op::unlink:  // {4, From, To}: before OTP 26, without an ack
+      case op::unlink:       // {4, From, To}: before OTP 26, without an ack
       case op::unlink_id: {  // {35, Id, From, To}: acked, before any other signal to From
         const std::size_t at = o == op::unlink ? 1 : 2;
         const pid from = pid_at(c, at, "UNLINK"), to = pid_at(c, at + 1, "UNLINK");
         crossings_.unlinked(to, from);
         local_signal(to, signal_kind::unlink, term(from));
-        if (o == op::unlink_id) co_await write(tuple(op::unlink_id_ack, element(c, 1, "UNLINK_ID"), to, from));
+        if (o == op::unlink_id)
+          co_await write(tuple(op::unlink_id_ack, element(c, 1, "UNLINK_ID"), to, from));
         break;
       }
       case op::monitor_p: {  // {19, FromPid, ToProc, Ref}: by pid or by registered name
@@ -315,12 +322,14 @@ class connection {
         if (auto target = crossings_.end_watched(ref)) local_signal(*target, signal_kind::demonitor, ref);
         break;
       }
-      case op::monitor_p_exit: {  // {21, FromProc, ToPid, Ref, Reason}: FromProc the name for a monitor by name
+      case op::monitor_p_exit: {  // {21, FromProc, ToPid, Ref, Reason}: FromProc the name for a monitor by
+                                  // name
         const term& from = element(c, 1, "MONITOR_P_EXIT");
         const term& ref = element(c, 3, "MONITOR_P_EXIT");
         const term who = from.is_atom() ? tuple(from, peer_) : from;
         crossings_.end_monitoring(ref);
-        local_signal(pid_at(c, 2, "MONITOR_P_EXIT"), signal_kind::down, down_of(ref, who, element(c, 4, "MONITOR_P_EXIT")));
+        local_signal(pid_at(c, 2, "MONITOR_P_EXIT"), signal_kind::down,
+                     down_of(ref, who, element(c, 4, "MONITOR_P_EXIT")));
         break;
       }
       default:  // UNLINK_ID_ACK, GROUP_LEADER, spawns, payload exits (not negotiated): dropped
@@ -395,7 +404,8 @@ class connection {
       case signal_kind::demonitor: {  // payload: the reference; the watcher and target are what we recorded
         const std::optional<std::pair<pid, term>> m = crossings_.end_monitoring(payload);
         if (!m) co_return;
-        control = tuple(op::demonitor_p, m->first, by_name(m->second) ? m->second.as_tuple()[0] : term(to), payload);
+        control = tuple(op::demonitor_p, m->first, by_name(m->second) ? m->second.as_tuple()[0] : term(to),
+                        payload);
         break;
       }
       case signal_kind::down: {  // payload: {'DOWN', ref, process, who, reason}; who a pid or {name, node}

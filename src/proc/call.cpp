@@ -195,8 +195,8 @@ task<term> call(atom name, term request, std::chrono::milliseconds timeout) {
 }
 
 task<term> call(const std::pair<atom, atom>& name_at_node, term request) {
-  return call_name_at_node(name_at_node,
-                           {tuple(name_at_node.first, name_at_node.second), std::move(request), std::nullopt});
+  return call_name_at_node(
+      name_at_node, {tuple(name_at_node.first, name_at_node.second), std::move(request), std::nullopt});
 }
 
 task<term> call(const std::pair<atom, atom>& name_at_node, term request, std::chrono::milliseconds timeout) {
