@@ -142,6 +142,15 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
+// erl_command(...) as one line for popen, with the suite's EPMD in its environment.
+std::string erl_shell_line(const std::string& name, const std::string& cookie,
+                           std::vector<std::string> extra) {
+  std::string line = fmt::format("ERL_EPMD_PORT={}", the_cluster().epmd_port);
+  for (const auto& a : erl_command(name, cookie, std::move(extra)))
+    line += fmt::format(" {}", shell_quote(a));
+  return line;
+}
+
 // The initial process: waits for `stop`.
 beam::process idle_main() {
   co_await beam::receive(beam::on("stop"_a, [] {}));
@@ -471,12 +480,8 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
         }).get();
 
   // erl, its lines read on this thread.
-  std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
-  for (const auto& a :
-       erl_command(erl_name, c.cookie,
-                   {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())})) {
-    command += " " + shell_quote(a);
-  }
+  const std::string command = erl_shell_line(
+      erl_name, c.cookie, {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())});
   FILE* out = ::popen(command.c_str(), "r");
   ASSERT_NE(out, nullptr);
   std::vector<std::string> lines;
@@ -627,16 +632,13 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
     }).get();
   const std::string erl_name = "tick_" + std::to_string(::getpid());
   const beam::atom erl_node(erl_name + "@" + short_host());
-  std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
-  for (const auto& a :
-       erl_command(erl_name, c.cookie,
-                   {"-kernel", "net_ticktime", "2", "-eval",
-                    "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
-                    "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
-                    "end, halt()."})) {
-    command += " " + shell_quote(a);
-  }
-  command += " 2>/dev/null";  // the SIGKILL below is expected
+  const std::string command =
+      erl_shell_line(erl_name, c.cookie,
+                     {"-kernel", "net_ticktime", "2", "-eval",
+                      "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
+                      "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
+                      "end, halt()."}) +
+      " 2>/dev/null";  // the SIGKILL below is expected
   FILE* out = ::popen(command.c_str(), "r");
   ASSERT_NE(out, nullptr);
   char line[256] = {};

@@ -3,6 +3,8 @@
 //   - `echo`, a process: {from, msg} -> {:echo, msg} back to from; {:link, from} -> links to from and answers
 //     :linked; {:crash, reason} -> exits with reason (a linked process elsewhere gets the exit signal);
 //   - `cluster`: :stop ends the node.
+// `echo` also relays: {:relay, node, from, msg} -> {from, msg} to {:echo, node}, whose echo answers `from`. So a
+// message can go erl -> this node -> another beampp node -> back to erl (examples/cluster/three_nodes.sh).
 // Two terminals (README, "Distribution"):
 //   build/release/examples/example_cluster_node cpp secret
 //   elixir --sname ex --cookie secret examples/cluster/elixir_side.exs cpp@$(hostname -s)
@@ -46,6 +48,10 @@ beam::process echo() {
                    beam::send(from, "linked"_a);
                  }),
         beam::on(beam::tuple("crash"_a, beam::_term), [](term reason) { beam::exit(reason); }),
+        beam::on(beam::tuple("relay"_a, beam::_atom, beam::_pid, beam::_term),
+                 [](beam::atom node, beam::pid from, term message) {
+                   beam::send(std::pair{"echo"_a, node}, beam::tuple(from, message));
+                 }),
         beam::on(beam::tuple(beam::_pid, beam::_term),
                  [](beam::pid from, term message) { beam::send(from, beam::tuple("echo"_a, message)); }));
   }
