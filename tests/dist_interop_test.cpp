@@ -33,6 +33,7 @@
 #include <beam/beam.hpp>
 #include <beam/dist.hpp>
 #include <beam/etf.hpp>
+#include <beam/export_call.hpp>
 
 #include "dist/epmd.hpp"
 #include "dist/frames.hpp"
@@ -301,6 +302,97 @@ beam::process factory() {
   }
 }
 
+// --- remote spawn and rpc ---
+
+// The functions other nodes spawn and call (the export registry is the program's, so once per binary):
+//   cpp_spawn:reporter(Pid, Msg): Pid ! {reported, Msg, self()}, then ends normal;
+//   cpp_spawn:quitter(Reason): exits with Reason at once;
+//   cpp_calc:add(A, B) -> A + B;  cpp_calc:twice(X) -> {X, X}, a task that yields first;
+//   cpp_calc:fail() raises beam::error(my_reason);  cpp_calc:quit() exits with bye.
+void export_spawn_targets() {
+  static const bool done = [] {
+    beam::export_function("cpp_spawn"_a, "reporter"_a, [](std::span<const term> args) -> beam::process {
+      beam::send(args[0].as_pid(), beam::tuple("reported"_a, args[1], beam::self()));
+      co_return;
+    });
+    beam::export_function("cpp_spawn"_a, "quitter"_a, [](std::span<const term> args) -> beam::process {
+      beam::exit(args[0]);
+      co_return;
+    });
+    beam::export_call("cpp_calc"_a, "add"_a,
+                      [](std::span<const term> args) { return args[0].as_int() + args[1].as_int(); });
+    beam::export_call("cpp_calc"_a, "twice"_a, [](std::span<const term> args) -> beam::task<term> {
+      const term x = args[0];
+      co_await beam::yield();
+      co_return beam::tuple(x, x);
+    });
+    beam::export_call("cpp_calc"_a, "fail"_a, [](std::span<const term>) -> term {
+      throw beam::error(term("my_reason"_a), "cpp_calc:fail was asked to fail");
+    });
+    beam::export_call("cpp_calc"_a, "quit"_a, [](std::span<const term>) { beam::exit("bye"_a); });
+    return true;
+  }();
+  (void)done;
+}
+
+// The reply to spawn request `ref`: the child's pid, or the error reason.
+beam::task<term> spawn_reply_of(const beam::reference& ref) {
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("spawn_reply"_a, ref, "ok"_a, beam::_pid), [](beam::pid p) { return term(p); }),
+      beam::on(beam::tuple("spawn_reply"_a, ref, "error"_a, beam::_term), [](const term& r) { return r; }),
+      beam::after(8s, [] { return term("no_reply"_a); }));
+}
+
+beam::task<term> down_of(const beam::reference& ref) {
+  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_pid, beam::_term),
+                                            [](beam::pid, const term& why) { return why; }),
+                                   beam::after(8s, [] { return term("no_down"_a); }));
+}
+
+// cpp_spawner: C++'s spawn_request on the asker's node, reported to the asker:
+//   {Asker, exit_on_erl, R}: erlang:exit(R) with monitor -> {exit_on_erl, Pid, DownReason};
+//   {Asker, sleep_on_erl}: timer:sleep(10) with link and monitor -> {sleep_on_erl, Pid, Down, Exit};
+//   {Asker, spawn_on_nowhere}: to a node nobody registered -> {spawn_on_nowhere, Reason}.
+beam::task<> spawn_on(beam::pid asker, term what) {
+  const beam::atom node = asker.node().name;
+  const beam::atom kind = what.is_tuple() ? what.as_tuple()[0].as_atom() : what.as_atom();
+  if (kind == "exit_on_erl"_a) {
+    const beam::dist::spawn_request_options o{.monitor = true};
+    const beam::reference ref =
+        beam::dist::spawn_request(node, "erlang"_a, "exit"_a, {what.as_tuple()[1]}, o);
+    const term child = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    beam::send(asker, beam::tuple(kind, child, down));
+  } else if (kind == "sleep_on_erl"_a) {
+    const beam::dist::spawn_request_options o{.link = true, .monitor = true};
+    const beam::reference ref = beam::dist::spawn_request(node, "timer"_a, "sleep"_a, {term(10)}, o);
+    const term child = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    const term exit_reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](const term& why) { return why; }),
+        beam::after(8s, [] { return term("no_exit"_a); }));
+    beam::send(asker, beam::tuple(kind, child, down, exit_reason));
+  } else {
+    const beam::atom nowhere("nobody_here@" + short_host());
+    const beam::reference ref = beam::dist::spawn_request(nowhere, "erlang"_a, "exit"_a, {term(1)});
+    beam::send(asker, beam::tuple(kind, co_await spawn_reply_of(ref)));
+  }
+}
+
+beam::process spawner() {
+  beam::trap_exit(true);
+  for (;;) {
+    std::optional<std::pair<beam::pid, term>> asked;
+    co_await beam::receive(
+        beam::on(beam::tuple(beam::_pid, beam::_atom),
+                 [&](beam::pid asker, beam::atom kind) { asked.emplace(asker, term(kind)); }),
+        beam::on(beam::tuple(beam::_pid, "exit_on_erl"_a, beam::_term), [&](beam::pid asker, const term& r) {
+          asked.emplace(asker, beam::tuple("exit_on_erl"_a, r));
+        }));
+    if (asked) co_await spawn_on(asked->first, asked->second);
+  }
+}
+
 // --- a raw peer: blocking socket, handshake by hand ---
 
 class raw_peer {
@@ -475,7 +567,8 @@ TEST_F(DistInterop, ErlAndBeamppExchangeMessagesBothWaysByPidAndByName) {
   for (const auto& a :
        erl_command(erl_name, c.cookie,
                    {"-pa", c.ebin, "-run", "interop_peer", "main", std::string(me.name.text())})) {
-    command += " " + shell_quote(a);
+    command += ' ';
+    command += shell_quote(a);
   }
   FILE* out = ::popen(command.c_str(), "r");
   ASSERT_NE(out, nullptr);
@@ -634,7 +727,8 @@ TEST_F(DistInterop, TicksKeepAnIdleConnectionAndAStalledPeerTimesOut) {
                     "register(sink, self()), io:format(\"ready ~s~n\", [os:getpid()]), "
                     "receive {From, hi} -> From ! hello end, receive stop -> ok after 30000 -> ok "
                     "end, halt()."})) {
-    command += " " + shell_quote(a);
+    command += ' ';
+    command += shell_quote(a);
   }
   command += " 2>/dev/null";  // the SIGKILL below is expected
   FILE* out = ::popen(command.c_str(), "r");
@@ -790,6 +884,109 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   const term got = next_echo(second);
   EXPECT_EQ(got, term("to_the_living"_a)) << "a message to the old incarnation's pid was delivered";
   std::printf("verdict old_incarnation_pids_dead: %s\n", got == term("to_the_living"_a) ? "ok" : "fail");
+}
+
+// Remote spawn both ways and rpc into C++ (tests/dist/interop_peer.erl's spawn_main): erl spawns C++
+// functions with spawn_request/spawn/4, calls them with rpc:call and erpc:call (values, errors, exits,
+// unknown functions), and C++ spawns on erl with beam::dist::spawn_request.
+TEST_F(DistInterop, RemoteSpawnAndRpcWorkBothWays) {
+  const cluster& c = the_cluster();
+  export_spawn_targets();
+  const std::string erl_name = "erlspawn_" + std::to_string(::getpid());
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawns");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_spawner"_a, beam::spawn(spawner)); }).get();
+  std::string command = "ERL_EPMD_PORT=" + std::to_string(c.epmd_port);
+  for (const auto& a :
+       erl_command(erl_name, c.cookie,
+                   {"-pa", c.ebin, "-run", "interop_peer", "spawn_main", std::string(me.name.text())})) {
+    command += ' ';
+    command += shell_quote(a);
+  }
+  const auto run = bt::run_process({"sh", "-c", command}, {}, 90s);
+  std::printf("%s", run.out.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  int oks = 0;
+  for (std::size_t at = 0; (at = run.out.find("ok ", at)) != std::string::npos; at += 3) ++oks;
+  EXPECT_EQ(run.out.find("fail"), std::string::npos) << run.out;
+  EXPECT_EQ(oks, 16) << run.out;
+  EXPECT_NE(run.out.find("done"), std::string::npos) << run.out;
+}
+
+// Hostile SPAWN_REQUESTs from a raw peer: an unknown option is refused with badopt and an argument list
+// that is not a list spawns a process that exits badarg (as OTP's apply), both on a connection that stays
+// up; a malformed control tuple closes that connection only, and the node keeps serving.
+TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
+  const cluster& c = the_cluster();
+  export_spawn_targets();
+  log_watch log;
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawn_hostile");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  const std::string node_name(me.name.text());
+  const std::string raw_name = "rawspawn_" + std::to_string(::getpid()) + "@" + short_host();
+  const beam::pid from(beam::node_id{beam::atom(raw_name), 77}, 1, 0);
+  const std::uint32_t words1[] = {1, 2, 3}, words2[] = {4, 5, 6};
+  const term req1(beam::reference(beam::node_id{beam::atom(raw_name), 77}, words1));
+  const term req2(beam::reference(beam::node_id{beam::atom(raw_name), 77}, words2));
+  auto next_control = [](const raw_peer& p) {
+    const std::string body = p.get_u4();
+    if (body.empty()) return term("closed"_a);
+    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
+        .control;
+  };
+  auto request = [&](const term& req, const term& mfa, const term& options, const term& args) {
+    return di::encode_frame(beam::tuple(di::op::spawn_request, req, from, from, mfa, options), &args);
+  };
+  const term reporter = beam::tuple("cpp_spawn"_a, "reporter"_a, 2);
+  {
+    raw_peer p(beam::dist::listen_port());
+    ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+    p.put_u4(request(req1, reporter, beam::list("monitor"_a, "bogus"_a), beam::list(from, "x"_a)));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::spawn_reply, req1, from, 0, "badopt"_a));
+    p.put_u4(request(req2, reporter, beam::list("monitor"_a), "not_a_list"_a));
+    const term reply = next_control(p);
+    ASSERT_TRUE(reply.is_tuple() && reply.as_tuple().size() == 5) << beam::inspect(reply);
+    EXPECT_EQ(reply.as_tuple()[3], term(2));
+    ASSERT_TRUE(reply.as_tuple()[4].is_pid()) << beam::inspect(reply);
+    const term child = reply.as_tuple()[4];
+    const term badarg = beam::tuple(
+        "badarg"_a, beam::list(beam::tuple("erlang"_a, "apply"_a,
+                                           beam::list("cpp_spawn"_a, "reporter"_a, "not_a_list"_a), term())));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, child, from, req2, badarg));
+    // A request id that is not a reference: OTP's "invalid distribution message", the connection closes.
+    p.put_u4(request("not_a_ref"_a, reporter, term(), beam::list(from, "x"_a)));
+    EXPECT_TRUE(p.closed_by_node());
+  }
+  EXPECT_TRUE(log.wait_for("the request id is not a reference"));
+  for (const term& bad : {beam::tuple(di::op::spawn_request, req1, from, from, "not_mfa"_a, term()),
+                          beam::tuple(di::op::spawn_request, req1, from, from, reporter, "not_a_list"_a),
+                          beam::tuple(di::op::spawn_request, req1, from)}) {
+    raw_peer p(beam::dist::listen_port());
+    ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+    const term args = beam::list(from, "x"_a);
+    p.put_u4(di::encode_frame(bad, &args));
+    EXPECT_TRUE(p.closed_by_node()) << beam::inspect(bad);
+  }
+  // The node still serves: a fresh connection's echo comes back.
+  raw_peer p(beam::dist::listen_port());
+  ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+  const term message = beam::tuple(from, "still_here"_a);
+  p.put_u4(di::encode_frame(beam::tuple(6, from, beam::atom(""), "cpp_echo"_a), &message));
+  const std::string body = p.get_u4();
+  ASSERT_FALSE(body.empty());
+  const di::frame f =
+      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  ASSERT_TRUE(f.message.has_value());
+  EXPECT_EQ(f.message->as_tuple()[1], term("still_here"_a));
 }
 
 // Elixir's view (one run, ~1-2 s of CPU): Node.ping, send to {name, node}, the reply's pid printed as
