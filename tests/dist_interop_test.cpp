@@ -962,6 +962,19 @@ TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
         "badarg"_a, beam::list(beam::tuple("erlang"_a, "apply"_a,
                                            beam::list("cpp_spawn"_a, "reporter"_a, "not_a_list"_a), term())));
     EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, child, from, req2, badarg));
+    // SPAWN_REQUEST_TT (a trace token last): spawned as the plain one; the child's message, then its DOWN.
+    const term traced =
+        beam::tuple(di::op::spawn_request_tt, req1, from, from, reporter, beam::list("monitor"_a), "token"_a);
+    const term traced_args = beam::list(from, "traced"_a);
+    p.put_u4(di::encode_frame(traced, &traced_args));
+    const term ok = next_control(p);
+    ASSERT_TRUE(ok.is_tuple() && ok.as_tuple().size() == 5 && ok.as_tuple()[4].is_pid()) << beam::inspect(ok);
+    const term reporter_pid = ok.as_tuple()[4];
+    const std::string sent = p.get_u4();
+    const di::frame m =
+        di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(sent.data()), sent.size()));
+    EXPECT_EQ(m.message, std::optional<term>(beam::tuple("reported"_a, "traced"_a, reporter_pid)));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, reporter_pid, from, req1, "normal"_a));
     // A request id that is not a reference: OTP's "invalid distribution message", the connection closes.
     p.put_u4(request("not_a_ref"_a, reporter, term(), beam::list(from, "x"_a)));
     EXPECT_TRUE(p.closed_by_node());
@@ -987,6 +1000,77 @@ TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
       di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
   ASSERT_TRUE(f.message.has_value());
   EXPECT_EQ(f.message->as_tuple()[1], term("still_here"_a));
+}
+
+// C++'s spawn_request against a raw peer that plays the other node: the SPAWN_REQUEST it sends, the link and
+// monitor that hold once the reply arrives (the peer's DOWN and EXIT reach the caller after the reply), the
+// undoing of both when the caller is gone before the reply, and noconnection when the connection drops
+// before a reply.
+TEST_F(DistInterop, CppSpawnRequestTakesLinkAndMonitorWithTheReplyAndNoconnectionOnLoss) {
+  const cluster& c = the_cluster();
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawn_out");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  const std::string raw_name = "rawpeer_" + std::to_string(::getpid()) + "@" + short_host();
+  const beam::atom raw(raw_name);
+  const beam::pid child(beam::node_id{raw, 77}, 9, 0);
+  auto next_frame = [](const raw_peer& p) {
+    const std::string body = p.get_u4();
+    if (body.empty()) return di::frame{"closed"_a, std::nullopt};
+    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  };
+  std::optional<raw_peer> p;
+  p.emplace(beam::dist::listen_port());
+  ASSERT_TRUE(p->handshake(raw_name, c.cookie, std::string(me.name.text())));
+
+  // A caller that is gone when the reply comes: its link gets exit noproc, its monitor a demonitor.
+  const term gone = rt.call([raw]() -> term {
+                        const beam::dist::spawn_request_options both{.link = true, .monitor = true};
+                        return term(beam::dist::spawn_request(raw, "m"_a, "f"_a, {}, both));
+                      }).get();
+  di::frame f = next_frame(*p);
+  ASSERT_TRUE(f.control.is_tuple() && f.control.as_tuple().size() == 6) << beam::inspect(f.control);
+  const term gone_caller = f.control.as_tuple()[2];
+  EXPECT_EQ(f.control.as_tuple()[1], gone);
+  p->put_u4(di::encode_frame(beam::tuple(di::op::spawn_reply, gone, gone_caller, 3, child)));
+  EXPECT_EQ(next_frame(*p).control, beam::tuple(di::op::exit, gone_caller, child, "noproc"_a));
+  EXPECT_EQ(next_frame(*p).control, beam::tuple(di::op::demonitor_p, gone_caller, child, gone));
+
+  // A caller that waits: the request's shape, then the reply, the DOWN and the EXIT in that order; a second
+  // request that the dropped connection answers noconnection.
+  auto outcome = rt.call([raw]() -> beam::task<term> {
+    beam::trap_exit(true);
+    const beam::dist::spawn_request_options both{.link = true, .monitor = true};
+    const beam::reference ref = beam::dist::spawn_request(raw, "m"_a, "f"_a, {term(1)}, both);
+    const term pid = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    const term exit_reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, pid, beam::_term), [](const term& why) { return why; }),
+        beam::after(8s, [] { return term("no_exit"_a); }));
+    const beam::reference lost = beam::dist::spawn_request(raw, "m"_a, "f"_a, {});
+    const term lost_reply = co_await spawn_reply_of(lost);
+    co_return beam::tuple(pid, down, exit_reason, lost_reply);
+  });
+  f = next_frame(*p);
+  ASSERT_TRUE(f.control.is_tuple() && f.control.as_tuple().size() == 6) << beam::inspect(f.control);
+  const auto ctl = f.control.as_tuple();
+  const term ref = ctl[1], caller = ctl[2];
+  EXPECT_EQ(ctl[0], term(di::op::spawn_request));
+  EXPECT_EQ(ctl[3], caller);  // the caller is the group leader
+  EXPECT_EQ(ctl[4], beam::tuple("m"_a, "f"_a, 1));
+  EXPECT_EQ(ctl[5], beam::list("link"_a, "monitor"_a));
+  EXPECT_EQ(f.message, std::optional<term>(beam::list(1)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::spawn_reply, ref, caller, 3, child)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::monitor_p_exit, child, caller, ref, "bye"_a)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::exit, child, caller, "bye"_a)));
+  f = next_frame(*p);
+  EXPECT_EQ(f.control.is_tuple() ? f.control.as_tuple()[0] : f.control, term(di::op::spawn_request));
+  p.reset();  // the connection drops before the reply
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(outcome.get(), beam::tuple(child, "bye"_a, "bye"_a, "noconnection"_a));
 }
 
 // Elixir's view (one run, ~1-2 s of CPU): Node.ping, send to {name, node}, the reply's pid printed as
