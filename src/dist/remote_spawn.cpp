@@ -83,6 +83,12 @@ term badarg_reason(const term& module, const term& function, const term& args) {
   return tuple("badarg"_a, list(tuple("erlang"_a, "apply"_a, list(module, function, args), term())));
 }
 
+// An exported process body with its arguments.
+pid spawn_body(const spawn_ask& ask, exported_function body, std::vector<term> args) {
+  return spawn_for(
+      ask, [f = std::move(body)](const std::vector<term>& a) { return f(a); }, std::move(args));
+}
+
 std::vector<term> elements(const term& list) {
   const auto e = list.as_list();
   return std::vector<term>(e.begin(), e.end());
@@ -101,10 +107,7 @@ pid spawn_erpc(const spawn_ask& ask, std::vector<term> a) {
     const term stack = list(tuple(module, function, a[3], term()));
     return spawn_for(ask, exit_with, tuple(ref, "error"_a, "undef"_a, stack));
   }
-  if (!e->call) {  // a process body: it runs as the process, and erpc sees its end as exit {signal, R}
-    return spawn_for(
-        ask, [f = e->body](const std::vector<term>& args) { return f(args); }, elements(a[3]));
-  }
+  if (!e->call) return spawn_body(ask, e->body, elements(a[3]));  // erpc sees its end as exit {signal, R}
   return spawn_for(ask, erpc_call, ref, module, function, e->call, elements(a[3]));
 }
 
@@ -148,8 +151,7 @@ pid spawn_asked(const spawn_ask& ask) {
     return spawn_erpc(ask, std::move(args));
   const std::optional<detail::export_entry> e = detail::find_export(ask.module, ask.function);
   if (!e) return spawn_for(ask, exit_with, undef_reason(ask.module, ask.function, ask.args));
-  return spawn_for(
-      ask, [f = e->body](const std::vector<term>& a) { return f(a); }, std::move(args));
+  return spawn_body(ask, e->body, std::move(args));
 }
 
 }  // namespace beam::dist_impl

@@ -246,6 +246,11 @@ spawn_main([CppText]) ->
             catch error:{exception, undef, [{cpp_calc, nope, [1], []}]} -> true
             end
         end),
+        check(erpc_call_of_a_process_body_ends_as_signal, fun() ->
+            try erpc:call(Cpp, cpp_spawn, quitter, [why], ?WAIT) of V -> error({returned, V})
+            catch exit:{signal, why} -> true
+            end
+        end),
         check(cpp_spawn_request_on_erl_exit_gives_down, fun() ->
             {cpp_spawner, Cpp} ! {self(), exit_on_erl, farewell},
             receive {exit_on_erl, P, farewell} when node(P) =:= node() -> true
