@@ -8,10 +8,11 @@
 // `crossings` records it, so that the connection's end can fire noconnection to what crossed it; a spawn
 // request of a local process ('$dist_spawn') is written and remembered until its SPAWN_REPLY, and the peer's
 // SPAWN_REQUEST is answered here (both in dist/remote_spawn.cpp's design); the receive timeout sends a tick
-// after ticktime/4 without output and ends the connection after ticktime without input (net_tick_timeout). A bad frame, a frame over max_frame (emsgsize from the socket), the
-// peer's close or stop() ends the process; its end removes its entry, fires noconnection, closes the socket
-// and answers what is still queued for it (a link: exit noconnection; a monitor: DOWN noconnection; a spawn
-// request: {spawn_reply, Ref, error, noconnection}).
+// after ticktime/4 without output and ends the connection after ticktime without input (net_tick_timeout).
+// A bad frame, a frame over max_frame (emsgsize from the socket), the peer's close or stop() ends the
+// process; its end removes its entry, fires noconnection, closes the socket and answers what is still
+// queued for it (a link: exit noconnection; a monitor: DOWN noconnection; a spawn request: {spawn_reply,
+// Ref, error, noconnection}).
 // Signals queued after that drain find the process gone and are lost: a known gap, see dist.hpp.
 #include "dist/serve.hpp"
 
@@ -101,9 +102,9 @@ void answer_spawn_request(const pid& caller, const term& ref, const term& reason
 
 // What crosses one connection: links between a local and a remote process, monitors of remote processes
 // held here, monitors of local processes held by the peer, and the spawn requests of local processes that
-// await the peer's reply. Owner: the connection's process. When the
-// connection goes down each link and each monitor of a remote process fires `noconnection`, and the peer's
-// monitors are removed from their targets. An entry may outlive what it records (a local process that
+// await the peer's reply. Owner: the connection's process. When the connection goes down each link and each
+// monitor of a remote process fires `noconnection`, each spawn request is answered `noconnection`, and the
+// peer's monitors are removed from their targets. An entry may outlive what it records (a local process that
 // unlinked or demonitored meanwhile): the signal it then causes is ignored by its receiver, which checks its
 // own records (proc/signals.cpp), so these sets may over-approximate but must not miss.
 class crossings {
@@ -372,9 +373,11 @@ class connection {
         break;
       }
       case op::spawn_request:  // {29, ReqId, From, GroupLeader, {M, F, Arity}, OptList} + ArgList
-      case op::spawn_request_tt:
-        co_await answer_spawn(parse_spawn_request(c, *f.message));
+      case op::spawn_request_tt: {
+        const spawn_ask ask = parse_spawn_request(c, *f.message);  // named: GCC 12 and co_await temporaries
+        co_await answer_spawn(ask);
         break;
+      }
       case op::spawn_reply:  // {31, ReqId, To, Flags, Result}
       case op::spawn_reply_tt:
         take_spawn_reply(c, o == op::spawn_reply_tt);
