@@ -143,15 +143,25 @@ spawn_ask parse_spawn_request(std::span<const term> c, const term& args) {
   return ask;
 }
 
+// module:function(args), or the process that exits undef.
+pid spawn_export(const spawn_ask& ask, atom module, atom function, const term& args) {
+  const std::optional<detail::export_entry> e = detail::find_export(module, function);
+  if (!e) return spawn_for(ask, exit_with, undef_reason(module, function, args));
+  return spawn_body(ask, e->body, elements(args));
+}
+
 pid spawn_asked(const spawn_ask& ask) {
   if (!ask.args.is_proper_list())
     return spawn_for(ask, exit_with, badarg_reason(term(ask.module), term(ask.function), ask.args));
   std::vector<term> args = elements(ask.args);
   if (ask.module == "erpc"_a && ask.function == "execute_call"_a && args.size() == 4)
     return spawn_erpc(ask, std::move(args));
-  const std::optional<detail::export_entry> e = detail::find_export(ask.module, ask.function);
-  if (!e) return spawn_for(ask, exit_with, undef_reason(ask.module, ask.function, ask.args));
-  return spawn_body(ask, e->body, std::move(args));
+  // erpc:cast and rpc:cast: erpc:execute_cast(M, F, A) runs M:F(A), nobody waits for its value.
+  if (ask.module == "erpc"_a && ask.function == "execute_cast"_a && args.size() == 3 && args[0].is_atom() &&
+      args[1].is_atom() && args[2].is_proper_list()) {
+    return spawn_export(ask, args[0].as_atom(), args[1].as_atom(), args[2]);
+  }
+  return spawn_export(ask, ask.module, ask.function, ask.args);
 }
 
 }  // namespace beam::dist_impl

@@ -29,7 +29,8 @@ struct spawn_ask {
 
 // Spawns what `ask` asks for, linked to and monitored by ask.from before it can run, as asked: the export
 // module:function with the arguments; erpc:execute_call/4 as OTP runs it (the result as the exit reason
-// {Ref, return, Value}, or {Ref, error | exit, ...}); for an unknown function a process that exits with
+// {Ref, return, Value}, or {Ref, error | exit, ...}); erpc:execute_cast/3 (erpc:cast) as the spawn of its
+// M:F(A); for an unknown function a process that exits with
 // {undef, [{M, F, Args, []}]}, and for an argument list that is not a proper list one that exits with
 // {badarg, [{erlang, apply, [M, F, Args], []}]}, as an OTP node's spawned process does. Throws
 // beam::error(system_limit) past the process limit. Process-only (the connection's process).

@@ -251,6 +251,10 @@ spawn_main([CppText]) ->
             catch exit:{signal, why} -> true
             end
         end),
+        check(erpc_cast_runs_the_cpp_function, fun() ->
+            ok = erpc:cast(Cpp, cpp_spawn, reporter, [self(), cast]),
+            receive {reported, cast, _} -> true after ?WAIT -> error(no_message) end
+        end),
         check(cpp_spawn_request_on_erl_exit_gives_down, fun() ->
             {cpp_spawner, Cpp} ! {self(), exit_on_erl, farewell},
             receive {exit_on_erl, P, farewell} when node(P) =:= node() -> true
