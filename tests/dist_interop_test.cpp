@@ -33,6 +33,7 @@
 #include <beam/beam.hpp>
 #include <beam/dist.hpp>
 #include <beam/etf.hpp>
+#include <beam/export_call.hpp>
 
 #include "dist/epmd.hpp"
 #include "dist/frames.hpp"
@@ -307,6 +308,97 @@ beam::process factory() {
                    const bool link = kind != "spawn_monitor"_a, monitor = kind != "spawn_linker"_a;
                    beam::spawn(watcher, target, asker, link, monitor);
                  }));
+  }
+}
+
+// --- remote spawn and rpc ---
+
+// The functions other nodes spawn and call (the export registry is the program's, so once per binary):
+//   cpp_spawn:reporter(Pid, Msg): Pid ! {reported, Msg, self()}, then ends normal;
+//   cpp_spawn:quitter(Reason): exits with Reason at once;
+//   cpp_calc:add(A, B) -> A + B;  cpp_calc:twice(X) -> {X, X}, a task that yields first;
+//   cpp_calc:fail() raises beam::error(my_reason);  cpp_calc:quit() exits with bye.
+void export_spawn_targets() {
+  static const bool done = [] {
+    beam::export_function("cpp_spawn"_a, "reporter"_a, [](std::span<const term> args) -> beam::process {
+      beam::send(args[0].as_pid(), beam::tuple("reported"_a, args[1], beam::self()));
+      co_return;
+    });
+    beam::export_function("cpp_spawn"_a, "quitter"_a, [](std::span<const term> args) -> beam::process {
+      beam::exit(args[0]);
+      co_return;
+    });
+    beam::export_call("cpp_calc"_a, "add"_a,
+                      [](std::span<const term> args) { return args[0].as_int() + args[1].as_int(); });
+    beam::export_call("cpp_calc"_a, "twice"_a, [](std::span<const term> args) -> beam::task<term> {
+      const term x = args[0];
+      co_await beam::yield();
+      co_return beam::tuple(x, x);
+    });
+    beam::export_call("cpp_calc"_a, "fail"_a, [](std::span<const term>) -> term {
+      throw beam::error(term("my_reason"_a), "cpp_calc:fail was asked to fail");
+    });
+    beam::export_call("cpp_calc"_a, "quit"_a, [](std::span<const term>) { beam::exit("bye"_a); });
+    return true;
+  }();
+  (void)done;
+}
+
+// The reply to spawn request `ref`: the child's pid, or the error reason.
+beam::task<term> spawn_reply_of(const beam::reference& ref) {
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("spawn_reply"_a, ref, "ok"_a, beam::_pid), [](beam::pid p) { return term(p); }),
+      beam::on(beam::tuple("spawn_reply"_a, ref, "error"_a, beam::_term), [](const term& r) { return r; }),
+      beam::after(8s, [] { return term("no_reply"_a); }));
+}
+
+beam::task<term> down_of(const beam::reference& ref) {
+  co_return co_await beam::receive(beam::on(beam::tuple("DOWN"_a, ref, "process"_a, beam::_pid, beam::_term),
+                                            [](beam::pid, const term& why) { return why; }),
+                                   beam::after(8s, [] { return term("no_down"_a); }));
+}
+
+// cpp_spawner: C++'s spawn_request on the asker's node, reported to the asker:
+//   {Asker, exit_on_erl, R}: erlang:exit(R) with monitor -> {exit_on_erl, Pid, DownReason};
+//   {Asker, sleep_on_erl}: timer:sleep(10) with link and monitor -> {sleep_on_erl, Pid, Down, Exit};
+//   {Asker, spawn_on_nowhere}: to a node nobody registered -> {spawn_on_nowhere, Reason}.
+beam::task<> spawn_on(beam::pid asker, term what) {
+  const beam::atom node = asker.node().name;
+  const beam::atom kind = what.is_tuple() ? what.as_tuple()[0].as_atom() : what.as_atom();
+  if (kind == "exit_on_erl"_a) {
+    const beam::dist::spawn_request_options o{.monitor = true};
+    const beam::reference ref =
+        beam::dist::spawn_request(node, "erlang"_a, "exit"_a, {what.as_tuple()[1]}, o);
+    const term child = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    beam::send(asker, beam::tuple(kind, child, down));
+  } else if (kind == "sleep_on_erl"_a) {
+    const beam::dist::spawn_request_options o{.link = true, .monitor = true};
+    const beam::reference ref = beam::dist::spawn_request(node, "timer"_a, "sleep"_a, {term(10)}, o);
+    const term child = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    const term exit_reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, child, beam::_term), [](const term& why) { return why; }),
+        beam::after(8s, [] { return term("no_exit"_a); }));
+    beam::send(asker, beam::tuple(kind, child, down, exit_reason));
+  } else {
+    const beam::atom nowhere("nobody_here@" + short_host());
+    const beam::reference ref = beam::dist::spawn_request(nowhere, "erlang"_a, "exit"_a, {term(1)});
+    beam::send(asker, beam::tuple(kind, co_await spawn_reply_of(ref)));
+  }
+}
+
+beam::process spawner() {
+  beam::trap_exit(true);
+  for (;;) {
+    std::optional<std::pair<beam::pid, term>> asked;
+    co_await beam::receive(
+        beam::on(beam::tuple(beam::_pid, beam::_atom),
+                 [&](beam::pid asker, beam::atom kind) { asked.emplace(asker, term(kind)); }),
+        beam::on(beam::tuple(beam::_pid, "exit_on_erl"_a, beam::_term), [&](beam::pid asker, const term& r) {
+          asked.emplace(asker, beam::tuple("exit_on_erl"_a, r));
+        }));
+    if (asked) co_await spawn_on(asked->first, asked->second);
   }
 }
 
@@ -792,6 +884,189 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   const term got = next_echo(second);
   EXPECT_EQ(got, term("to_the_living"_a)) << "a message to the old incarnation's pid was delivered";
   std::printf("verdict old_incarnation_pids_dead: %s\n", got == term("to_the_living"_a) ? "ok" : "fail");
+}
+
+// Remote spawn both ways and rpc into C++ (tests/dist/interop_peer.erl's spawn_main): erl spawns C++
+// functions with spawn_request/spawn/4, calls them with rpc:call and erpc:call (values, errors, exits,
+// unknown functions, a process body), casts them with erpc:cast, and C++ spawns on erl with
+// beam::dist::spawn_request.
+TEST_F(DistInterop, RemoteSpawnAndRpcWorkBothWays) {
+  const cluster& c = the_cluster();
+  export_spawn_targets();
+  const std::string erl_name = "erlspawn_" + std::to_string(::getpid());
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawns");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_spawner"_a, beam::spawn(spawner)); }).get();
+  const std::string command = erl_shell_line(
+      erl_name, c.cookie, {"-pa", c.ebin, "-run", "interop_peer", "spawn_main", std::string(me.name.text())});
+  const auto run = bt::run_process({"sh", "-c", command}, {}, 90s);
+  std::printf("%s", run.out.c_str());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  int oks = 0;
+  for (std::size_t at = 0; (at = run.out.find("ok ", at)) != std::string::npos; at += 3) ++oks;
+  EXPECT_EQ(run.out.find("fail"), std::string::npos) << run.out;
+  EXPECT_EQ(oks, 18) << run.out;
+  EXPECT_NE(run.out.find("done"), std::string::npos) << run.out;
+}
+
+// Hostile SPAWN_REQUESTs from a raw peer: an unknown option is refused with badopt and an argument list
+// that is not a list spawns a process that exits badarg (as OTP's apply), both on a connection that stays
+// up; a malformed control tuple closes that connection only, and the node keeps serving.
+TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
+  const cluster& c = the_cluster();
+  export_spawn_targets();
+  log_watch log;
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawn_hostile");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  rt.call([] { beam::register_name("cpp_echo"_a, beam::spawn(echo)); }).get();
+  const std::string node_name(me.name.text());
+  const std::string raw_name = "rawspawn_" + std::to_string(::getpid()) + "@" + short_host();
+  const beam::pid from(beam::node_id{beam::atom(raw_name), 77}, 1, 0);
+  const std::uint32_t words1[] = {1, 2, 3}, words2[] = {4, 5, 6};
+  const term req1(beam::reference(beam::node_id{beam::atom(raw_name), 77}, words1));
+  const term req2(beam::reference(beam::node_id{beam::atom(raw_name), 77}, words2));
+  auto next_control = [](const raw_peer& p) {
+    const std::string body = p.get_u4();
+    if (body.empty()) return term("closed"_a);
+    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
+        .control;
+  };
+  auto request = [&](const term& req, const term& mfa, const term& options, const term& args) {
+    return di::encode_frame(beam::tuple(di::op::spawn_request, req, from, from, mfa, options), &args);
+  };
+  const term reporter = beam::tuple("cpp_spawn"_a, "reporter"_a, 2);
+  {
+    raw_peer p(beam::dist::listen_port());
+    ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+    p.put_u4(request(req1, reporter, beam::list("monitor"_a, "bogus"_a), beam::list(from, "x"_a)));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::spawn_reply, req1, from, 0, "badopt"_a));
+    p.put_u4(request(req2, reporter, beam::list("monitor"_a), "not_a_list"_a));
+    const term reply = next_control(p);
+    ASSERT_TRUE(reply.is_tuple() && reply.as_tuple().size() == 5) << beam::inspect(reply);
+    EXPECT_EQ(reply.as_tuple()[3], term(2));
+    ASSERT_TRUE(reply.as_tuple()[4].is_pid()) << beam::inspect(reply);
+    const term child = reply.as_tuple()[4];
+    const term badarg = beam::tuple(
+        "badarg"_a, beam::list(beam::tuple("erlang"_a, "apply"_a,
+                                           beam::list("cpp_spawn"_a, "reporter"_a, "not_a_list"_a), term())));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, child, from, req2, badarg));
+    // SPAWN_REQUEST_TT (a trace token last): spawned as the plain one; the child's message, then its DOWN.
+    const term traced =
+        beam::tuple(di::op::spawn_request_tt, req1, from, from, reporter, beam::list("monitor"_a), "token"_a);
+    const term traced_args = beam::list(from, "traced"_a);
+    p.put_u4(di::encode_frame(traced, &traced_args));
+    const term ok = next_control(p);
+    ASSERT_TRUE(ok.is_tuple() && ok.as_tuple().size() == 5 && ok.as_tuple()[4].is_pid()) << beam::inspect(ok);
+    const term reporter_pid = ok.as_tuple()[4];
+    const std::string sent = p.get_u4();
+    const di::frame m =
+        di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(sent.data()), sent.size()));
+    EXPECT_EQ(m.message, std::optional<term>(beam::tuple("reported"_a, "traced"_a, reporter_pid)));
+    EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, reporter_pid, from, req1, "normal"_a));
+    // A request id that is not a reference: OTP's "invalid distribution message", the connection closes.
+    p.put_u4(request("not_a_ref"_a, reporter, term(), beam::list(from, "x"_a)));
+    EXPECT_TRUE(p.closed_by_node());
+  }
+  EXPECT_TRUE(log.wait_for("the request id is not a reference"));
+  for (const term& bad : {beam::tuple(di::op::spawn_request, req1, from, from, "not_mfa"_a, term()),
+                          beam::tuple(di::op::spawn_request, req1, from, from, reporter, "not_a_list"_a),
+                          beam::tuple(di::op::spawn_request, req1, from)}) {
+    raw_peer p(beam::dist::listen_port());
+    ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+    const term args = beam::list(from, "x"_a);
+    p.put_u4(di::encode_frame(bad, &args));
+    EXPECT_TRUE(p.closed_by_node()) << beam::inspect(bad);
+  }
+  // The node still serves: a fresh connection's echo comes back.
+  raw_peer p(beam::dist::listen_port());
+  ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+  const term message = beam::tuple(from, "still_here"_a);
+  p.put_u4(di::encode_frame(beam::tuple(6, from, beam::atom(""), "cpp_echo"_a), &message));
+  const std::string body = p.get_u4();
+  ASSERT_FALSE(body.empty());
+  const di::frame f =
+      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  ASSERT_TRUE(f.message.has_value());
+  EXPECT_EQ(f.message->as_tuple()[1], term("still_here"_a));
+}
+
+// C++'s spawn_request against a raw peer that plays the other node: the SPAWN_REQUEST it sends, the link and
+// monitor that hold once the reply arrives (the peer's DOWN and EXIT reach the caller after the reply), the
+// undoing of both when the caller is gone before the reply, and noconnection when the connection drops
+// before a reply.
+TEST_F(DistInterop, CppSpawnRequestTakesLinkAndMonitorWithTheReplyAndNoconnectionOnLoss) {
+  const cluster& c = the_cluster();
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("spawn_out");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  const std::string raw_name = "rawpeer_" + std::to_string(::getpid()) + "@" + short_host();
+  const beam::atom raw(raw_name);
+  const beam::pid child(beam::node_id{raw, 77}, 9, 0);
+  auto next_frame = [](const raw_peer& p) {
+    const std::string body = p.get_u4();
+    if (body.empty()) return di::frame{"closed"_a, std::nullopt};
+    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  };
+  std::optional<raw_peer> p;
+  p.emplace(beam::dist::listen_port());
+  ASSERT_TRUE(p->handshake(raw_name, c.cookie, std::string(me.name.text())));
+
+  // A caller that is gone when the reply comes: its link gets exit noproc, its monitor a demonitor.
+  const term gone = rt.call([raw]() -> term {
+                        const beam::dist::spawn_request_options both{.link = true, .monitor = true};
+                        return term(beam::dist::spawn_request(raw, "m"_a, "f"_a, {}, both));
+                      }).get();
+  di::frame f = next_frame(*p);
+  ASSERT_TRUE(f.control.is_tuple() && f.control.as_tuple().size() == 6) << beam::inspect(f.control);
+  const term gone_caller = f.control.as_tuple()[2];
+  EXPECT_EQ(f.control.as_tuple()[1], gone);
+  p->put_u4(di::encode_frame(beam::tuple(di::op::spawn_reply, gone, gone_caller, 3, child)));
+  EXPECT_EQ(next_frame(*p).control, beam::tuple(di::op::exit, gone_caller, child, "noproc"_a));
+  EXPECT_EQ(next_frame(*p).control, beam::tuple(di::op::demonitor_p, gone_caller, child, gone));
+
+  // A caller that waits: the request's shape, then the reply, the DOWN and the EXIT in that order; a second
+  // request that the dropped connection answers noconnection.
+  auto outcome = rt.call([raw]() -> beam::task<term> {
+    beam::trap_exit(true);
+    const beam::dist::spawn_request_options both{.link = true, .monitor = true};
+    const beam::reference ref = beam::dist::spawn_request(raw, "m"_a, "f"_a, {term(1)}, both);
+    const term pid = co_await spawn_reply_of(ref);
+    const term down = co_await down_of(ref);
+    const term exit_reason = co_await beam::receive(
+        beam::on(beam::tuple("EXIT"_a, pid, beam::_term), [](const term& why) { return why; }),
+        beam::after(8s, [] { return term("no_exit"_a); }));
+    const beam::reference lost = beam::dist::spawn_request(raw, "m"_a, "f"_a, {});
+    const term lost_reply = co_await spawn_reply_of(lost);
+    co_return beam::tuple(pid, down, exit_reason, lost_reply);
+  });
+  f = next_frame(*p);
+  ASSERT_TRUE(f.control.is_tuple() && f.control.as_tuple().size() == 6) << beam::inspect(f.control);
+  const auto ctl = f.control.as_tuple();
+  const term ref = ctl[1], caller = ctl[2];
+  EXPECT_EQ(ctl[0], term(di::op::spawn_request));
+  EXPECT_EQ(ctl[3], caller);  // the caller is the group leader
+  EXPECT_EQ(ctl[4], beam::tuple("m"_a, "f"_a, 1));
+  EXPECT_EQ(ctl[5], beam::list("link"_a, "monitor"_a));
+  EXPECT_EQ(f.message, std::optional<term>(beam::list(1)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::spawn_reply, ref, caller, 3, child)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::monitor_p_exit, child, caller, ref, "bye"_a)));
+  p->put_u4(di::encode_frame(beam::tuple(di::op::exit, child, caller, "bye"_a)));
+  f = next_frame(*p);
+  EXPECT_EQ(f.control.is_tuple() ? f.control.as_tuple()[0] : f.control, term(di::op::spawn_request));
+  p.reset();  // the connection drops before the reply
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(outcome.get(), beam::tuple(child, "bye"_a, "bye"_a, "noconnection"_a));
 }
 
 // Elixir's view (one run, ~1-2 s of CPU): Node.ping, send to {name, node}, the reply's pid printed as

@@ -333,6 +333,37 @@ TEST_P(ProcessTest, SpawnOfModuleFunctionArgsRunsTheExportedFunction) {
   EXPECT_EQ(got, beam::tuple("replied"_a, 7));
 }
 
+// An export_call is a function for spawn/3 too: it runs (a task co_awaited in the process), its value is
+// dropped, and what it throws is the process's exit reason.
+TEST_P(ProcessTest, SpawnOfAnExportedCallRunsItAndWhatItThrowsIsTheExitReason) {
+  beam::export_call("Elixir.Test"_a, "call_reply"_a, [](std::span<const term> args) -> beam::task<term> {
+    co_await beam::yield();
+    beam::send(args[0].as_pid(), beam::tuple("called"_a, args[1]));
+    co_return args[1];
+  });
+  beam::export_call("Elixir.Test"_a, "call_fail"_a, [](std::span<const term>) -> std::int64_t {
+    throw beam::error(term("oops"_a), "asked to fail");
+  });
+  EXPECT_THROW(beam::export_call("m"_a, "f"_a, beam::exported_call()), std::invalid_argument);
+  beam::runtime rt(options());
+  term got, down;
+  rt.run([&]() -> beam::process {
+    // Named pairs, not structured bindings: GCC 12 mishandles those in coroutines (see dist/connection.cpp).
+    const std::pair<beam::pid, beam::reference> ok =
+        beam::spawn_monitor("Test"_a, "call_reply"_a, {beam::self(), 7});
+    got = co_await beam::receive(
+        beam::on(beam::tuple("called"_a, beam::_term), [](const term& v) { return v; }));
+    co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, ok.second, "process"_a, ok.first, "normal"_a), [] {}));
+    const std::pair<beam::pid, beam::reference> failing = beam::spawn_monitor("Test"_a, "call_fail"_a, {});
+    down = co_await beam::receive(
+        beam::on(beam::tuple("DOWN"_a, failing.second, "process"_a, failing.first, beam::_term),
+                 [](const term& why) { return why; }));
+  });
+  EXPECT_EQ(got, term(7));
+  EXPECT_EQ(down, term("oops"_a));
+}
+
 TEST_P(ProcessTest, SpawnOfAnUnknownFunctionGivesAPidThatExitsWithUndef) {
   captured_log log;
   beam::runtime rt(options());

@@ -11,6 +11,7 @@
 #include <beam/dynamic_supervisor.hpp>
 #include <beam/error.hpp>
 #include <beam/etf.hpp>
+#include <beam/export_call.hpp>
 #include <beam/file.hpp>
 #include <beam/gen_server.hpp>
 #include <beam/gen_tcp.hpp>

@@ -26,12 +26,20 @@
 // beam::monitor({Name, Node}) monitors a process registered on another node, and beam::call({Name, Node},
 // Request) calls it as gen_server:call({Name, Node}, Request) does.
 //
-// What this slice does not do yet: remote spawn (SPAWN_REQUEST, so rpc:call and erpc:call into C++),
-// published mode, the atom cache, fragmented frames, and the EXIT_PAYLOAD / SEND_SENDER forms (not
-// advertised, so peers do not use them); frames that carry a closure (NEW_FUN_EXT) are refused, which closes
-// the connection. A link or monitor signal sent in the instant a connection ends, after it answered what was
-// queued, is lost instead of answered `noconnection`. The queue of frames waiting for a slow peer is a
-// mailbox, with no bound yet.
+// Remote spawn, both ways. Another node's spawn_request/spawn/4 (SPAWN_REQUEST) runs a C++ function
+// exported with beam::export_function or beam::export_call (<beam/export_call.hpp>), linked to and
+// monitored by its parent as asked (options link and monitor; any other option is refused with badopt); an
+// unknown function's process exits with {undef, [{M, F, Args, []}]}, as on an OTP node. rpc:call and
+// erpc:call (a spawn of erpc:execute_call/4) return the value of a function exported with export_call, and
+// erpc:cast runs an export. A
+// SPAWN_REQUEST whose control tuple is malformed closes its connection, as OTP closes it. The other way,
+// beam::dist::spawn_request below.
+//
+// What this slice does not do yet: published mode, the atom cache, fragmented frames, and the EXIT_PAYLOAD /
+// SEND_SENDER forms (not advertised, so peers do not use them); frames that carry a closure (NEW_FUN_EXT) are
+// refused, which closes the connection. A link or monitor signal sent in the instant a connection ends, after
+// it answered what was queued, is lost instead of answered `noconnection`. The queue of frames waiting for a
+// slow peer is a mailbox, with no bound yet.
 //
 // GCC 12: build the options in a statement of their own, as above. `co_await start({.name = ...})`, with the
 // options built inside the co_await expression, is miscompiled: GCC 12 moves such a temporary aggregate that
@@ -50,6 +58,8 @@
 #include <beam/atom.hpp>
 #include <beam/pid.hpp>
 #include <beam/process.hpp>
+#include <beam/reference.hpp>
+#include <beam/term.hpp>
 
 namespace beam::dist {
 
@@ -93,6 +103,24 @@ void monitor_node(atom node, bool on = true);
 
 // erlang:nodes(connected): the nodes with a connection up now.
 [[nodiscard]] std::vector<atom> nodes();
+
+// erlang:spawn_request/5's options that a node honours across the wire.
+struct spawn_request_options {
+  bool link = false;     // the caller is linked to the child once the reply arrives
+  bool monitor = false;  // the caller monitors the child under the returned reference
+};
+
+// erlang:spawn_request(Node, Module, Function, Args, Options), process-only: asks `node` to spawn
+// module:function(args) and returns the request's reference at once. The caller then gets
+// {spawn_reply, Ref, ok, Pid} or {spawn_reply, Ref, error, Reason} as a message: Reason badopt, system_limit,
+// notsup..., as the other node answers, or noconnection when the node cannot be reached (or distribution is
+// not started) or the connection goes down before the reply. The link and the monitor (its reference is Ref,
+// as in OTP) exist when the reply arrives: the child's EXIT and DOWN come after it. The caller is the child's
+// group leader, so a child that prints sends the caller io requests. On this node itself it is spawn/3,
+// linked and monitored at the spawn, and the reply is sent right after it (a child that ends at once may
+// have its DOWN queued before the reply).
+[[nodiscard]] reference spawn_request(atom node, atom module, atom function, std::vector<term> args,
+                                      spawn_request_options options = {});
 
 // Whether distribution is started.
 [[nodiscard]] bool alive() noexcept;

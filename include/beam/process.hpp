@@ -233,6 +233,15 @@ struct spawn_options {
 };
 
 namespace detail {
+// The parent of a spawn that a process of another node asked for (distribution's SPAWN_REQUEST): the child
+// is linked to it and/or monitored by it under `monitor_ref` before it can run, as spawn_link and
+// spawn_monitor do for a local parent, so a child that ends at once still sends it the exit signal or DOWN.
+struct remote_parent {
+  pid parent;
+  bool link = false;
+  const term* monitor_ref = nullptr;  // the monitor's reference (the request's id); nullptr: no monitor
+};
+
 // What spawn needs to build a process: room for its closure, how to build it there, and its initial call.
 struct spawn_request {
   std::size_t closure_size;
@@ -241,21 +250,31 @@ struct spawn_request {
   const spawn_options* options;
   const export_fun* mfa;     // spawn/3's {Module, Function, Arity}, for process_info's initial_call
   const reference* monitor;  // spawn_monitor: the caller monitors the child under this reference
+  const remote_parent* remote = nullptr;  // a spawn another node asked for (distribution)
 };
 pid spawn_process(const spawn_request& request);
 
+// Spawns `body(args...)` as `request` says; its closure fields are filled here.
 template <class F, class... Args>
-pid spawn_with(const spawn_options* options, const export_fun* mfa, const reference* monitor, F&& body,
-               Args&&... args) {
+pid spawn_built(spawn_request request, F&& body, Args&&... args) {
   using closure_type = closure<std::decay_t<F>, std::decay_t<Args>...>;
   auto make = [&](void* storage) -> closure_base* {
     return new (storage) closure_type(std::forward<F>(body), std::forward<Args>(args)...);
   };
   static_assert(alignof(closure_type) <= alignof(std::max_align_t));
-  return spawn_process(
-      {sizeof(closure_type),
-       [](void* storage, void* context) { return (*static_cast<decltype(make)*>(context))(storage); }, &make,
-       options, mfa, monitor});
+  request.closure_size = sizeof(closure_type);
+  request.construct = [](void* storage, void* context) {
+    return (*static_cast<decltype(make)*>(context))(storage);
+  };
+  request.context = &make;
+  return spawn_process(request);
+}
+
+template <class F, class... Args>
+pid spawn_with(const spawn_options* options, const export_fun* mfa, const reference* monitor, F&& body,
+               Args&&... args) {
+  return spawn_built(spawn_request{0, nullptr, nullptr, options, mfa, monitor, nullptr},
+                     std::forward<F>(body), std::forward<Args>(args)...);
 }
 }  // namespace detail
 

@@ -5,11 +5,14 @@
 // beam::send, signals as proc/signals.cpp queues them, so a remote EXIT or DOWN takes its place after the
 // messages its sender sent before); a frame from a local sender ('$dist_out') is written; a signal from a
 // local process ('$dist_signal': link, unlink, exit, monitor, demonitor, DOWN) is encoded here, where
-// `crossings` records it, so that the connection's end can fire noconnection to what crossed it; the
-// receive timeout sends a tick after ticktime/4 without output and ends the connection after ticktime
-// without input (net_tick_timeout). A bad frame, a frame over max_frame (emsgsize from the socket), the
-// peer's close or stop() ends the process; its end removes its entry, fires noconnection, closes the socket
-// and answers what is still queued for it (a link: exit noconnection; a monitor: DOWN noconnection).
+// `crossings` records it, so that the connection's end can fire noconnection to what crossed it; a spawn
+// request of a local process ('$dist_spawn') is written and remembered until its SPAWN_REPLY, and the peer's
+// SPAWN_REQUEST is answered here (both in dist/remote_spawn.cpp's design); the receive timeout sends a tick
+// after ticktime/4 without output and ends the connection after ticktime without input (net_tick_timeout).
+// A bad frame, a frame over max_frame (emsgsize from the socket), the peer's close or stop() ends the
+// process; its end removes its entry, fires noconnection, closes the socket and answers what is still
+// queued for it (a link: exit noconnection; a monitor: DOWN noconnection; a spawn request: {spawn_reply,
+// Ref, error, noconnection}).
 // Signals queued after that drain find the process gone and are lost: a known gap, see dist.hpp.
 #include "dist/serve.hpp"
 
@@ -30,6 +33,7 @@
 
 #include "dist/frames.hpp"
 #include "dist/node_table.hpp"
+#include "dist/remote_spawn.hpp"
 #include "proc/node.hpp"
 #include "proc/signals.hpp"
 
@@ -91,10 +95,16 @@ void answer_undelivered(signal_kind kind, const pid& to, const term& payload, co
   }
 }
 
+// A spawn_request of `caller` that will get no reply: {spawn_reply, Ref, error, Reason}.
+void answer_spawn_request(const pid& caller, const term& ref, const term& reason) {
+  local_signal(caller, signal_kind::spawn_reply, tuple(ref, 0, reason));
+}
+
 // What crosses one connection: links between a local and a remote process, monitors of remote processes
-// held here, monitors of local processes held by the peer. Owner: the connection's process. When the
-// connection goes down each link and each monitor of a remote process fires `noconnection`, and the peer's
-// monitors are removed from their targets. An entry may outlive what it records (a local process that
+// held here, monitors of local processes held by the peer, and the spawn requests of local processes that
+// await the peer's reply. Owner: the connection's process. When the connection goes down each link and each
+// monitor of a remote process fires `noconnection`, each spawn request is answered `noconnection`, and the
+// peer's monitors are removed from their targets. An entry may outlive what it records (a local process that
 // unlinked or demonitored meanwhile): the signal it then causes is ignored by its receiver, which checks its
 // own records (proc/signals.cpp), so these sets may over-approximate but must not miss.
 class crossings {
@@ -121,8 +131,18 @@ class crossings {
     watched_.erase(it);
     return target;
   }
+  void spawn_requested(const term& ref, const pid& caller) { spawns_.insert_or_assign(ref, caller); }
+  // The caller of a spawn request, forgotten.
+  std::optional<pid> end_spawn(const term& ref) {
+    auto it = spawns_.find(ref);
+    if (it == spawns_.end()) return std::nullopt;
+    const pid caller = it->second;
+    spawns_.erase(it);
+    return caller;
+  }
   void connection_lost() {
     const term noconnection = "noconnection"_a;
+    for (const auto& [ref, caller] : spawns_) answer_spawn_request(caller, ref, noconnection);
     for (const auto& [local, remote] : links_)
       local_signal(local, signal_kind::exit_linked, tuple(remote, noconnection));
     for (const auto& [ref, m] : monitors_)
@@ -131,12 +151,14 @@ class crossings {
     links_.clear();
     monitors_.clear();
     watched_.clear();
+    spawns_.clear();
   }
 
  private:
   std::set<std::pair<pid, pid>> links_;            // (local, remote)
   std::map<term, std::pair<pid, term>> monitors_;  // ref -> (local watcher, how its DOWN names the target)
   std::map<term, pid> watched_;                    // ref -> local target the peer monitors
+  std::map<term, pid> spawns_;                     // request id -> local caller awaiting SPAWN_REPLY
 };
 
 }  // namespace
@@ -152,6 +174,11 @@ task<> drain_undelivered() {
              return true;
            }),
         on(tuple("$dist_out"_a, _int, _binary), [](std::int64_t, const term&) { return true; }),
+        on(tuple("$dist_spawn"_a, _pid, _term, _binary),
+           [](pid caller, const term& ref, const term&) {
+             answer_spawn_request(caller, ref, "noconnection"_a);
+             return true;
+           }),
         after(milliseconds(0), [] { return false; }));
   }
 }
@@ -182,10 +209,11 @@ class connection {
         last_out_ = clock::now();
       }
       const auto wake = std::min(last_in_ + cfg.ticktime, last_out_ + tick_every);
-      enum class got { data, closed, error, out, signal, stop, timeout };
+      enum class got { data, closed, error, out, signal, spawn, stop, timeout };
       term payload;
       std::int64_t signal_kind_number = 0, signal_creation = 0;
       std::optional<pid> signal_to;
+      term spawn_ref;
       const got what = co_await receive(
           on(tuple("tcp"_a, id, _binary),
              [&](const term& data) {
@@ -204,6 +232,13 @@ class connection {
                payload = p;
                signal_creation = creation;
                return got::signal;
+             }),
+          on(tuple("$dist_spawn"_a, _pid, _term, _binary),
+             [&](pid caller, const term& ref, const term& frame) {
+               signal_to = caller;
+               spawn_ref = ref;
+               payload = frame;
+               return got::spawn;
              }),
           on(tuple("tcp_closed"_a, id), [] { return got::closed; }),
           on(tuple("tcp_error"_a, id, _term),
@@ -229,6 +264,11 @@ class connection {
         case got::signal:
           co_await out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload,
                               signal_creation);
+          break;
+        case got::spawn:  // a SPAWN_REQUEST of a local process: its reply will be routed back to it
+          crossings_.spawn_requested(spawn_ref, *signal_to);
+          co_await gen_tcp::send(s_, payload);
+          last_out_ = clock::now();
           break;
         case got::closed:
           co_return "the peer closed the connection";
@@ -332,9 +372,68 @@ class connection {
                      down_of(ref, who, element(c, 4, "MONITOR_P_EXIT")));
         break;
       }
-      default:  // UNLINK_ID_ACK, GROUP_LEADER, spawns, payload exits (not negotiated): dropped
+      case op::spawn_request:  // {29, ReqId, From, GroupLeader, {M, F, Arity}, OptList} + ArgList
+      case op::spawn_request_tt: {
+        const spawn_ask ask = parse_spawn_request(c, *f.message);  // named: GCC 12 and co_await temporaries
+        co_await answer_spawn(ask);
+        break;
+      }
+      case op::spawn_reply:  // {31, ReqId, To, Flags, Result}
+      case op::spawn_reply_tt:
+        take_spawn_reply(c, o == op::spawn_reply_tt);
+        break;
+      default:  // UNLINK_ID_ACK, GROUP_LEADER, payload exits (not negotiated): dropped
         break;
     }
+  }
+
+  // The peer's spawn request: the child (linked and monitored as asked, recorded here) or why not, answered
+  // before this process reads its mailbox again, so before anything the child sends the peer.
+  task<> answer_spawn(const spawn_ask& ask) {
+    term result = "badopt"_a;  // as OTP answers an option it does not know
+    std::int64_t flags = 0;
+    if (!ask.bad_option) {
+      try {
+        const pid child = spawn_asked(ask);
+        if (ask.link) {
+          crossings_.linked(child, ask.from);
+          flags |= detail::spawn_flag_link;
+        }
+        if (ask.monitor) {
+          crossings_.watched_by_peer(ask.req_id, child);
+          flags |= detail::spawn_flag_monitor;
+        }
+        result = term(child);
+      } catch (const error& e) {  // system_limit
+        result = e.reason();
+      }
+    }
+    co_await write(tuple(op::spawn_reply, ask.req_id, term(ask.from), flags, result));
+  }
+
+  // The peer's answer to a local process's spawn request: the link and monitor it set up are recorded here,
+  // and the caller takes them with the reply (a caller gone meanwhile has them undone). A reply to no request
+  // of ours (or one answered noconnection already) is dropped.
+  void take_spawn_reply(std::span<const term> c, bool traced) {
+    if (c.size() != (traced ? 6u : 5u))
+      throw frame_error(fmt::format("SPAWN_REPLY control message of arity {}", c.size()));
+    const term& ref = c[1];
+    const pid to = pid_at(c, 2, "SPAWN_REPLY");
+    const term& result = c[4];
+    if (!c[3].is_small_integer() || c[3].as_int() < 0)
+      throw frame_error("SPAWN_REPLY: the flags are not a small non-negative integer");
+    if (!result.is_pid() && !result.is_atom())
+      throw frame_error("SPAWN_REPLY: the result is neither a pid nor an atom");
+    const std::optional<pid> caller = crossings_.end_spawn(ref);
+    if (!caller || *caller != to) return;
+    const std::int64_t flags = c[3].as_int();
+    if (result.is_pid()) {
+      if ((flags & detail::spawn_flag_link) != 0) crossings_.linked(to, result.as_pid());
+      if ((flags & detail::spawn_flag_monitor) != 0) crossings_.monitoring(ref, to, result);
+    }
+    const term reply = tuple(ref, flags, result);
+    if (!local_signal(to, signal_kind::spawn_reply, reply))
+      detail::undo_spawn_reply(detail::node_for("dist"), to, reply);
   }
 
   static const term& element(std::span<const term> c, std::size_t i, const char* what) {

@@ -13,6 +13,7 @@
 #include <beam/monitor.hpp>
 #include <beam/process.hpp>
 
+#include "proc/exports.hpp"
 #include "proc/process_control.hpp"
 #include "term/atom_table.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 
 struct export_table {
   std::shared_mutex mutex;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, exported_function> functions;  // mutex
+  std::map<std::pair<std::uint32_t, std::uint32_t>, detail::export_entry> functions;  // mutex
 };
 
 export_table& exports() {
@@ -36,14 +37,15 @@ atom elixir_module(atom module) {
   return atom(fmt::format("Elixir.{}", text));
 }
 
-std::optional<exported_function> lookup(atom module, atom function) {
+void put_export(atom module, atom function, detail::export_entry entry) {
   export_table& t = exports();
-  std::shared_lock lock(t.mutex);
-  for (atom m : {module, elixir_module(module)}) {
-    auto it = t.functions.find({m.index(), function.index()});
-    if (it != t.functions.end()) return it->second;
-  }
-  return std::nullopt;
+  std::unique_lock lock(t.mutex);
+  t.functions.insert_or_assign({module.index(), function.index()}, std::move(entry));
+}
+
+// The body of an exported call run by spawn: the value is dropped.
+process run_call_body(exported_call call, std::vector<term> args) {
+  (void)co_await call(args);
 }
 
 process undefined_function(atom module, atom function, std::size_t arity) {
@@ -55,39 +57,70 @@ process undefined_function(atom module, atom function, std::size_t arity) {
 
 }  // namespace
 
-void export_function(atom module, atom function, exported_function fn) {
-  if (!fn) throw std::invalid_argument("export_function: the function is empty");
+namespace detail {
+
+std::optional<export_entry> find_export(atom module, atom function) {
   export_table& t = exports();
-  std::unique_lock lock(t.mutex);
-  t.functions.insert_or_assign({module.index(), function.index()}, std::move(fn));
+  std::shared_lock lock(t.mutex);
+  for (atom m : {module, elixir_module(module)}) {
+    auto it = t.functions.find({m.index(), function.index()});
+    if (it != t.functions.end()) return it->second;
+  }
+  return std::nullopt;
 }
 
-namespace {
-// spawn/3 and its linked (`options`) and monitored (`monitor`: the caller's reference) forms.
+task<call_outcome> run_call(const exported_call& call, std::span<const term> args) {
+  std::exception_ptr failure;
+  try {
+    term value = co_await call(args);
+    co_return call_outcome{atom("return"), std::move(value)};
+  } catch (...) {  // classified below: no co_await in a handler
+    failure = std::current_exception();
+  }
+  auto [reason, crashed] = reason_of(failure);
+  co_return call_outcome{crashed ? atom("error") : atom("exit"), std::move(reason)};
+}
+
+}  // namespace detail
+
+void export_function(atom module, atom function, exported_function fn) {
+  if (!fn) throw std::invalid_argument("export_function: the function is empty");
+  put_export(module, function, detail::export_entry{std::move(fn), {}});
+}
+
+void export_call(atom module, atom function, exported_call call) {
+  if (!call) throw std::invalid_argument("export_call: the function is empty");
+  exported_function body = [call](std::span<const term> args) {
+    return run_call_body(call, std::vector<term>(args.begin(), args.end()));
+  };
+  put_export(module, function, detail::export_entry{std::move(body), std::move(call)});
+}
+
+namespace detail {
 pid spawn_mfa(const spawn_options* options, const reference* monitor, atom module, atom function,
               std::vector<term> args) {
   const export_fun mfa{module, function, static_cast<std::uint8_t>(std::min<std::size_t>(args.size(), 255))};
-  std::optional<exported_function> fn = lookup(module, function);
+  std::optional<detail::export_entry> fn = detail::find_export(module, function);
   if (!fn)
     return detail::spawn_with(options, &mfa, monitor, &undefined_function, module, function, args.size());
   return detail::spawn_with(
-      options, &mfa, monitor, [f = std::move(*fn)](const std::vector<term>& a) { return f(a); },
+      options, &mfa, monitor, [f = std::move(fn->body)](const std::vector<term>& a) { return f(a); },
       std::move(args));
 }
-}  // namespace
+}  // namespace detail
 
 pid spawn(atom module, atom function, std::vector<term> args) {
-  return spawn_mfa(nullptr, nullptr, module, function, std::move(args));
+  return detail::spawn_mfa(nullptr, nullptr, module, function, std::move(args));
 }
 
 pid spawn_link(atom module, atom function, std::vector<term> args) {
   static const spawn_options linked{.link = true};
-  return spawn_mfa(&linked, nullptr, module, function, std::move(args));
+  return detail::spawn_mfa(&linked, nullptr, module, function, std::move(args));
 }
 
 std::pair<pid, reference> spawn_monitor(atom module, atom function, std::vector<term> args) {
   reference ref = reference::make();
-  const pid child = spawn_mfa(nullptr, &ref, module, function, std::move(args));
+  const pid child = detail::spawn_mfa(nullptr, &ref, module, function, std::move(args));
   return {child, std::move(ref)};
 }
 

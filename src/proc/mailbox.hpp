@@ -37,6 +37,9 @@ enum class signal_kind : std::uint8_t {
                   // end cancels
   info_request,   // process_info/2; payload: {alias, items}: the owner answers {alias, answer} to the alias
   port_owner,     // payload: a port the receiver owns now (controlling_process), which its end closes
+  spawn_reply,    // payload: {ref, flags, result}: another node's answer to the receiver's spawn_request; the
+                  // owner takes the link (flag 1) and the monitor under ref (flag 2) the request asked for,
+                  // then keeps {spawn_reply, ref, ok, pid} (or {spawn_reply, ref, error, reason})
 };
 
 // One queued node. Allocated by the sender, freed by the owner.

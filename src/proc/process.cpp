@@ -23,6 +23,7 @@
 
 #include "base/assert.hpp"
 #include "base/small_pool.hpp"
+#include "proc/exports.hpp"
 #include "proc/key_table.hpp"
 #include "proc/node.hpp"
 #include "proc/process_control.hpp"
@@ -66,7 +67,9 @@ std::string thrown_type_name() {
   return type != nullptr ? demangle(type->name()) : std::string("unknown");
 }
 
-// The exit reason for what a body threw, and whether it is a crash to report.
+}  // namespace
+
+// The exit reason for what a body threw, and whether it is a crash to report (declared in proc/exports.hpp).
 std::pair<term, bool> reason_of(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
@@ -80,6 +83,8 @@ std::pair<term, bool> reason_of(const std::exception_ptr& e) {
     return {tuple(atom("exception"), thrown_type_name(), "a non-standard exception"), true};
   }
 }
+
+namespace {
 
 // --- PCB memory ---
 // A PCB and, when small, its closure share one pooled block sized for that closure. The PCB pools keep blocks
@@ -438,6 +443,7 @@ pid spawn_process(const spawn_request& request) {
     if (link) link_at_spawn(*parent, *p);
     if (request.monitor != nullptr) monitor_at_spawn(*parent, *p, *request.monitor);
   }
+  if (request.remote != nullptr) remote_parent_at_spawn(*p, *request.remote);
   make_runnable(*p);  // after this, another worker may run (and end) it: use `id`, not `p`
   return id;
 }

@@ -109,6 +109,24 @@ void on_overflow(process_control& p) {
   }
 }
 
+// Another node's answer to p's spawn_request: the link and the monitor it asked for hold from here on, before
+// any exit signal or DOWN of the child, which travel behind the answer on the same connection.
+message_node* on_spawn_reply(process_control& p, message_node* n) {
+  const auto fields = n->message.as_tuple();  // {ref, flags, result}
+  const term& result = fields[2];
+  if (!result.is_pid()) {
+    term reply = tuple(atom("spawn_reply"), fields[0], atom("error"), result);
+    return as_message(n, std::move(reply));
+  }
+  const std::int64_t flags = fields[1].as_int();
+  const pid child = result.as_pid();
+  if ((flags & spawn_flag_link) != 0) links_of(p).links.insert(child);
+  if ((flags & spawn_flag_monitor) != 0)
+    links_of(p).monitors.insert_or_assign(fields[0], process_links::watched{child, result});
+  term reply = tuple(atom("spawn_reply"), fields[0], atom("ok"), result);
+  return as_message(n, std::move(reply));
+}
+
 message_node* act_on(process_control& p, message_node* n) {
   switch (n->kind) {
     case signal_kind::message:
@@ -145,6 +163,8 @@ message_node* act_on(process_control& p, message_node* n) {
     case signal_kind::port_owner:
       note_port_owner(p);
       return nullptr;
+    case signal_kind::spawn_reply:
+      return on_spawn_reply(p, n);
   }
   return nullptr;
 }
@@ -225,6 +245,8 @@ void drop_for_dead(proc::node& node, const pid& dead, message_node* n) noexcept 
     } else if (n->kind == signal_kind::info_request) {  // process_info of a dead process: undefined
       const term& alias = n->message.as_tuple()[0];
       send_to_alias(node, alias, tuple(alias, atoms::undefined));
+    } else if (n->kind == signal_kind::spawn_reply) {  // the link and monitor asked for have no parent now
+      undo_spawn_reply(node, dead, n->message);
     }
   }
   node.free_message(n);
@@ -236,6 +258,16 @@ void drop_late(proc::node& node, const pid& dead, message_node* n) noexcept {
   } else {
     drop_for_dead(node, dead, n);
   }
+}
+
+void undo_spawn_reply(proc::node& node, const pid& dead, const term& reply) noexcept {
+  const auto fields = reply.as_tuple();  // {ref, flags, result}
+  if (!fields[2].is_pid()) return;
+  const std::int64_t flags = fields[1].as_int();
+  const pid child = fields[2].as_pid();
+  if ((flags & spawn_flag_link) != 0)
+    send_signal(node, child, signal_kind::exit_linked, tuple(dead, term(atoms::noproc)));
+  if ((flags & spawn_flag_monitor) != 0) send_signal(node, child, signal_kind::demonitor, fields[0]);
 }
 
 void note_timer(process_control& p, const term& ref) {
@@ -290,6 +322,13 @@ void link_at_spawn(process_control& parent, process_control& child) {
 void monitor_at_spawn(process_control& parent, process_control& child, const reference& ref) {
   links_of(child).monitored_by.emplace(term(ref), process_links::watcher{parent.self(), term()});
   links_of(parent).monitors.emplace(term(ref), process_links::watched{child.self(), term(child.self())});
+}
+
+void remote_parent_at_spawn(process_control& child, const remote_parent& parent) {
+  process_links& l = links_of(child);
+  if (parent.link) l.links.insert(parent.parent);
+  if (parent.monitor_ref != nullptr)
+    l.monitored_by.insert_or_assign(*parent.monitor_ref, process_links::watcher{parent.parent, term()});
 }
 
 bool end_monitor(process_control& p, const term& ref) {

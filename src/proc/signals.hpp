@@ -38,6 +38,7 @@ namespace beam::detail {
 
 class key_table;
 struct process_control;
+struct remote_parent;
 
 // How an alias ends, besides unalias and its process's end (OTP's alias/1 and monitor/3 options).
 enum class alias_mode : std::uint8_t {
@@ -77,6 +78,13 @@ struct process_links {
   std::vector<proc::message_node*> dying_signals;
 };
 
+// SPAWN_REPLY's flags (OTP's dist.h): the link and the monitor the request asked for are set up.
+inline constexpr std::int64_t spawn_flag_link = 1, spawn_flag_monitor = 2;
+
+// Any thread: a spawn_reply signal {ref, flags, result} that found its receiver `dead` (or that the
+// connection could not deliver): the child's link gets the exit signal noproc and its monitor a demonitor.
+void undo_spawn_reply(proc::node& node, const pid& dead, const term& reply) noexcept;
+
 // The owner: p's link record, made at the first use.
 process_links& links_of(process_control& p);
 
@@ -99,6 +107,9 @@ bool take_arrivals(process_control& p);
 // spawn_link and spawn_monitor, before the child can run: the spawning process and the child it just made.
 void link_at_spawn(process_control& parent, process_control& child);
 void monitor_at_spawn(process_control& parent, process_control& child, const reference& ref);
+// A spawn another node asked for, before the child can run: the child's side of the remote parent's link and
+// monitor (the connection that asked records the crossing).
+void remote_parent_at_spawn(process_control& child, const remote_parent& parent);
 
 // The owner, as it moves `n` out of p's inbox: acts on the signal. Returns the node to queue as a message (an
 // {:EXIT, ...} for a process that traps exits, a DOWN still monitored), or nullptr when it consumed the node.

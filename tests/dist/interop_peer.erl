@@ -1,9 +1,10 @@
 %% tests/dist/interop_peer.erl: the Erlang side of dist_interop_test. Started as
 %%   erl -sname erl_N -setcookie C -noshell -pa DIR -run interop_peer main CppNode
 %% it prints one line per assertion, `ok <case>` or `fail <case> <what>`, then `done`, and halts with status
-%% 0 only when every case passed. Every wait is bounded.
+%% 0 only when every case passed. Every wait is bounded. `-run interop_peer spawn_main CppNode` runs the
+%% remote spawn and rpc cases the same way.
 -module(interop_peer).
--export([main/1]).
+-export([main/1, spawn_main/1]).
 
 -define(WAIT, 5000).
 
@@ -177,6 +178,100 @@ main([CppText]) ->
             P ! {erl_says, bye},
             receive {cpp_ack, bye} -> true after ?WAIT -> error(no_ack) end
         end)
+    ],
+    say("done"),
+    erlang:halt(case lists:all(fun(R) -> R end, Results) of true -> 0; false -> 1 end).
+
+spawn_main([CppText]) ->
+    Cpp = list_to_atom(CppText),
+    process_flag(trap_exit, true),
+    say("ready"),
+    Results = [
+        check(spawn_request_monitor_link_message_then_normal, fun() ->
+            R = spawn_request(Cpp, cpp_spawn, reporter, [self(), hello], [monitor, link]),
+            P = receive {spawn_reply, R, ok, Pid} -> Pid after ?WAIT -> error(no_spawn_reply) end,
+            node(P) =:= Cpp orelse error({wrong_node, P}),
+            receive {reported, hello, P} -> ok after ?WAIT -> error(no_message) end,
+            receive {'DOWN', R, process, P, normal} -> ok after ?WAIT -> error(no_down) end,
+            receive {'EXIT', P, normal} -> true after ?WAIT -> error(no_exit) end
+        end),
+        check(spawned_function_exiting_at_once_still_signals, fun() ->
+            R = spawn_request(Cpp, cpp_spawn, quitter, [boom], [monitor, link]),
+            P = receive {spawn_reply, R, ok, Pid} -> Pid after ?WAIT -> error(no_spawn_reply) end,
+            receive {'DOWN', R, process, P, boom} -> ok after ?WAIT -> error(no_down) end,
+            receive {'EXIT', P, boom} -> true after ?WAIT -> error(no_exit) end
+        end),
+        check(spawn_4_from_erl, fun() ->
+            P = spawn(Cpp, cpp_spawn, reporter, [self(), via_spawn4]),
+            receive {reported, via_spawn4, P} -> true after ?WAIT -> error(no_message) end
+        end),
+        check(unknown_mfa_exits_undef, fun() ->
+            R = spawn_request(Cpp, no_such_mod, no_such_fun, [1, two], [monitor]),
+            P = receive {spawn_reply, R, ok, Pid} -> Pid after ?WAIT -> error(no_spawn_reply) end,
+            receive
+                {'DOWN', R, process, P, {undef, [{no_such_mod, no_such_fun, [1, two], []}]}} -> true
+            after ?WAIT -> error(no_down)
+            end
+        end),
+        check(rpc_call_returns_cpp_result, fun() ->
+            3 =:= rpc:call(Cpp, cpp_calc, add, [1, 2]) orelse error(rpc:call(Cpp, cpp_calc, add, [1, 2]))
+        end),
+        check(erpc_call_returns_cpp_task_result, fun() ->
+            {x, x} =:= erpc:call(Cpp, cpp_calc, twice, [x], ?WAIT)
+        end),
+        check(erpc_call_cpp_error, fun() ->
+            try erpc:call(Cpp, cpp_calc, fail, [], ?WAIT) of V -> error({returned, V})
+            catch error:{exception, my_reason, [{cpp_calc, fail, 0, []}]} -> true
+            end
+        end),
+        check(rpc_call_cpp_error_is_badrpc, fun() ->
+            {badrpc, {'EXIT', {my_reason, [{cpp_calc, fail, 0, []}]}}} =:= rpc:call(Cpp, cpp_calc, fail, [])
+        end),
+        check(erpc_call_cpp_exit, fun() ->
+            try erpc:call(Cpp, cpp_calc, quit, [], ?WAIT) of V -> error({returned, V})
+            catch exit:{exception, bye} -> true
+            end
+        end),
+        check(rpc_call_cpp_exit_is_badrpc, fun() ->
+            {badrpc, {'EXIT', bye}} =:= rpc:call(Cpp, cpp_calc, quit, [])
+        end),
+        check(rpc_call_unknown_function_as_otp, fun() ->
+            Here = rpc:call(node(), cpp_calc, nope, [1]),
+            There = rpc:call(Cpp, cpp_calc, nope, [1]),
+            {badrpc, {'EXIT', {undef, [{cpp_calc, nope, [1], []} | _]}}} = Here,
+            There =:= {badrpc, {'EXIT', {undef, [{cpp_calc, nope, [1], []}]}}} orelse error({There, Here})
+        end),
+        check(erpc_call_unknown_function_as_otp, fun() ->
+            try erpc:call(Cpp, cpp_calc, nope, [1], ?WAIT) of V -> error({returned, V})
+            catch error:{exception, undef, [{cpp_calc, nope, [1], []}]} -> true
+            end
+        end),
+        check(erpc_call_of_a_process_body_ends_as_signal, fun() ->
+            try erpc:call(Cpp, cpp_spawn, quitter, [why], ?WAIT) of V -> error({returned, V})
+            catch exit:{signal, why} -> true
+            end
+        end),
+        check(erpc_cast_runs_the_cpp_function, fun() ->
+            ok = erpc:cast(Cpp, cpp_spawn, reporter, [self(), cast]),
+            receive {reported, cast, _} -> true after ?WAIT -> error(no_message) end
+        end),
+        check(cpp_spawn_request_on_erl_exit_gives_down, fun() ->
+            {cpp_spawner, Cpp} ! {self(), exit_on_erl, farewell},
+            receive {exit_on_erl, P, farewell} when node(P) =:= node() -> true
+            after ?WAIT -> error(no_report)
+            end
+        end),
+        check(cpp_spawn_request_on_erl_link_monitor_sleep, fun() ->
+            {cpp_spawner, Cpp} ! {self(), sleep_on_erl},
+            receive {sleep_on_erl, P, normal, normal} when node(P) =:= node() -> true
+            after ?WAIT -> error(no_report)
+            end
+        end),
+        check(cpp_spawn_request_to_unknown_node_noconnection, fun() ->
+            {cpp_spawner, Cpp} ! {self(), spawn_on_nowhere},
+            receive {spawn_on_nowhere, noconnection} -> true after 10000 -> error(no_report) end
+        end),
+        check(connection_still_up, fun() -> lists:member(Cpp, nodes(hidden)) end)
     ],
     say("done"),
     erlang:halt(case lists:all(fun(R) -> R end, Results) of true -> 0; false -> 1 end).
