@@ -575,7 +575,7 @@ TEST(EtfCompressed, AZipBombStopsRightAfterItsClaimedSize) {
 
 TEST(EtfCompressed, BrokenStreamsAreRefused) {
   bytes_t truncated = compressed(bytes_t(100, 106), 100);
-  truncated.resize(truncated.size() - 3);
+  truncated.erase(truncated.end() - 3, truncated.end());  // not resize: GCC 12 -O1 sees a huge growth there
   expect_refused(truncated, truncated.size(), "zlib stream ends early");
   bytes_t corrupt = compressed({106}, 1);
   corrupt[6] ^= 0xFF;  // the zlib header
