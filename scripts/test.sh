@@ -8,18 +8,21 @@
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SECONDS=0
+# stage NAME: announces a stage with the seconds since the start, so CI's log shows where its time goes.
+stage() { echo "== $* (at ${SECONDS} s)"; }
 scripts/setup.sh test
 jobs=$(nproc)
 
 for preset in release asan; do
-  echo "== $preset: build"
+  stage "$preset: build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j"$jobs"
-  echo "== $preset: test"
+  stage "$preset: test"
   ctest --preset "$preset" -j"$jobs"
 done
 
-echo "== tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
+stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
 concurrent=(term_test pool_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
             crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
             alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test dist_interop_test)
@@ -29,7 +32,8 @@ for t in "${concurrent[@]}"; do
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$t" --gtest_brief=1
 done
 
-echo "== fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
+stage "fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
 scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}"
-echo "== fuzz: distribution frames and handshake packets for ${FUZZ_SECONDS:-60} s"
+stage "fuzz: distribution frames and handshake packets for ${FUZZ_SECONDS:-60} s"
 scripts/fuzz_dist.sh "${FUZZ_SECONDS:-60}"
+stage "done"
