@@ -29,4 +29,4 @@ for w in "${workloads[@]}"; do
 done
 
 echo
-awk -f scripts/bench_table.awk "$results"
+awk -f scripts/median.awk -f scripts/bench_table.awk "$results"

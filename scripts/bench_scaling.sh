@@ -40,4 +40,4 @@ for s in $counts; do
 done
 
 echo
-awk -f scripts/bench_table.awk "$results"
+awk -f scripts/median.awk -f scripts/bench_table.awk "$results"

@@ -16,11 +16,6 @@ BEGIN {
   metrics["w13_blocking_neighbours"] = "ratio round_trips_per_sec baseline_round_trips_per_sec"
 }
 function higher_is_better(key) { return key ~ /_per_sec$/ || key == "round_trips" || key == "ratio" }
-function median(list,   n, a, i, j, t) {
-  n = split(list, a, " ")
-  for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
 /^RESULT / {
   delete kv
   for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
