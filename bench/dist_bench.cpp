@@ -17,6 +17,7 @@
 //       each call's latency goes to a histogram. Prints
 //         RESULT system=beampp workload=w15_dist_call client=beampp server=S calls= calls_per_sec= p50_us=
 //                p99_us= max_us=
+// Every role takes --schedulers N (default: one per core).
 // Both clients first make one untimed round trip, so the connection (EPMD lookup, handshake) is not timed.
 // EPMD's port comes from $ERL_EPMD_PORT, as erl takes it. Exit status: 0 measured, 1 an error (on stderr).
 #include <algorithm>
@@ -171,7 +172,7 @@ beam::process w15(const arguments& a, std::string& line) {
 int main(int argc, char** argv) {
   try {
     const arguments a = parse(argc, argv);
-    beam::runtime rt;
+    beam::runtime rt({.schedulers = static_cast<std::uint32_t>(a.number("schedulers", 0))});
     std::string line;
     const beam::exit_reason reason = rt.run([&]() -> beam::process {
       if (a.role == "serve") return serve(a);

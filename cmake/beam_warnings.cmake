@@ -14,3 +14,10 @@ function(beam_warnings target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
 endfunction()
+
+# beam_program(target): a program built on the library (a test, an example, the tool): the warning set, then
+# BEAM_PROGRAM_OPTIMIZATION, which comes after the build type's flags and so wins over them.
+function(beam_program target)
+  beam_warnings(${target})
+  target_compile_options(${target} PRIVATE ${BEAM_PROGRAM_OPTIMIZATION})
+endfunction()

@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$(nproc)" --target dist_frame_fuzzer
+if [[ ${BEAM_FUZZ_BUILT:-0} != 1 ]]; then  # scripts/test.sh builds both fuzzers first, then runs them at once
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$(nproc)" --target dist_frame_fuzzer
+fi
 terms=build/fuzz/dist_terms corpus=build/fuzz/dist_corpus
 rm -rf "$terms" "$corpus" && mkdir -p "$terms" "$corpus"
 scripts/make_fuzz_corpus.sh "$terms"

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$(nproc)" --target etf_decode_fuzzer
+if [[ ${BEAM_FUZZ_BUILT:-0} != 1 ]]; then  # scripts/test.sh builds both fuzzers first, then runs them at once
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$(nproc)" --target etf_decode_fuzzer
+fi
 corpus=build/fuzz/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"
 scripts/make_fuzz_corpus.sh "$corpus"

@@ -4,7 +4,7 @@
 #   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
 #   3. tsan preset (ThreadSanitizer): the concurrency tests (sockets and the poller included);
 #   4. the libFuzzer targets for the ETF decoder and for a distribution peer's frames and handshake packets,
-#      FUZZ_SECONDS (default 60) seconds each from erl-made seed corpora.
+#      FUZZ_SECONDS (default 60) seconds each from erl-made seed corpora, the two at once.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +32,16 @@ for t in "${concurrent[@]}"; do
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$t" --gtest_brief=1
 done
 
-stage "fuzz: ETF decoder for ${FUZZ_SECONDS:-60} s"
-scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}"
-stage "fuzz: distribution frames and handshake packets for ${FUZZ_SECONDS:-60} s"
-scripts/fuzz_dist.sh "${FUZZ_SECONDS:-60}"
+stage "fuzz: the ETF decoder and a distribution peer's frames and handshake packets, ${FUZZ_SECONDS:-60} s each, side by side"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$jobs" --target etf_decode_fuzzer dist_frame_fuzzer
+# Each fuzzer is one thread: the two share the machine's cores. Their logs are shown once both are done.
+BEAM_FUZZ_BUILT=1 scripts/fuzz_etf.sh "${FUZZ_SECONDS:-60}" >build/fuzz/etf.log 2>&1 & etf=$!
+BEAM_FUZZ_BUILT=1 scripts/fuzz_dist.sh "${FUZZ_SECONDS:-60}" >build/fuzz/dist.log 2>&1 & dist=$!
+etf_rc=0 dist_rc=0
+wait "$etf" || etf_rc=$?
+wait "$dist" || dist_rc=$?
+tail -n 25 build/fuzz/etf.log build/fuzz/dist.log
+echo "fuzz: ETF decoder exit status $etf_rc, distribution frames exit status $dist_rc"
+((etf_rc == 0 && dist_rc == 0))
 stage "done"
