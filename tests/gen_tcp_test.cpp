@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -103,8 +105,55 @@ std::string text_of(const term& binary) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+// Takes every message in the mailbox, in order.
+beam::task<std::vector<term>> take_all() {
+  std::vector<term> taken;
+  for (bool more = true; more;) {
+    co_await beam::receive(beam::on(beam::_term, [&](term t) { taken.push_back(t); }),
+                           beam::after(0ms, [&] { more = false; }));
+  }
+  co_return taken;
+}
+
+// Waits for the socket `id` to deliver the line `marker`, and takes only that message: the socket's earlier
+// messages are in the mailbox then, in their order. False after 5 s without it.
+beam::task<bool> take_line(term id, std::string marker) {
+  co_return co_await beam::receive(
+      beam::on(beam::tuple("tcp"_a, id, beam::binary(marker)), [] { return true; }),
+      beam::after(5000ms, [] { return false; }));
+}
+
+// Up to `limit` messages of the socket `id` as text: data as it came, "[passive]" for {tcp_passive, S};
+// "[closed]" for {tcp_closed, S} and "[silence]" after 5 s without a message, both ending it.
+beam::task<std::string> transcript(term id, int limit = std::numeric_limits<int>::max()) {
+  std::string text;
+  for (int i = 0; i < limit; ++i) {
+    const bool more = co_await beam::receive(beam::on(beam::tuple("tcp"_a, id, beam::_binary),
+                                                      [&](term d) {
+                                                        text += text_of(d);
+                                                        return true;
+                                                      }),
+                                             beam::on(beam::tuple("tcp_passive"_a, id),
+                                                      [&] {
+                                                        text += "[passive]";
+                                                        return true;
+                                                      }),
+                                             beam::on(beam::tuple("tcp_closed"_a, id),
+                                                      [&] {
+                                                        text += "[closed]";
+                                                        return false;
+                                                      }),
+                                             beam::after(5000ms, [&] {
+                                               text += "[silence]";
+                                               return false;
+                                             }));
+    if (!more) break;
+  }
+  co_return text;
+}
+
 // Echoes with active once until the peer closes, then tells `parent` done. Activates the socket only once it
-// owns it (`go`): activated before, its first data would go to the acceptor.
+// owns it (`go`): an active setting made while the acceptor hands it over could be undone by the hand-over.
 beam::process echo_connection(gen_tcp::socket s, beam::pid parent) {
   co_await expect("go"_a);
   gen_tcp::setopts(s, {.active = gen_tcp::active::once()});
@@ -124,7 +173,7 @@ beam::process acceptor(gen_tcp::socket listener, int count, beam::pid parent) {
   for (int i = 0; i < count; ++i) {
     gen_tcp::socket s = co_await gen_tcp::accept(listener);
     const beam::pid handler = beam::spawn(echo_connection, s, parent);
-    gen_tcp::controlling_process(s, handler);
+    co_await gen_tcp::controlling_process(s, handler);
     beam::send(handler, "go"_a);
   }
 }
@@ -317,12 +366,7 @@ TEST_P(GenTcpTest, OwnershipMovesAndTheOwnersEndClosesTheSocket) {
     gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
     const beam::pid stranger = beam::spawn([me, server]() -> beam::process {
       beam::send(me, beam::tuple("recv"_a, co_await error_of(gen_tcp::recv(server, 0, 10ms))));
-      term give;
-      try {
-        gen_tcp::controlling_process(server, beam::self());
-      } catch (const beam::error& e) {
-        give = e.reason();
-      }
+      const term give = co_await error_of(gen_tcp::controlling_process(server, beam::self()));
       beam::send(me, beam::tuple("give"_a, give));
       co_await beam::receive(beam::on(beam::tuple("tcp"_a, server.id(), beam::_binary),
                                       [me](term d) { beam::send(me, beam::tuple("relayed"_a, d)); }));
@@ -332,7 +376,7 @@ TEST_P(GenTcpTest, OwnershipMovesAndTheOwnersEndClosesTheSocket) {
         co_await beam::receive(beam::on(beam::tuple("recv"_a, beam::_term), [](term r) { return r; }));
     not_owner_give =
         co_await beam::receive(beam::on(beam::tuple("give"_a, beam::_term), [](term r) { return r; }));
-    gen_tcp::controlling_process(server, stranger);
+    co_await gen_tcp::controlling_process(server, stranger);
     gen_tcp::setopts(server, {.active = gen_tcp::active::once()});  // any process may set options
     co_await gen_tcp::send(client, std::string_view("to the new owner"));
     relayed = co_await beam::receive(
@@ -352,6 +396,192 @@ TEST_P(GenTcpTest, OwnershipMovesAndTheOwnersEndClosesTheSocket) {
   EXPECT_EQ(peer_saw, term("closed"_a));
   EXPECT_EQ(open_before - open_after, 2u);  // the server socket, and the client that saw the close
   EXPECT_EQ(closed_op, term("closed"_a));
+}
+
+// Lines the socket delivered to the old owner before controlling_process move to the new owner, oldest first,
+// ahead of the lines sent after it and of tcp_closed; the old owner's other messages (its own, another
+// socket's) stay, in their order. A marker line, taken selectively, tells the old owner that the lines before
+// it are in its mailbox.
+TEST_P(GenTcpTest, DeliveredMessagesMoveToTheNewOwnerAheadOfLaterData) {
+  beam::runtime rt(options());
+  std::string heir_heard;
+  std::vector<term> left, expected_left;
+  bool synced = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(
+        0, {.ip = "127.0.0.1", .active = gen_tcp::active::on(), .packet = gen_tcp::packet::line});
+    const gen_tcp::options passive{.active = gen_tcp::active::off()};
+    gen_tcp::socket client = co_await gen_tcp::connect("127.0.0.1", port_of(listener), passive);
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    gen_tcp::socket other_client = co_await gen_tcp::connect("127.0.0.1", port_of(listener), passive);
+    gen_tcp::socket other = co_await gen_tcp::accept(listener, 5000ms);
+    const beam::pid heir = beam::spawn([me, id = server.id()]() -> beam::process {
+      const std::string heard = co_await transcript(id);
+      beam::send(me, beam::tuple("heard"_a, beam::binary(heard)));
+    });
+    beam::send(me, "first"_a);
+    co_await gen_tcp::send(client, std::string_view("1\n2\n3\n"));
+    co_await gen_tcp::send(other_client, std::string_view("x\n"));
+    co_await gen_tcp::send(client, std::string_view("sync\n"));
+    co_await gen_tcp::send(other_client, std::string_view("sync\n"));
+    synced = co_await take_line(server.id(), "sync\n");
+    synced = co_await take_line(other.id(), "sync\n") && synced;
+    beam::send(me, "last"_a);
+    co_await gen_tcp::controlling_process(server, heir);
+    co_await gen_tcp::send(client, std::string_view("4\n5\n"));
+    gen_tcp::close(client);
+    heir_heard = co_await beam::receive(
+        beam::on(beam::tuple("heard"_a, beam::_binary), [](term d) { return text_of(d); }));
+    left = co_await take_all();
+    expected_left = {term("first"_a), beam::tuple("tcp"_a, other.id(), beam::binary("x\n")), term("last"_a)};
+    gen_tcp::close(other);
+    gen_tcp::close(other_client);
+    gen_tcp::close(listener);
+  });
+  EXPECT_TRUE(synced);
+  EXPECT_EQ(heir_heard, "1\n2\n3\n4\n5\n[closed]");
+  EXPECT_EQ(left, expected_left);
+}
+
+// Owner `index` of a relay (DataArrivingDuringHandOversIsNeitherLostNorReordered): hears 1 to 3 messages of
+// the socket (the last owner: all until the close), then, once told it owns the socket ("yours"), hands it to
+// the next owner while more data arrives. Reports {piece, index, Text}; the owner that heard the close also
+// {last, index}.
+beam::process relay_owner(gen_tcp::socket s, beam::pid collector, int index, int owners) {
+  std::string piece =
+      co_await transcript(s.id(), index + 1 < owners ? 1 + index % 3 : std::numeric_limits<int>::max());
+  bool last = piece.ends_with(']');  // [closed], or [silence] (a failure)
+  co_await expect("yours"_a);
+  if (!last) {
+    const beam::pid next = beam::spawn(relay_owner, s, collector, index + 1, owners);
+    const term failed = co_await error_of(gen_tcp::controlling_process(s, next));
+    if (failed.is_nil()) {
+      beam::send(next, "yours"_a);
+    } else {  // closed: the peer's close came first, and its last messages stayed here, as in Erlang
+      beam::exit(next, "kill"_a);
+      if (failed != term("closed"_a)) piece += "[" + beam::inspect(failed) + "]";
+      piece += co_await transcript(s.id());
+      last = true;
+    }
+  }
+  beam::send(collector, beam::tuple("piece"_a, index, beam::binary(piece)));
+  if (last) beam::send(collector, beam::tuple("last"_a, index));
+}
+
+// A peer that keeps sending while the socket changes hands, owner after owner, each hand-over finding
+// messages in the old owner's mailbox and data on its way: every line arrives exactly once, in order, across
+// the owners.
+TEST_P(GenTcpTest, DataArrivingDuringHandOversIsNeitherLostNorReordered) {
+  constexpr int lines = 3000;
+  constexpr int owners = 30;
+  beam::runtime rt(options());
+  std::string got;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(
+        0, {.ip = "127.0.0.1", .active = gen_tcp::active::on(), .packet = gen_tcp::packet::line});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    beam::spawn([client]() -> beam::process {
+      for (int i = 0; i < lines; ++i) co_await gen_tcp::send(client, std::to_string(i) + "\n");
+      gen_tcp::close(client);
+    });
+    const beam::pid first = beam::spawn(relay_owner, server, me, 0, owners);
+    co_await gen_tcp::controlling_process(server, first);
+    beam::send(first, "yours"_a);
+    const std::int64_t last =
+        co_await beam::receive(beam::on(beam::tuple("last"_a, beam::_int), [](std::int64_t i) { return i; }),
+                               beam::after(30000ms, [] { return std::int64_t{-1}; }));
+    for (std::int64_t i = 0; i <= last; ++i) {
+      got += co_await beam::receive(
+          beam::on(beam::tuple("piece"_a, i, beam::_binary), [](term d) { return text_of(d); }),
+          beam::after(5000ms, [] { return std::string("[no piece]"); }));
+    }
+    gen_tcp::close(listener);
+  });
+  std::string expected;
+  for (int i = 0; i < lines; ++i) expected += std::to_string(i) + "\n";
+  expected += "[closed]";
+  const auto diverge = std::mismatch(got.begin(), got.end(), expected.begin(), expected.end());
+  EXPECT_TRUE(got == expected) << got.size() << " bytes heard, " << expected.size()
+                               << " sent; first difference at " << (diverge.first - got.begin()) << ": \""
+                               << got.substr(static_cast<std::size_t>(diverge.first - got.begin()), 40)
+                               << "\"";
+}
+
+// Giving the socket to its owner does nothing; giving it to a process that has ended is badarg and changes
+// nothing (the socket's messages stay with the owner, which still receives what comes next); once the socket
+// is closed, closed.
+TEST_P(GenTcpTest, HandOverToTheOwnerIsANoOpAndToAnEndedProcessIsBadarg) {
+  beam::runtime rt(options());
+  term to_self, to_ended, after_close;
+  std::string heard;
+  bool synced = false;
+  rt.run([&]() -> beam::process {
+    gen_tcp::socket listener = gen_tcp::listen(
+        0, {.ip = "127.0.0.1", .active = gen_tcp::active::on(), .packet = gen_tcp::packet::line});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    const beam::pid ended = beam::spawn([]() -> beam::process { co_return; });
+    (void)co_await beam::testing::wait_for_exit(ended);
+    co_await gen_tcp::send(client, std::string_view("a\nsync\n"));
+    synced = co_await take_line(server.id(), "sync\n");
+    to_self = co_await error_of(gen_tcp::controlling_process(server, beam::self()));
+    to_ended = co_await error_of(gen_tcp::controlling_process(server, ended));
+    co_await gen_tcp::send(client, std::string_view("b\n"));
+    gen_tcp::close(client);
+    heard = co_await transcript(server.id());
+    after_close = co_await error_of(gen_tcp::controlling_process(server, beam::self()));
+    gen_tcp::close(listener);
+  });
+  EXPECT_TRUE(synced);
+  EXPECT_EQ(to_self, term());
+  EXPECT_EQ(to_ended, term("badarg"_a));
+  EXPECT_EQ(heard, "a\nb\n[closed]");
+  EXPECT_EQ(after_close, term("closed"_a));
+}
+
+// A spent active count: the lines it delivered and its {tcp_passive, S} move to the new owner, and the socket
+// stays passive: the next line waits for the new owner's recv.
+TEST_P(GenTcpTest, ASpentActiveCountMovesItsMessagesAndStaysPassive) {
+  beam::runtime rt(options());
+  std::string heard;
+  std::vector<term> left;
+  bool synced = false;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    gen_tcp::socket listener = gen_tcp::listen(
+        0, {.ip = "127.0.0.1", .active = gen_tcp::active::off(), .packet = gen_tcp::packet::line});
+    gen_tcp::socket client =
+        co_await gen_tcp::connect("127.0.0.1", port_of(listener), {.active = gen_tcp::active::off()});
+    gen_tcp::socket server = co_await gen_tcp::accept(listener, 5000ms);
+    co_await gen_tcp::send(client, std::string_view("1\n2\n3\n"));
+    gen_tcp::setopts(server, {.active = gen_tcp::active::times(2)});
+    synced = co_await take_line(server.id(), "2\n");  // {tcp_passive, S} was sent with it
+    const beam::pid heir = beam::spawn([me, server]() -> beam::process {
+      std::string text = co_await transcript(server.id(), 2);
+      co_await expect("yours"_a);
+      try {
+        text += text_of(co_await gen_tcp::recv(server, 0, 5000ms));
+      } catch (const beam::error& e) {
+        text += "[" + beam::inspect(e.reason()) + "]";
+      }
+      beam::send(me, beam::tuple("heard"_a, beam::binary(text)));
+    });
+    co_await gen_tcp::controlling_process(server, heir);
+    beam::send(heir, "yours"_a);
+    heard = co_await beam::receive(
+        beam::on(beam::tuple("heard"_a, beam::_binary), [](term d) { return text_of(d); }));
+    left = co_await take_all();
+    gen_tcp::close(client);
+    gen_tcp::close(listener);
+  });
+  EXPECT_TRUE(synced);
+  EXPECT_EQ(heard, "1\n[passive]3\n");
+  EXPECT_EQ(left, std::vector<term>{});
 }
 
 TEST_P(GenTcpTest, ConnectToAClosedPortIsRefusedAndAPortInUseIsTaken) {
@@ -403,7 +633,7 @@ TEST_P(GenTcpTest, SendToAPeerThatDoesNotReadSuspendsTheSender) {
       }
       gen_tcp::close(server);
     });
-    gen_tcp::controlling_process(server, sender);
+    co_await gen_tcp::controlling_process(server, sender);
     // The sender stalls: no "sent" for 100 ms while a ping-pong pair keeps going.
     std::int64_t last = 0;
     for (bool stalled = false; !stalled;) {
@@ -532,7 +762,7 @@ TEST_P(GenTcpTest, WaitingSocketsHoldNoScheduler) {
         const term data = co_await gen_tcp::recv(server, 0);
         beam::send(me, beam::tuple("read"_a, data));
       });
-      gen_tcp::controlling_process(server, reader);
+      co_await gen_tcp::controlling_process(server, reader);
       beam::send(reader, "yours"_a);
     }
     for (int i = 0; i < waiting; ++i) co_await expect("reading"_a);

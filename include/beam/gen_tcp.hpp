@@ -15,8 +15,8 @@
 //
 // A socket is a port (beam/port.hpp; a term printed #Port<0.N>) owned by one process, its controlling
 // process: the one that opened or accepted it, or the one controlling_process gave it to. Its active-mode
-// messages go to the owner; only the owner may recv, setopts or give it away (others get beam::error
-// `not_owner`); any process may send on it or close it. When the owner ends, the socket is closed.
+// messages go to the owner; only the owner may recv or give it away (others get beam::error `not_owner`); any
+// process may send on it, set its options or close it. When the owner ends, the socket is closed.
 //
 // Active mode: data arrives as {tcp, Socket, Data} (Data a binary), then {tcp_closed, Socket} when the peer
 // closes, or {tcp_error, Socket, Reason} and then {tcp_closed, Socket} on an error. `active::on()` delivers
@@ -145,12 +145,17 @@ void close(const socket& s) noexcept;
 // gen_tcp:shutdown(S, write): no more sends; the peer reads what was sent, then end of file. We may still
 // read.
 void shutdown_write(const socket& s);
-// gen_tcp:controlling_process/2: `new_owner` receives the active messages from now on and closes the socket
-// when it ends. Errors: not_owner, closed, badarg (new_owner is not alive). Messages already delivered stay
-// in the old owner's mailbox, and an active setting made by the new process before this call delivers to the
-// old owner: give a passive socket away, then tell the new owner (a message) to activate it, or accept in the
-// process that serves the connection, as the examples do.
-void controlling_process(const socket& s, const pid& new_owner);
+// gen_tcp:controlling_process/2, awaited by the owner: `new_owner` receives the socket's active messages from
+// now on and its end closes the socket. As in Erlang, the socket's messages already in the caller's mailbox
+// ({tcp, S, Data}, {tcp_closed, S}, {tcp_error, S, Reason}, {tcp_passive, S}) move to `new_owner`, oldest
+// first and ahead of anything the socket sends later; the caller's other messages stay, in their order. The
+// socket is passive while they move (data arriving meanwhile waits in the kernel), then changes hands and
+// gets its active setting back. Giving it to its owner does nothing. Errors: not_owner; closed (closed before
+// the call: its last messages stay with the caller; or during it, by another process: what moved stays
+// moved); badarg (`new_owner` is not a live process of this node: nothing moves). An active setting made by
+// another process during the call may be undone, or deliver to the caller, as in Erlang: let the new owner
+// set options once it owns the socket (a message from the old owner tells it so).
+[[nodiscard]] task<> controlling_process(socket s, pid new_owner);
 // inet:setopts/2: active, packet, packet_size, send_buffer, nodelay, idle_timeout (the others: einval).
 void setopts(const socket& s, const options& opts);
 // inet:peername/1 and sockname/1: {address, port} as text "127.0.0.1" and a number.

@@ -315,7 +315,7 @@ process accept_one(term listener) {
         const std::string status = encode_status("ok_simultaneous");
         co_await gen_tcp::send(s, status);
       }
-      gen_tcp::controlling_process(s, *other);
+      co_await gen_tcp::controlling_process(s, *other);
       send(*other, tuple("$dist_takeover"_a, s.id(), static_cast<std::int64_t>(n.creation)));
       handed_over = true;
     } else {

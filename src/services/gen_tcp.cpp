@@ -271,6 +271,23 @@ void charge_socket_call() noexcept {
     (void)beam::detail::bump_reductions(*p, socket_call_reductions);
 }
 
+// controlling_process's step 2 (tcp_socket.hpp's hand-over): forwards to `to`, oldest first, every message
+// the socket `id` sent the calling process, and leaves the others in place. The socket is paused, so it
+// sends the caller nothing more: when the zero timeout fires, none is left. As OTP's tcp_sync_input, plus
+// {tcp_error, S, _} (which keeps its place before {tcp_closed, S}) and {tcp_passive, S}.
+task<> forward_socket_messages(term id, pid to) {
+  const auto forward = [&to](const term& message) {
+    beam::send(to, message);
+    return true;
+  };
+  for (bool more = true; more;) {
+    more = co_await receive(
+        on(tuple(atom("tcp"), id, _), forward), on(tuple(atom("tcp_closed"), id), forward),
+        on(tuple(atom("tcp_error"), id, _), forward), on(tuple(atom("tcp_passive"), id), forward),
+        after(std::chrono::milliseconds(0), [] { return false; }));
+  }
+}
+
 }  // namespace
 
 active active::times(std::int32_t n) {
@@ -404,8 +421,17 @@ void shutdown_write(const socket& s) {
   s.state().shutdown_write();
 }
 
-void controlling_process(const socket& s, const pid& new_owner) {
-  s.state().give_to(self(), new_owner);
+task<> controlling_process(socket s, pid new_owner) {
+  const pid caller = self();
+  const std::optional<detail::paused_active> paused = s.state().pause_for_hand_over(caller, new_owner);
+  if (!paused) co_return;  // new_owner owns it already
+  try {
+    co_await forward_socket_messages(s.id(), new_owner);
+  } catch (...) {  // out of memory for a copy: the caller keeps the socket, active again
+    s.state().cancel_hand_over(caller, *paused);
+    throw;
+  }
+  s.state().finish_hand_over(caller, new_owner, *paused);
 }
 
 void setopts(const socket& s, const options& opts) {

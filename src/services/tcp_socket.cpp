@@ -19,6 +19,7 @@
 #include <beam/process.hpp>
 #include <beam/process_info.hpp>
 
+#include "base/assert.hpp"
 #include "io/posix_error.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
@@ -420,16 +421,52 @@ bool tcp_socket::close() noexcept {
   return was_open;
 }
 
-void tcp_socket::give_to(const pid& caller, const pid& new_owner) {
+// --- controlling_process: the hand-over in tcp_socket.hpp's design note ---
+
+std::optional<paused_active> tcp_socket::pause_for_hand_over(const pid& caller, const pid& new_owner) {
   std::lock_guard guard(mutex_);
+  check_open();
+  if (new_owner == owner_) return std::nullopt;  // as OTP: ok, whoever asks
   check_owner_locked(caller);
-  if (new_owner == owner_) return;
-  if (!alive(new_owner)) fail(atom("badarg"), "controlling_process: the new owner is not alive");
+  if (!alive(new_owner))
+    fail(atom("badarg"), "controlling_process: the new owner is not a live local process");
+  const paused_active paused{settings_.active, settings_.active_left};
+  // A listener sends no active messages, and accept copies its settings: it is left as it is.
+  if (role_ != role::listener) settings_.active = active::off();  // nothing more goes to the caller
+  return paused;
+}
+
+void tcp_socket::finish_hand_over([[maybe_unused]] const pid& caller, const pid& new_owner,
+                                  paused_active paused) {
+  std::lock_guard guard(mutex_);
+  if (!open()) fail(atom("closed"), "controlling_process: the socket was closed during the hand-over");
+  BEAM_ASSERT(owner_ == caller, "only the owner's process hands the socket over, and it is in the call");
   service_.moved(*this, owner_, new_owner);
   owner_ = new_owner;
   // The new owner learns that it owns a port; if it ended meanwhile, its end (or the signal's drop) closes
   // it.
-  if (!beam::detail::give_port(beam::detail::process_control::node(), new_owner, term(id_))) close_locked();
+  if (!beam::detail::give_port(beam::detail::process_control::node(), new_owner, term(id_))) {
+    close_locked();
+    return;
+  }
+  restore_active(paused);  // to the new owner, after what the caller forwarded
+}
+
+void tcp_socket::cancel_hand_over(const pid& caller, paused_active paused) noexcept {
+  std::lock_guard guard(mutex_);
+  if (!open() || owner_ != caller) return;
+  try {
+    restore_active(paused);
+  } catch (const std::exception& e) {  // out of memory building a message, as in on_ready
+    log(log_level::error, fmt::format("gen_tcp: {} closed: {}", inspect(term(id_)), e.what()));
+    close_locked(false);
+  }
+}
+
+void tcp_socket::restore_active(paused_active paused) {
+  settings_.active = paused.active;
+  settings_.active_left = paused.left;
+  if (role_ == role::connected && settings_.active.kind() != active::mode::off) deliver_active();
 }
 
 void tcp_socket::set_active(active a) {

@@ -21,6 +21,18 @@
 // again (the poller sets it under the same lock), and a waiter is registered under the lock after a look at
 // the flag: so either the waiter sees the flag, or the poller sees the waiter.
 //
+// Hand-over (controlling_process, gen_tcp.cpp): the messages the socket sent the old owner must reach the new
+// one before anything it sends later, and none may be lost. Three steps: (1) under the lock, the socket
+// becomes passive (pause_for_hand_over): every message it sends goes out under the lock, so once that returns
+// the caller's mailbox holds all the socket will ever send it; (2) the caller, without the lock, forwards
+// those to the new owner with a selective receive and a zero timeout; (3) under the lock, the owner changes
+// and the active setting comes back (finish_hand_over), so what arrived meanwhile goes to the new owner,
+// after what was forwarded. Rejected: moving the owner first (a new owner's recv could overtake the messages
+// still being forwarded); forwarding without the pause (a message sent after the last look would stay
+// behind). A caller that ends during step 2 still owns the socket, which closes with it. As in OTP, another
+// process's setopts during step 2 is not guarded against: its active setting is overwritten in step 3, and
+// what it delivered after the caller's last look stays with the caller.
+//
 // Lock order: a socket's mutex_, then the poller's slot lock (remove) or the service's lock (a close leaves
 // the table); the service never takes a socket's lock while it holds its own.
 #pragma once
@@ -54,6 +66,12 @@ struct settings {
   std::size_t send_buffer = std::size_t{64} << 10;
   bool nodelay = false;
   std::chrono::milliseconds idle_timeout{0};  // 0: none
+};
+
+// The active setting a hand-over paused, to give back to the new owner.
+struct paused_active {
+  gen_tcp::active active;
+  std::int32_t left;  // settings::active_left
 };
 
 // A process waiting on a socket: it receives `ref` when it should look again.
@@ -101,10 +119,19 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
 
   // Closes the descriptor (idempotent; false if it was closed): the waiters are woken and find it closed.
   bool close() noexcept;
-  void shutdown_write();                                  // throws closed
-  void give_to(const pid& caller, const pid& new_owner);  // controlling_process; throws
-  void check_owner(const pid& caller);                    // throws not_owner, closed
-  void apply(const options& opts);                        // setopts; throws
+  void shutdown_write();                // throws closed
+  void check_owner(const pid& caller);  // throws not_owner, closed
+  void apply(const options& opts);      // setopts; throws
+
+  // --- controlling_process (the design note's hand-over); the owner's process only ---
+  // Step 1: checks (closed, not_owner, badarg) and makes the socket passive until step 3; nullopt when
+  // `new_owner` owns it already (nothing to do).
+  std::optional<paused_active> pause_for_hand_over(const pid& caller, const pid& new_owner);
+  // Step 3: `new_owner` owns the socket and gets `paused` back, with what arrived meanwhile. Throws closed if
+  // another process closed it since step 1; closes it if `new_owner` has ended since (as if just after).
+  void finish_hand_over(const pid& caller, const pid& new_owner, paused_active paused);
+  // Step 2 failed: the caller keeps the socket and gets `paused` back.
+  void cancel_hand_over(const pid& caller, paused_active paused) noexcept;
   [[nodiscard]] std::pair<std::string, std::uint16_t> address(bool peer);
   [[nodiscard]] beam::port id() const noexcept { return id_; }
   [[nodiscard]] pid owner();
@@ -128,6 +155,7 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
   void deliver_active();
   void spend_active();
   void set_active(active a);
+  void restore_active(paused_active paused);
   void send_to_owner(term message);
   [[nodiscard]] bool open() const noexcept { return fd_ >= 0 && !draining_; }
   // Closes the socket for its users: it leaves the service's table and every waiter is woken (to find it
