@@ -93,6 +93,12 @@ class worker {
   // Any thread: whether the monitor found the current slice stuck (a long slice).
   [[nodiscard]] bool stuck() const noexcept;
   bool park_until_work();
+  // Owner only: around a look into the park driver, whose handlers push the tasks they make runnable onto
+  // this worker's queue (scheduler::submit). This worker runs the first itself as soon as the look ends, so
+  // those pushes wake nobody; end_dispatch returns how many there were, and the caller wakes one worker when
+  // there was more than one (Go's findrunnable: the netpoll's first goroutine runs on the polling M).
+  void begin_dispatch() noexcept;
+  std::uint32_t end_dispatch() noexcept;
   void run_task(task* t);
   // Starts the thread (constructor for regular workers, monitor for spares); sets cpu_clock_ before anyone
   // reads it.
@@ -114,6 +120,8 @@ class worker {
   std::uint64_t rng_;
   std::uint32_t ticks_ = 0;
   bool spinning_ = false;
+  bool dispatching_ = false;           // owner only: in a look into the park driver (begin_dispatch)
+  std::uint32_t dispatch_pushes_ = 0;  // owner only: tasks pushed by that look
   pthread_t thread_{};
   bool thread_started_ = false;  // written by whoever starts it (constructor or monitor), read by join
   // Set by the thread as it leaves its loop (release; join_for's acquire): a worker still in a slice after
