@@ -3,9 +3,10 @@
 //
 // Serving. One loop: a frame from the peer is decoded and delivered in arrival order (messages with
 // beam::send, signals as proc/signals.cpp queues them, so a remote EXIT or DOWN takes its place after the
-// messages its sender sent before); a frame from a local sender ('$dist_out') is written; a signal from a
-// local process ('$dist_signal': link, unlink, exit, monitor, demonitor, DOWN) is encoded here, where
-// `crossings` records it, so that the connection's end can fire noconnection to what crossed it; a spawn
+// messages its sender sent before); a frame from a local sender ('$dist_out') is written (batched: see
+// connection::queue_frame); a signal from a local process ('$dist_signal': link, unlink, exit, monitor,
+// demonitor, DOWN) is encoded here, where `crossings` records it, so that the connection's end can fire
+// noconnection to what crossed it; a spawn
 // request of a local process ('$dist_spawn') is written and remembered until its SPAWN_REPLY, and the peer's
 // SPAWN_REQUEST is answered here (both in dist/remote_spawn.cpp's design); the receive timeout sends a tick
 // after ticktime/4 without output and ends the connection after ticktime without input (net_tick_timeout).
@@ -20,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
@@ -36,6 +38,7 @@
 #include "dist/remote_spawn.hpp"
 #include "proc/node.hpp"
 #include "proc/signals.hpp"
+#include "services/tcp_socket.hpp"
 
 namespace beam::dist_impl {
 
@@ -203,12 +206,10 @@ class connection {
     for (;;) {
       const auto now = clock::now();
       if (now - last_in_ >= cfg.ticktime) co_return "net_tick_timeout: nothing arrived for a tick time";
-      if (now - last_out_ >= tick_every) {
-        const std::string tick;  // a frame of length 0
-        co_await gen_tcp::send(s_, tick);
-        last_out_ = clock::now();
-      }
-      const auto wake = std::min(last_in_ + cfg.ticktime, last_out_ + tick_every);
+      if (batch_.empty() && now - last_out_ >= tick_every) queue_frame({});  // a tick: a frame of length 0
+      // Output waits in the batch while more is queued in the mailbox: a zero timeout writes it once the
+      // mailbox holds nothing more that this loop handles.
+      const auto wake = batch_.empty() ? std::min(last_in_ + cfg.ticktime, last_out_ + tick_every) : now;
       enum class got { data, closed, error, out, signal, spawn, stop, timeout };
       term payload;
       std::int64_t signal_kind_number = 0, signal_creation = 0;
@@ -251,24 +252,19 @@ class connection {
         case got::data: {
           last_in_ = clock::now();
           const auto body = payload.as_binary();
-          if (!body.empty()) co_await handle(body);
+          if (!body.empty()) handle(body);
           gen_tcp::setopts(s_, {.active = gen_tcp::active::once()});
           break;
         }
         case got::out:
-          if (payload.is_binary()) {
-            co_await gen_tcp::send(s_, payload);
-            last_out_ = clock::now();
-          }
+          if (payload.is_binary()) queue_frame(payload.as_binary());
           break;
         case got::signal:
-          co_await out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload,
-                              signal_creation);
+          out_signal(static_cast<signal_kind>(signal_kind_number), *signal_to, payload, signal_creation);
           break;
         case got::spawn:  // a SPAWN_REQUEST of a local process: its reply will be routed back to it
           crossings_.spawn_requested(spawn_ref, *signal_to);
-          co_await gen_tcp::send(s_, payload);
-          last_out_ = clock::now();
+          queue_frame(payload.as_binary());
           break;
         case got::closed:
           co_return "the peer closed the connection";
@@ -276,17 +272,19 @@ class connection {
           if (payload == "emsgsize"_a)
             co_return fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame);
           co_return fmt::format("socket error {}", text_of(payload));
-        case got::stop:
+        case got::stop:  // what this loop took from the mailbox goes out first
+          if (!batch_.empty()) co_await write_batch();
           co_return "";
         case got::timeout:
           break;
       }
+      if (!batch_.empty() && (what == got::timeout || batch_.size() >= max_batch)) co_await write_batch();
     }
   }
 
  private:
   // One frame from the peer. Throws frame_error for a bad one.
-  task<> handle(std::span<const std::uint8_t> body) {
+  void handle(std::span<const std::uint8_t> body) {
     const frame f = decode_frame(body);
     const auto c = f.control.as_tuple();
     const std::int64_t o = c[0].as_int();
@@ -318,7 +316,7 @@ class connection {
         if (local_signal(to, signal_kind::link, term(from))) {
           crossings_.linked(to, from);
         } else {
-          co_await write(tuple(op::exit, to, from, "noproc"_a));
+          write(tuple(op::exit, to, from, "noproc"_a));
         }
         break;
       }
@@ -340,8 +338,7 @@ class connection {
         const pid from = pid_at(c, at, "UNLINK"), to = pid_at(c, at + 1, "UNLINK");
         crossings_.unlinked(to, from);
         local_signal(to, signal_kind::unlink, term(from));
-        if (o == op::unlink_id)
-          co_await write(tuple(op::unlink_id_ack, element(c, 1, "UNLINK_ID"), to, from));
+        if (o == op::unlink_id) write(tuple(op::unlink_id_ack, element(c, 1, "UNLINK_ID"), to, from));
         break;
       }
       case op::monitor_p: {  // {19, FromPid, ToProc, Ref}: by pid or by registered name
@@ -353,7 +350,7 @@ class connection {
         if (target && local_signal(*target, signal_kind::monitor, tuple(from, ref, who))) {
           crossings_.watched_by_peer(ref, *target);
         } else {
-          co_await write(tuple(op::monitor_p_exit, to, from, ref, "noproc"_a));
+          write(tuple(op::monitor_p_exit, to, from, ref, "noproc"_a));
         }
         break;
       }
@@ -373,11 +370,9 @@ class connection {
         break;
       }
       case op::spawn_request:  // {29, ReqId, From, GroupLeader, {M, F, Arity}, OptList} + ArgList
-      case op::spawn_request_tt: {
-        const spawn_ask ask = parse_spawn_request(c, *f.message);  // named: GCC 12 and co_await temporaries
-        co_await answer_spawn(ask);
+      case op::spawn_request_tt:
+        answer_spawn(parse_spawn_request(c, *f.message));
         break;
-      }
       case op::spawn_reply:  // {31, ReqId, To, Flags, Result}
       case op::spawn_reply_tt:
         take_spawn_reply(c, o == op::spawn_reply_tt);
@@ -389,7 +384,7 @@ class connection {
 
   // The peer's spawn request: the child (linked and monitored as asked, recorded here) or why not, answered
   // before this process reads its mailbox again, so before anything the child sends the peer.
-  task<> answer_spawn(const spawn_ask& ask) {
+  void answer_spawn(const spawn_ask& ask) {
     term result = "badopt"_a;  // as OTP answers an option it does not know
     std::int64_t flags = 0;
     if (!ask.bad_option) {
@@ -408,7 +403,7 @@ class connection {
         result = e.reason();
       }
     }
-    co_await write(tuple(op::spawn_reply, ask.req_id, term(ask.from), flags, result));
+    write(tuple(op::spawn_reply, ask.req_id, term(ask.from), flags, result));
   }
 
   // The peer's answer to a local process's spawn request: the link and monitor it set up are recorded here,
@@ -461,17 +456,37 @@ class connection {
     return std::nullopt;
   }
 
-  task<> write(term control) {
-    const std::string frame = encode_frame(control);
-    co_await gen_tcp::send(s_, frame);
+  // Output is batched: each frame joins `batch_` behind its 4-byte length (packet u4, framed here), and the
+  // serving loop writes the batch in one system call once nothing more is queued for it, or once it holds
+  // max_batch bytes. A local sender's message, monitor and demonitor, queued together, leave together, and
+  // the peer reads them at once (W15's calls: three frames each).
+  static constexpr std::size_t max_batch = std::size_t{64} << 10;
+
+  void queue_frame(std::span<const std::uint8_t> frame) {
+    const auto n = static_cast<std::uint32_t>(frame.size());
+    const char length[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                            static_cast<char>(n)};
+    batch_.append(length, 4);
+    batch_.append(reinterpret_cast<const char*>(frame.data()), frame.size());
+  }
+
+  task<> write_batch() {
+    const std::string bytes = std::move(batch_);
+    batch_.clear();
+    co_await gen_tcp::detail::send_unframed(s_, bytes);
     last_out_ = clock::now();
   }
 
+  void write(const term& control) {
+    const std::string frame = encode_frame(control);
+    queue_frame({reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size()});
+  }
+
   // A signal from a local process for `to` on the peer: encoded, recorded, written.
-  task<> out_signal(signal_kind kind, pid to, term payload, std::int64_t creation) {
+  void out_signal(signal_kind kind, pid to, term payload, std::int64_t creation) {
     if (creation != 0 && creation != peer_creation_) {  // an earlier incarnation of the peer: dead
       answer_undelivered(kind, to, payload, "noproc"_a);
-      co_return;
+      return;
     }
     term control;
     switch (kind) {
@@ -502,7 +517,7 @@ class connection {
       }
       case signal_kind::demonitor: {  // payload: the reference; the watcher and target are what we recorded
         const std::optional<std::pair<pid, term>> m = crossings_.end_monitoring(payload);
-        if (!m) co_return;
+        if (!m) return;
         control = tuple(op::demonitor_p, m->first, by_name(m->second) ? m->second.as_tuple()[0] : term(to),
                         payload);
         break;
@@ -515,12 +530,13 @@ class connection {
         break;
       }
       default:
-        co_return;
+        return;
     }
-    co_await write(control);
+    write(control);
   }
 
   gen_tcp::socket s_;
+  std::string batch_;  // frames to write, each behind its length (queue_frame)
   atom peer_;
   std::uint32_t peer_creation_;
   crossings crossings_;

@@ -288,7 +288,24 @@ task<> forward_socket_messages(term id, pid to) {
   }
 }
 
+// send's body: `data` behind its packet header when `framed`, as it is otherwise.
+task<> send_bytes(socket s, std::string_view data, bool framed) {
+  const pid caller = self();
+  for (bool first = true;; first = false) {
+    std::optional<reference> ref;
+    if (s.state().try_send(data, first, framed, caller, ref)) {
+      charge_socket_call();
+      co_return;
+    }
+    co_await wait_for(s.state(), *ref, clock::time_point::max());
+  }
+}
+
 }  // namespace
+
+task<> detail::send_unframed(socket s, std::string_view bytes) {
+  co_await send_bytes(std::move(s), bytes, false);
+}
 
 active active::times(std::int32_t n) {
   if (n < -32768 || n > 32767) fail(atom("einval"), fmt::format("active: {} is out of -32768..32767", n));
@@ -374,15 +391,7 @@ task<socket> connect(std::string host, std::uint16_t port, options opts, std::ch
 }
 
 task<> send(socket s, std::string_view data) {
-  const pid caller = self();
-  for (bool first = true;; first = false) {
-    std::optional<reference> ref;
-    if (s.state().try_send(data, first, caller, ref)) {
-      charge_socket_call();
-      co_return;
-    }
-    co_await wait_for(s.state(), *ref, clock::time_point::max());
-  }
+  co_await send_bytes(std::move(s), data, true);
 }
 
 task<> send(socket s, std::string data) {

@@ -272,7 +272,7 @@ void tcp_socket::write_direct(std::string_view header, std::string_view data) {
   out_.append(data.substr(written > header.size() ? written - header.size() : 0));
 }
 
-bool tcp_socket::try_send(std::string_view data, bool first, const pid& caller,
+bool tcp_socket::try_send(std::string_view data, bool first, bool framed, const pid& caller,
                           std::optional<reference>& ref) {
   std::lock_guard guard(mutex_);
   check_open();
@@ -280,7 +280,7 @@ bool tcp_socket::try_send(std::string_view data, bool first, const pid& caller,
   if (shut_pending_ || shut_) fail(atom("closed"), "send: the socket was shut down for writing");
   if (first) {
     char buffer[4];
-    const std::string_view header = packet_header(settings_.packet, data.size(), buffer);
+    const std::string_view header = framed ? packet_header(settings_.packet, data.size(), buffer) : "";
     if (out_offset_ == out_.size() && writable_) {
       write_direct(header, data);
     } else {

@@ -106,9 +106,11 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
   // reference it puts in `ref`; the caller then waits for that reference (or its timeout). ---
   // Passive recv: a packet (a binary), or nullopt after leaving a waiter. Throws beam::error.
   std::optional<term> try_recv(const pid& caller, std::size_t length, std::optional<reference>& ref);
-  // Appends `data` (framed; only when `first`, not on a retry) and writes what the kernel takes. True when
-  // the caller may go on; false after leaving a waiter (the buffer is over its limit). Throws beam::error.
-  bool try_send(std::string_view data, bool first, const pid& caller, std::optional<reference>& ref);
+  // Appends `data` (only when `first`, not on a retry; behind its packet header when `framed`) and writes
+  // what the kernel takes. True when the caller may go on; false after leaving a waiter (the buffer is over
+  // its limit). Throws beam::error.
+  bool try_send(std::string_view data, bool first, bool framed, const pid& caller,
+                std::optional<reference>& ref);
   // Listener: a connected descriptor; -1 after leaving a waiter; accept_starved. Throws beam::error.
   int try_accept(const pid& caller, std::optional<reference>& ref);
   // Connecting: true once connected; false after leaving a waiter. Throws beam::error (econnrefused ...).
@@ -190,5 +192,10 @@ class tcp_socket final : public io_impl::poll_target, public std::enable_shared_
   std::vector<waiter> writers_;      // send over the limit
   std::chrono::steady_clock::time_point last_arrival_ = std::chrono::steady_clock::now();  // for idle_timeout
 };
+
+// gen_tcp::send without the packet header: `bytes` go out as they are, so a caller that framed several
+// packets itself writes them in one system call (the distribution connection's batches). The same waits and
+// errors as send.
+task<> send_unframed(socket s, std::string_view bytes);
 
 }  // namespace beam::gen_tcp::detail
