@@ -184,29 +184,39 @@ beam::process echo() {
 class log_watch {
  public:
   log_watch() {
-    previous_ = beam::set_logger([this](beam::log_level, std::string_view text) {
+    previous_ = beam::set_logger([this](beam::log_level level, std::string_view text) {
       std::lock_guard lock(mutex_);
       lines_.emplace_back(text);
+      if (level != beam::log_level::info) not_info_.emplace_back(text);
       changed_.notify_all();
     });
   }
   log_watch(const log_watch&) = delete;
   ~log_watch() { beam::set_logger(previous_); }
-  // Whether a line containing `text` is logged within `limit`.
-  bool wait_for(std::string_view text, std::chrono::milliseconds limit = 5s) {
+  // Whether `count` lines containing `text` are logged within `limit`.
+  bool wait_for(std::string_view text, std::chrono::milliseconds limit = 5s, std::size_t count = 1) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, limit, [&] {
-      for (const auto& l : lines_) {
-        if (l.find(text) != std::string::npos) return true;
-      }
-      return false;
+      return std::ranges::count_if(lines_, [&](const std::string& l) {
+               return l.find(text) != std::string::npos;
+             }) >= static_cast<std::ptrdiff_t>(count);
     });
+  }
+  // The lines logged as warnings or errors so far that contain `text`.
+  std::vector<std::string> warnings_with(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& l : not_info_) {
+      if (l.find(text) != std::string::npos) out.push_back(l);
+    }
+    return out;
   }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> lines_;
+  std::vector<std::string> not_info_;  // the lines above a level of info
   beam::log_sink previous_;
 };
 
@@ -708,6 +718,42 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   ASSERT_TRUE(f.message.has_value());
   EXPECT_EQ(f.message->as_tuple()[1], term("still_serving"_a));
   std::printf("verdict still_serving: ok\n");
+}
+
+// A peer that closes its connection normally (a raw peer closing its socket, erl's net_kernel:disconnect/1,
+// an erl node that halts) ends it without a warning, as Erlang logs nothing for it: the end is logged as
+// info.
+TEST_F(DistInterop, APeerClosingItsConnectionNormallyLogsNoWarning) {
+  const cluster& c = the_cluster();
+  log_watch log;  // before the runtime: it outlives every process that logs
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
+                               const beam::dist::options o = node_options("closes");
+                               co_return co_await beam::dist::start(o);
+                             }).get();
+  const std::string node_name(me.name.text());
+  const std::string raw_name = "leaver_" + std::to_string(::getpid()) + "@" + short_host();
+  {
+    raw_peer p(beam::dist::listen_port());
+    ASSERT_TRUE(p.handshake(raw_name, c.cookie, node_name));
+  }  // closed
+  EXPECT_TRUE(log.wait_for("connection to node " + raw_name + " down: the peer closed the connection"));
+  EXPECT_EQ(log.warnings_with(raw_name), std::vector<std::string>{});
+
+  // erl pings, disconnects, pings again, then halts: two connections, each closed by erl.
+  const std::string erl_name = "leaver_erl_" + std::to_string(::getpid());
+  const std::string erl_node = erl_name + "@" + short_host();
+  const auto run =
+      bt::run_process(erl_command(erl_name, c.cookie,
+                                  {"-hidden", "-eval",
+                                   "C = '" + node_name +
+                                       "', pong = net_adm:ping(C), true = net_kernel:disconnect(C), "
+                                       "pong = net_adm:ping(C), io:format(\"pinged~n\"), halt()."}),
+                      {}, 60s);
+  EXPECT_NE(run.out.find("pinged"), std::string::npos) << run.out << run.err;
+  EXPECT_TRUE(log.wait_for("connection to node " + erl_node + " down", 5s, 2)) << "not both ends logged";
+  EXPECT_EQ(log.warnings_with(erl_node), std::vector<std::string>{});
 }
 
 // Ticks: with net_ticktime 2 s on both sides an idle connection stays up (both send ticks after 0.5 s of

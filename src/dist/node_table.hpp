@@ -87,7 +87,8 @@ std::optional<pid> connection_for(atom peer);
 // then sends {nodedown, Peer} to the monitor_node subscribers of `peer`.
 void forget_connection(atom peer, const pid& self) noexcept;
 
-// Logs "dist: <text>" as a warning.
+// Logs "dist: <text>" as a warning, or as info (what Erlang does not report: a connection's normal end).
 void log_warning(const std::string& text);
+void log_info(const std::string& text);
 
 }  // namespace beam::dist_impl

@@ -292,6 +292,10 @@ void log_warning(const std::string& text) {
   log(log_level::warning, "dist: " + text);
 }
 
+void log_info(const std::string& text) {
+  log(log_level::info, "dist: " + text);
+}
+
 }  // namespace beam::dist_impl
 
 namespace beam::dist {

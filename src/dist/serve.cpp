@@ -13,7 +13,9 @@
 // A bad frame, a frame over max_frame (emsgsize from the socket), the peer's close or stop() ends the
 // process; its end removes its entry, fires noconnection, closes the socket and answers what is still
 // queued for it (a link: exit noconnection; a monitor: DOWN noconnection; a spawn request: {spawn_reply,
-// Ref, error, noconnection}).
+// Ref, error, noconnection}). Why it ended is logged: the peer's close (net_kernel:disconnect/1, a node that
+// halts) as info, since Erlang reports nothing for it; anything else (a bad frame, net_tick_timeout, a socket
+// error) as a warning; stop() not at all.
 // Signals queued after that drain find the process gone and are lost: a known gap, see dist.hpp.
 #include "dist/serve.hpp"
 
@@ -190,13 +192,20 @@ namespace {
 
 // --- serving an established connection ---
 
+// Why a connection ended. `normal`: the peer closed it, which Erlang does not report. An empty `why`: stop()
+// ended it.
+struct connection_end {
+  std::string why;
+  bool normal = false;
+};
+
 class connection {
  public:
   connection(gen_tcp::socket s, atom peer, std::uint32_t peer_creation)
       : s_(std::move(s)), peer_(peer), peer_creation_(peer_creation) {}
 
   // Runs until the connection ends; returns why.
-  task<std::string> serve() {
+  task<connection_end> serve() {
     const settings& cfg = state().config;
     gen_tcp::setopts(
         s_, {.active = gen_tcp::active::once(), .packet = gen_tcp::packet::u4, .packet_size = cfg.max_frame});
@@ -205,7 +214,8 @@ class connection {
     const term id = s_.id();
     for (;;) {
       const auto now = clock::now();
-      if (now - last_in_ >= cfg.ticktime) co_return "net_tick_timeout: nothing arrived for a tick time";
+      if (now - last_in_ >= cfg.ticktime)
+        co_return connection_end{"net_tick_timeout: nothing arrived for a tick time"};
       if (batch_.empty() && now - last_out_ >= tick_every) queue_frame({});  // a tick: a frame of length 0
       // Output waits in the batch while more is queued in the mailbox: a zero timeout writes it once the
       // mailbox holds nothing more that this loop handles.
@@ -267,14 +277,14 @@ class connection {
           queue_frame(payload.as_binary());
           break;
         case got::closed:
-          co_return "the peer closed the connection";
+          co_return connection_end{"the peer closed the connection", true};
         case got::error:
           if (payload == "emsgsize"_a)
-            co_return fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame);
-          co_return fmt::format("socket error {}", text_of(payload));
+            co_return connection_end{fmt::format("a frame larger than max_frame ({} bytes)", cfg.max_frame)};
+          co_return connection_end{fmt::format("socket error {}", text_of(payload))};
         case got::stop:  // what this loop took from the mailbox goes out first
           if (!batch_.empty()) co_await write_batch();
-          co_return "";
+          co_return connection_end{};
         case got::timeout:
           break;
       }
@@ -554,16 +564,22 @@ class connection {
 
 // Serves an established connection to its end and logs why it ended.
 task<> serve_and_log(gen_tcp::socket s, atom peer, std::uint32_t creation) {
-  std::string why;
+  connection_end end;
   connection c(s, peer, creation);
   try {
-    why = co_await c.serve();
+    end = co_await c.serve();
   } catch (const std::exception& e) {
-    why = reason_text(e);
+    end = {reason_text(e)};
   }
   forget_connection(peer, beam::self());  // new sends start a new connection from here on
   c.lost();
-  if (!why.empty()) log_warning(fmt::format("connection to node {} down: {}", peer.text(), why));
+  if (end.why.empty()) co_return;
+  const std::string text = fmt::format("connection to node {} down: {}", peer.text(), end.why);
+  if (end.normal) {
+    log_info(text);
+  } else {
+    log_warning(text);
+  }
 }
 
 }  // namespace beam::dist_impl
