@@ -47,6 +47,13 @@ using beam::term;
 namespace bt = beam::testing;
 namespace di = beam::dist_impl;
 
+namespace beam {
+// GoogleTest prints a node as name/creation.
+void PrintTo(const node_id& node, std::ostream* os) {
+  *os << node.name.text() << "/" << node.creation;
+}
+}  // namespace beam
+
 namespace {
 
 std::uint16_t free_port() {
@@ -1180,9 +1187,12 @@ TEST_F(DistInterop, LinksAndMonitorsToAnUnreachableNodeGetNoconnection) {
   EXPECT_TRUE(beam::dist::nodes().empty());
 }
 
+// Each start registers again, and EPMD gives each registration a creation of its own: pids of the earlier
+// incarnation stay another node's.
 TEST_F(DistInterop, StopThenStartAgainRegistersAgain) {
   running_runtime running(1);
   beam::runtime& rt = running.rt;
+  std::vector<std::uint32_t> creations;
   for (int round = 0; round < 3; ++round) {
     const beam::node_id me = rt.call([]() -> beam::task<beam::node_id> {
                                  const beam::dist::options o = node_options("again");
@@ -1191,9 +1201,81 @@ TEST_F(DistInterop, StopThenStartAgainRegistersAgain) {
     EXPECT_TRUE(beam::dist::alive());
     EXPECT_NE(beam::dist::listen_port(), 0);
     EXPECT_EQ(beam::this_node(), me);
+    EXPECT_EQ(std::ranges::count(creations, me.creation), 0) << "creation " << me.creation << " again";
+    creations.push_back(me.creation);
     beam::dist::stop();
     EXPECT_FALSE(beam::dist::alive());
+    EXPECT_EQ(beam::this_node(), (beam::node_id{beam::atom("nonode@nohost"), 0}));
   }
+}
+
+// After stop this node is nonode@nohost, creation 0, as after net_kernel:stop/0. Its pids and references,
+// aliases included, stay its own across the stop and a restart under another name, and print and encode under
+// the name of the moment; a pid encoded under the first name is another incarnation's from then on. After the
+// restart a raw peer gets an echo whose pid carries the new name and creation.
+TEST_F(DistInterop, StopMakesThisNodeNonodeAndARestartUnderAnotherNameRenamesItsPids) {
+  const cluster& c = the_cluster();
+  running_runtime running(2);
+  beam::runtime& rt = running.rt;
+  const beam::node_id nonode{beam::atom("nonode@nohost"), 0};
+  const beam::node_id second =
+      rt.call([nonode]() -> beam::task<beam::node_id> {
+          const beam::dist::options o1 = node_options("first");
+          const beam::node_id first = co_await beam::dist::start(o1);
+          const beam::pid me = beam::self();
+          const beam::reference ref = beam::reference::make();
+          const beam::reference alias = beam::alias();
+          const std::vector<std::uint8_t> as_first = beam::term_to_binary(term(me));
+          // Through its alias, a process gets `m` back (false when it does not).
+          auto echoed = [alias](const term& m) -> beam::task<bool> {
+            beam::send(alias, m);
+            co_return co_await beam::receive(beam::on(m, [] { return true; }),
+                                             beam::after(2s, [] { return false; }));
+          };
+          auto has_local_forms = [&](const beam::node_id& now) {
+            EXPECT_EQ(beam::this_node(), now);
+            EXPECT_TRUE(me.is_local() && ref.is_local() && alias.is_local());
+            EXPECT_EQ(me.node(), now);
+            EXPECT_EQ(ref.node(), now);
+            EXPECT_EQ(beam::inspect(term(me)), fmt::format("#PID<0.{}.{}>", me.number(), me.serial()));
+            EXPECT_EQ(beam::inspect(term(ref)).rfind("#Reference<0.", 0), 0u);
+            const term back = beam::binary_to_term(beam::term_to_binary(term(me)));
+            EXPECT_EQ(back, term(me));
+            const auto old = beam::binary_to_term(as_first).as_pid();
+            EXPECT_FALSE(old.is_local()) << "a pid encoded as " << first.name.text();
+            EXPECT_EQ(old.node(), first);
+          };
+          beam::dist::stop();
+          has_local_forms(nonode);
+          EXPECT_FALSE(beam::dist::alive());
+          EXPECT_TRUE(co_await echoed("after_stop"_a));
+          const beam::dist::options o2 = node_options("second");
+          const beam::node_id now = co_await beam::dist::start(o2);
+          EXPECT_NE(now.name, first.name);
+          EXPECT_NE(now.creation, 0u);
+          has_local_forms(now);
+          EXPECT_TRUE(co_await echoed("after_restart"_a));
+          beam::register_name("cpp_echo"_a, beam::spawn(echo));
+          co_return now;
+        }).get();
+  EXPECT_EQ(beam::this_node(), second);
+  const std::string raw_name = "renamed_" + std::to_string(::getpid()) + "@" + short_host();
+  raw_peer p(beam::dist::listen_port());
+  ASSERT_TRUE(p.handshake(raw_name, c.cookie, std::string(second.name.text())));
+  const beam::pid raw_pid(beam::node_id{beam::atom(raw_name), 77}, 1, 0);
+  const term message = beam::tuple(raw_pid, "hi"_a);
+  p.put_u4(di::encode_frame(beam::tuple(6, raw_pid, beam::atom(""), "cpp_echo"_a), &message));
+  const std::string body = p.get_u4();
+  ASSERT_FALSE(body.empty()) << "no echo";
+  const di::frame f =
+      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  ASSERT_TRUE(f.message.has_value() && f.message->as_tuple().size() == 3) << beam::inspect(f.control);
+  const beam::pid echo_pid = f.message->as_tuple()[2].as_pid();
+  EXPECT_TRUE(echo_pid.is_local()) << "the echo's pid came under another name or creation";
+  beam::dist::stop();
+  EXPECT_EQ(beam::this_node(), nonode);
+  EXPECT_EQ(beam::inspect(term(echo_pid)),
+            fmt::format("#PID<0.{}.{}>", echo_pid.number(), echo_pid.serial()));
 }
 
 TEST(DistOptions, BadOptionsAreClearErrors) {

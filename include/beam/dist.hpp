@@ -91,8 +91,10 @@ struct options {
 // reached (reason econnrefused, timeout, or `epmd_refused` for a name taken).
 [[nodiscard]] task<node_id> start(options opts);
 
-// Closes every connection and the EPMD registration. Distribution may then be started again; this node
-// keeps its name. Any thread; does nothing when not started.
+// Closes every connection and the EPMD registration. This node is then nonode@nohost again, creation 0
+// (beam::this_node()), as after net_kernel:stop/0: its pids and references, made before or after, print and
+// encode under that name, and under the new name once distribution is started again (with any name; EPMD
+// gives the new creation). Any thread; does nothing when not started.
 void stop() noexcept;
 
 // erlang:monitor_node(Node, Flag), process-only. `on`: the caller gets {nodedown, Node} once, when the

@@ -2,6 +2,9 @@
 //
 // A reference is a node (name and creation) and one to five 32-bit words; this node's references have three.
 // Printed as `#Reference<0.W2.W1.W0>` (Elixir) and `#Ref<0.W2.W1.W0>` (Erlang): words from last to first.
+// A reference of this node stays one when the node is renamed (distribution starting or stopping), as a pid
+// does and as OTP's references do: its node is this_node() of the moment, and an alias made before keeps
+// reaching its process.
 #pragma once
 
 #include <array>
@@ -18,14 +21,15 @@ class reference {
  public:
   static constexpr std::size_t max_words = 5;
 
-  // Throws std::invalid_argument when `words` is empty or longer than max_words.
+  // Throws std::invalid_argument when `words` is empty or longer than max_words. A reference of this node
+  // when `node` is this_node().
   reference(node_id node, std::span<const std::uint32_t> words);
 
   // A new reference of this node, unique for the life of the program; safe from any thread.
   [[nodiscard]] static reference make();
 
-  [[nodiscard]] node_id node() const noexcept { return node_; }
-  [[nodiscard]] bool is_local() const noexcept { return node_ == this_node(); }
+  [[nodiscard]] node_id node() const noexcept;
+  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
   [[nodiscard]] std::span<const std::uint32_t> words() const noexcept { return {words_.data(), size_}; }
 
   friend bool operator==(const reference& a, const reference& b) noexcept;
@@ -33,7 +37,9 @@ class reference {
   friend std::strong_ordering operator<=>(const reference& a, const reference& b) noexcept;
 
  private:
-  node_id node_;
+  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
+  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
+  std::uint32_t creation_;
   std::uint32_t size_;
   std::array<std::uint32_t, max_words> words_{};
 };

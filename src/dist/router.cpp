@@ -5,7 +5,9 @@
 // Start-up order (dist::start, in the calling process): check the options; spawn the keeper, which listens,
 // registers with EPMD and reports the creation; take the name and creation (this_node), mark the state
 // running, plug the router into the node, register net_kernel, and only then spawn the first acceptor, so
-// no frame is decoded before pids of this node are recognised as local.
+// no frame is decoded before pids of this node are recognised as local. The end of distribution (stop, or
+// its keeper's end) gives the node back its name of before, nonode@nohost and creation 0, as
+// net_kernel:stop/0 does.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -106,6 +108,9 @@ class dist_router final : public proc::remote_router {
 
 dist_router the_router;
 
+// This node's name while distribution is not running.
+constexpr node_id not_alive{detail::atoms::nonode_at_nohost, 0};
+
 // net_kernel as other nodes see it: net_adm:ping's {is_auth, Node} call answered `yes`; everything else
 // dropped.
 process net_kernel_stub() {
@@ -119,7 +124,8 @@ process net_kernel_stub() {
 // Owns the listener and the EPMD registration for the node's life. Reports {Tag, ok, Listener, Port,
 // Creation} or {Tag, error, Reason, Text} to `starter`, then waits for stop or EPMD's close.
 // When the keeper ends, however it ends (stop, a failed start, or its runtime's shutdown destroying its
-// frame), distribution of its generation is over: the state is cleared for the next start.
+// frame), distribution of its generation is over: the state is cleared for the next start, and this node is
+// nonode@nohost again.
 struct keeper_end {
   explicit keeper_end(std::uint64_t g) noexcept : generation(g) {}
   std::uint64_t generation;
@@ -133,6 +139,7 @@ struct keeper_end {
     st.connections.clear();
     st.keeper.reset();
     st.port = 0;
+    detail::set_this_node(not_alive);
   }
 };
 
@@ -399,6 +406,7 @@ void stop() noexcept {
     if (st.keeper) ends.push_back(*st.keeper);
     st.keeper.reset();
     st.port = 0;
+    detail::set_this_node(dist_impl::not_alive);
   }
   try {
     if (auto stub = whereis("net_kernel"_a)) ends.push_back(*stub);

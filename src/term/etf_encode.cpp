@@ -353,11 +353,12 @@ void encoder::put_port(const port& p) {
 
 void encoder::put_reference(const reference& r) {
   const auto words = r.words();
+  const node_id node = r.node();  // read once: this node may be renamed meanwhile
   std::uint8_t* at = w_.take(3);
   at[0] = etf::newer_reference;
   store_be<2>(at + 1, words.size());
-  put_atom(r.node().name);
-  at = store_be<4>(w_.take(4 + 4 * words.size()), r.node().creation);
+  put_atom(node.name);
+  at = store_be<4>(w_.take(4 + 4 * words.size()), node.creation);
   for (std::uint32_t word : words) at = store_be<4>(at, word);
 }
 

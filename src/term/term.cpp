@@ -140,7 +140,11 @@ std::strong_ordering operator<=>(const port& a, const port& b) noexcept {
 }
 
 reference::reference(node_id node, std::span<const std::uint32_t> words)
-    : node_(node), size_(static_cast<std::uint32_t>(words.size())) {
+    : node_(local_node_marker), creation_(0), size_(static_cast<std::uint32_t>(words.size())) {
+  if (node != this_node()) {
+    node_ = node.name.index();
+    creation_ = node.creation;
+  }
   if (words.empty() || words.size() > max_words) {
     throw std::invalid_argument(
         fmt::format("a reference has 1 to {} words, not {}", max_words, words.size()));
@@ -157,17 +161,24 @@ reference reference::make() {
   return reference(this_node(), words);
 }
 
+node_id reference::node() const noexcept {
+  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
+}
+
 bool operator==(const reference& a, const reference& b) noexcept {
-  return a.node_ == b.node_ && std::ranges::equal(a.words(), b.words());
+  return a.node_ == b.node_ && a.creation_ == b.creation_ && std::ranges::equal(a.words(), b.words());
 }
 
 std::strong_ordering operator<=>(const reference& a, const reference& b) noexcept {
-  if (auto c = a.node_.name <=> b.node_.name; c != 0) return c;
+  const bool same_node = a.node_ == b.node_ && a.creation_ == b.creation_;
+  if (!same_node) {
+    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
+  }
   if (auto c = a.size_ <=> b.size_; c != 0) return c;
   for (std::size_t i = a.size_; i-- > 0;) {
     if (auto c = a.words_[i] <=> b.words_[i]; c != 0) return c;
   }
-  return a.node_.creation <=> b.node_.creation;
+  return same_node ? std::strong_ordering::equal : a.node().creation <=> b.node().creation;
 }
 
 // --- construction ---
