@@ -334,7 +334,8 @@ beam::process factory() {
 //   cpp_spawn:reporter(Pid, Msg): Pid ! {reported, Msg, self()}, then ends normal;
 //   cpp_spawn:quitter(Reason): exits with Reason at once;
 //   cpp_calc:add(A, B) -> A + B;  cpp_calc:twice(X) -> {X, X}, a task that yields first;
-//   cpp_calc:fail() raises beam::error(my_reason);  cpp_calc:quit() exits with bye.
+//   cpp_calc:fail() raises beam::error(my_reason);  cpp_calc:quit() exits with bye;
+//   cpp_calc:tell(Name, Node, Msg): {Name, Node} ! {told, Msg}.
 void export_spawn_targets() {
   static const bool done = [] {
     beam::export_function("cpp_spawn"_a, "reporter"_a, [](std::span<const term> args) -> beam::process {
@@ -356,6 +357,9 @@ void export_spawn_targets() {
       throw beam::error(term("my_reason"_a), "cpp_calc:fail was asked to fail");
     });
     beam::export_call("cpp_calc"_a, "quit"_a, [](std::span<const term>) { beam::exit("bye"_a); });
+    beam::export_call("cpp_calc"_a, "tell"_a, [](std::span<const term> args) {
+      beam::send(std::pair{args[0].as_atom(), args[1].as_atom()}, beam::tuple("told"_a, args[2]));
+    });
     return true;
   }();
   (void)done;
@@ -941,7 +945,7 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
 
 // Remote spawn both ways and rpc into C++ (tests/dist/interop_peer.erl's spawn_main): erl spawns C++
 // functions with spawn_request/spawn/4, calls them with rpc:call and erpc:call (values, errors, exits,
-// unknown functions, a process body), casts them with erpc:cast, and C++ spawns on erl with
+// unknown functions, a process body), casts them with erpc:cast and rpc:cast, and C++ spawns on erl with
 // beam::dist::spawn_request.
 TEST_F(DistInterop, RemoteSpawnAndRpcWorkBothWays) {
   const cluster& c = the_cluster();
@@ -962,7 +966,7 @@ TEST_F(DistInterop, RemoteSpawnAndRpcWorkBothWays) {
   int oks = 0;
   for (std::size_t at = 0; (at = run.out.find("ok ", at)) != std::string::npos; at += 3) ++oks;
   EXPECT_EQ(run.out.find("fail"), std::string::npos) << run.out;
-  EXPECT_EQ(oks, 18) << run.out;
+  EXPECT_EQ(oks, 19) << run.out;
   EXPECT_NE(run.out.find("done"), std::string::npos) << run.out;
 }
 

@@ -31,7 +31,7 @@
 // monitored by its parent as asked (options link and monitor; any other option is refused with badopt); an
 // unknown function's process exits with {undef, [{M, F, Args, []}]}, as on an OTP node. rpc:call and
 // erpc:call (a spawn of erpc:execute_call/4) return the value of a function exported with export_call, and
-// erpc:cast runs an export. A
+// erpc:cast and rpc:cast (in OTP 25 rpc:cast is erpc:cast, a spawn of erpc:execute_cast/3) run an export. A
 // SPAWN_REQUEST whose control tuple is malformed closes its connection, as OTP closes it. The other way,
 // beam::dist::spawn_request below.
 //

@@ -255,6 +255,13 @@ spawn_main([CppText]) ->
             ok = erpc:cast(Cpp, cpp_spawn, reporter, [self(), cast]),
             receive {reported, cast, _} -> true after ?WAIT -> error(no_message) end
         end),
+        check(rpc_cast_runs_the_cpp_function, fun() ->
+            true = register(cast_sink, self()),
+            true = rpc:cast(Cpp, cpp_calc, tell, [cast_sink, node(), rpc_cast]),
+            Told = receive {told, rpc_cast} -> true after ?WAIT -> error(no_message) end,
+            true = unregister(cast_sink),
+            Told
+        end),
         check(cpp_spawn_request_on_erl_exit_gives_down, fun() ->
             {cpp_spawner, Cpp} ! {self(), exit_on_erl, farewell},
             receive {exit_on_erl, P, farewell} when node(P) =:= node() -> true
