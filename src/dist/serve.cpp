@@ -105,6 +105,14 @@ void answer_spawn_request(const pid& caller, const term& ref, const term& reason
   local_signal(caller, signal_kind::spawn_reply, tuple(ref, 0, reason));
 }
 
+// The value `key` maps to in `m`, taken out of it; nullopt when `m` has no such key.
+template <class Map>
+std::optional<typename Map::mapped_type> take(Map& m, const typename Map::key_type& key) {
+  auto entry = m.extract(key);
+  if (entry.empty()) return std::nullopt;
+  return std::move(entry.mapped());
+}
+
 // What crosses one connection: links between a local and a remote process, monitors of remote processes
 // held here, monitors of local processes held by the peer, and the spawn requests of local processes that
 // await the peer's reply. Owner: the connection's process. When the connection goes down each link and each
@@ -121,30 +129,13 @@ class crossings {
   }
   // The watcher of a monitor of a remote process, when it is one of ours, and how DOWN names the target;
   // forgotten.
-  std::optional<std::pair<pid, term>> end_monitoring(const term& ref) {
-    auto it = monitors_.find(ref);
-    if (it == monitors_.end()) return std::nullopt;
-    std::pair<pid, term> m = it->second;
-    monitors_.erase(it);
-    return m;
-  }
+  std::optional<std::pair<pid, term>> end_monitoring(const term& ref) { return take(monitors_, ref); }
   void watched_by_peer(const term& ref, const pid& target) { watched_.insert_or_assign(ref, target); }
-  std::optional<pid> end_watched(const term& ref) {
-    auto it = watched_.find(ref);
-    if (it == watched_.end()) return std::nullopt;
-    const pid target = it->second;
-    watched_.erase(it);
-    return target;
-  }
+  // The local target of the peer's monitor, forgotten.
+  std::optional<pid> end_watched(const term& ref) { return take(watched_, ref); }
   void spawn_requested(const term& ref, const pid& caller) { spawns_.insert_or_assign(ref, caller); }
   // The caller of a spawn request, forgotten.
-  std::optional<pid> end_spawn(const term& ref) {
-    auto it = spawns_.find(ref);
-    if (it == spawns_.end()) return std::nullopt;
-    const pid caller = it->second;
-    spawns_.erase(it);
-    return caller;
-  }
+  std::optional<pid> end_spawn(const term& ref) { return take(spawns_, ref); }
   void connection_lost() {
     const term noconnection = "noconnection"_a;
     for (const auto& [ref, caller] : spawns_) answer_spawn_request(caller, ref, noconnection);
