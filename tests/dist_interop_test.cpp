@@ -144,6 +144,11 @@ std::vector<std::string> erl_command(const std::string& name, const std::string&
   return argv;
 }
 
+// A raw peer's frame, as read with get_u4.
+di::frame frame_of(const std::string& body) {
+  return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+}
+
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -722,8 +727,7 @@ TEST_F(DistInterop, HostilePeersCloseOnlyTheirConnectionAndTheNodeKeepsServing) 
   good.put_u4(di::encode_frame(beam::tuple(6, raw_pid, beam::atom(""), "cpp_echo"_a), &message));
   const std::string reply = good.get_u4();
   ASSERT_FALSE(reply.empty()) << "no echo after the hostile peers";
-  const di::frame f =
-      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
+  const di::frame f = frame_of(reply);
   EXPECT_EQ(f.control.as_tuple()[0], term(2));
   EXPECT_EQ(f.control.as_tuple()[2], term(raw_pid));
   ASSERT_TRUE(f.message.has_value());
@@ -887,8 +891,7 @@ TEST_F(DistInterop, SimultaneousConnectsResolveByNameAndKeepQueuedMessages) {
     for (int i = 0; i < 2; ++i) {
       const std::string body = carrier->get_u4();
       ASSERT_FALSE(body.empty()) << "frame " << i << " missing";
-      const di::frame f =
-          di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+      const di::frame f = frame_of(body);
       ASSERT_TRUE(f.message.has_value());
       got.push_back(*f.message);
     }
@@ -924,8 +927,7 @@ TEST_F(DistInterop, APeerRestartedWithANewCreationMakesItsOldPidsDead) {
   auto next_echo = [](const raw_peer& p) {
     const std::string body = p.get_u4();
     if (body.empty()) return term("closed"_a);
-    const di::frame f =
-        di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+    const di::frame f = frame_of(body);
     return f.message ? f.message->as_tuple()[1] : term("no_message"_a);
   };
   {
@@ -993,8 +995,7 @@ TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
   auto next_control = [](const raw_peer& p) {
     const std::string body = p.get_u4();
     if (body.empty()) return term("closed"_a);
-    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()))
-        .control;
+    return frame_of(body).control;
   };
   auto request = [&](const term& req, const term& mfa, const term& options, const term& args) {
     return di::encode_frame(beam::tuple(di::op::spawn_request, req, from, from, mfa, options), &args);
@@ -1024,8 +1025,7 @@ TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
     ASSERT_TRUE(ok.is_tuple() && ok.as_tuple().size() == 5 && ok.as_tuple()[4].is_pid()) << beam::inspect(ok);
     const term reporter_pid = ok.as_tuple()[4];
     const std::string sent = p.get_u4();
-    const di::frame m =
-        di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(sent.data()), sent.size()));
+    const di::frame m = frame_of(sent);
     EXPECT_EQ(m.message, std::optional<term>(beam::tuple("reported"_a, "traced"_a, reporter_pid)));
     EXPECT_EQ(next_control(p), beam::tuple(di::op::monitor_p_exit, reporter_pid, from, req1, "normal"_a));
     // A request id that is not a reference: OTP's "invalid distribution message", the connection closes.
@@ -1049,8 +1049,7 @@ TEST_F(DistInterop, HostileSpawnRequestsAreAnsweredOrCloseOnlyTheirConnection) {
   p.put_u4(di::encode_frame(beam::tuple(6, from, beam::atom(""), "cpp_echo"_a), &message));
   const std::string body = p.get_u4();
   ASSERT_FALSE(body.empty());
-  const di::frame f =
-      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  const di::frame f = frame_of(body);
   ASSERT_TRUE(f.message.has_value());
   EXPECT_EQ(f.message->as_tuple()[1], term("still_here"_a));
 }
@@ -1073,7 +1072,7 @@ TEST_F(DistInterop, CppSpawnRequestTakesLinkAndMonitorWithTheReplyAndNoconnectio
   auto next_frame = [](const raw_peer& p) {
     const std::string body = p.get_u4();
     if (body.empty()) return di::frame{"closed"_a, std::nullopt};
-    return di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+    return frame_of(body);
   };
   std::optional<raw_peer> p;
   p.emplace(beam::dist::listen_port());
@@ -1271,8 +1270,7 @@ TEST_F(DistInterop, StopMakesThisNodeNonodeAndARestartUnderAnotherNameRenamesIts
   p.put_u4(di::encode_frame(beam::tuple(6, raw_pid, beam::atom(""), "cpp_echo"_a), &message));
   const std::string body = p.get_u4();
   ASSERT_FALSE(body.empty()) << "no echo";
-  const di::frame f =
-      di::decode_frame(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  const di::frame f = frame_of(body);
   ASSERT_TRUE(f.message.has_value() && f.message->as_tuple().size() == 3) << beam::inspect(f.control);
   const beam::pid echo_pid = f.message->as_tuple()[2].as_pid();
   EXPECT_TRUE(echo_pid.is_local()) << "the echo's pid came under another name or creation";

@@ -23,27 +23,47 @@ struct node_id {
 };
 [[nodiscard]] node_id this_node() noexcept;
 
+// The node of a pid, port or reference, in 8 bytes: this node as a marker, so that its identifiers stay its
+// own when the node is renamed (distribution starting or stopping, as OTP's do), any other node as its atom
+// index and creation.
+class node_slot {
+ public:
+  constexpr node_slot() noexcept = default;   // this node
+  explicit node_slot(node_id node) noexcept;  // this node's marker when `node` is this_node()
+
+  [[nodiscard]] bool is_local() const noexcept { return name_ == local_marker; }
+  [[nodiscard]] node_id node() const noexcept;
+
+  friend bool operator==(const node_slot&, const node_slot&) noexcept = default;
+  // Erlang orders identifiers of different nodes by the nodes' names, and some by their creations after other
+  // fields: the two halves of the order, each equal for equal slots.
+  friend std::strong_ordering order_by_name(const node_slot& a, const node_slot& b) noexcept;
+  friend std::strong_ordering order_by_creation(const node_slot& a, const node_slot& b) noexcept;
+
+ private:
+  static constexpr std::uint32_t local_marker = ~std::uint32_t{0};
+  std::uint32_t name_ = local_marker;  // atom index of the node, or local_marker for this node
+  std::uint32_t creation_ = 0;
+};
+
 class pid {
  public:
   // A pid of this node.
-  constexpr pid(std::uint32_t number, std::uint32_t serial) noexcept
-      : node_(local_node_marker), creation_(0), number_(number), serial_(serial) {}
+  constexpr pid(std::uint32_t number, std::uint32_t serial) noexcept : number_(number), serial_(serial) {}
   // A pid of any node; equal to the local form when `node` is this node.
   pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept;
 
   [[nodiscard]] std::uint32_t number() const noexcept { return number_; }
   [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
-  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
-  [[nodiscard]] node_id node() const noexcept;
+  [[nodiscard]] bool is_local() const noexcept { return node_.is_local(); }
+  [[nodiscard]] node_id node() const noexcept { return node_.node(); }
 
   friend bool operator==(const pid&, const pid&) noexcept = default;
   // Erlang's order (OTP 25): serial, then number, then node name, then creation.
   friend std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept;
 
  private:
-  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
-  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
-  std::uint32_t creation_;
+  node_slot node_;
   std::uint32_t number_;
   std::uint32_t serial_;
 };

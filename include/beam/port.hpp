@@ -17,23 +17,20 @@ namespace beam {
 class port {
  public:
   // A port of this node.
-  constexpr explicit port(std::uint64_t number) noexcept
-      : node_(local_node_marker), creation_(0), number_(number) {}
+  constexpr explicit port(std::uint64_t number) noexcept : number_(number) {}
   // A port of any node; equal to the local form when `node` is this node.
   port(node_id node, std::uint64_t number) noexcept;
 
   [[nodiscard]] std::uint64_t number() const noexcept { return number_; }
-  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
-  [[nodiscard]] node_id node() const noexcept;
+  [[nodiscard]] bool is_local() const noexcept { return node_.is_local(); }
+  [[nodiscard]] node_id node() const noexcept { return node_.node(); }
 
   friend bool operator==(const port&, const port&) noexcept = default;
   // Erlang's order: by node name, then creation, then number.
   friend std::strong_ordering operator<=>(const port& a, const port& b) noexcept;
 
  private:
-  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
-  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
-  std::uint32_t creation_;
+  node_slot node_;
   std::uint64_t number_;
 };
 

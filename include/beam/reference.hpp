@@ -28,8 +28,8 @@ class reference {
   // A new reference of this node, unique for the life of the program; safe from any thread.
   [[nodiscard]] static reference make();
 
-  [[nodiscard]] node_id node() const noexcept;
-  [[nodiscard]] bool is_local() const noexcept { return node_ == local_node_marker; }
+  [[nodiscard]] node_id node() const noexcept { return node_.node(); }
+  [[nodiscard]] bool is_local() const noexcept { return node_.is_local(); }
   [[nodiscard]] std::span<const std::uint32_t> words() const noexcept { return {words_.data(), size_}; }
 
   friend bool operator==(const reference& a, const reference& b) noexcept;
@@ -37,9 +37,7 @@ class reference {
   friend std::strong_ordering operator<=>(const reference& a, const reference& b) noexcept;
 
  private:
-  static constexpr std::uint32_t local_node_marker = ~std::uint32_t{0};
-  std::uint32_t node_;  // atom index of the node, or local_node_marker for this node
-  std::uint32_t creation_;
+  node_slot node_;
   std::uint32_t size_;
   std::array<std::uint32_t, max_words> words_{};
 };

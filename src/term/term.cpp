@@ -95,56 +95,49 @@ void set_this_node(node_id node) noexcept {
 }
 }  // namespace detail
 
-pid::pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept : pid(number, serial) {
+node_slot::node_slot(node_id node) noexcept {
   if (node != this_node()) {
-    node_ = node.name.index();
+    name_ = node.name.index();
     creation_ = node.creation;
   }
 }
 
-node_id pid::node() const noexcept {
-  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
+node_id node_slot::node() const noexcept {
+  return is_local() ? this_node() : node_id{atom::from_index(name_), creation_};
 }
+
+std::strong_ordering order_by_name(const node_slot& a, const node_slot& b) noexcept {
+  return a == b ? std::strong_ordering::equal : a.node().name <=> b.node().name;
+}
+
+std::strong_ordering order_by_creation(const node_slot& a, const node_slot& b) noexcept {
+  return a == b ? std::strong_ordering::equal : a.node().creation <=> b.node().creation;
+}
+
+pid::pid(node_id node, std::uint32_t number, std::uint32_t serial) noexcept
+    : node_(node), number_(number), serial_(serial) {}
 
 // As OTP 25 orders pids (lists:sort of NEW_PID_EXT-made pids of several nodes, checked with erl): serial,
 // then number, then the node's name, then its creation; the node comes last, unlike ports'.
 std::strong_ordering operator<=>(const pid& a, const pid& b) noexcept {
   if (auto c = a.serial_ <=> b.serial_; c != 0) return c;
   if (auto c = a.number_ <=> b.number_; c != 0) return c;
-  if (a.node_ != b.node_ || a.creation_ != b.creation_) {
-    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
-    return a.node().creation <=> b.node().creation;
-  }
-  return std::strong_ordering::equal;
+  if (auto c = order_by_name(a.node_, b.node_); c != 0) return c;
+  return order_by_creation(a.node_, b.node_);
 }
 
-port::port(node_id node, std::uint64_t number) noexcept : port(number) {
-  if (node != this_node()) {
-    node_ = node.name.index();
-    creation_ = node.creation;
-  }
-}
-
-node_id port::node() const noexcept {
-  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
-}
+port::port(node_id node, std::uint64_t number) noexcept : node_(node), number_(number) {}
 
 // As OTP 25 orders ports (unlike its pids, whose numbers come before their nodes): node name, then the
 // node's creation, then the number.
 std::strong_ordering operator<=>(const port& a, const port& b) noexcept {
-  if (a.node_ != b.node_ || a.creation_ != b.creation_) {
-    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
-    if (auto c = a.node().creation <=> b.node().creation; c != 0) return c;
-  }
+  if (auto c = order_by_name(a.node_, b.node_); c != 0) return c;
+  if (auto c = order_by_creation(a.node_, b.node_); c != 0) return c;
   return a.number_ <=> b.number_;
 }
 
 reference::reference(node_id node, std::span<const std::uint32_t> words)
-    : node_(local_node_marker), creation_(0), size_(static_cast<std::uint32_t>(words.size())) {
-  if (node != this_node()) {
-    node_ = node.name.index();
-    creation_ = node.creation;
-  }
+    : node_(node), size_(static_cast<std::uint32_t>(words.size())) {
   if (words.empty() || words.size() > max_words) {
     throw std::invalid_argument(
         fmt::format("a reference has 1 to {} words, not {}", max_words, words.size()));
@@ -161,24 +154,18 @@ reference reference::make() {
   return reference(this_node(), words);
 }
 
-node_id reference::node() const noexcept {
-  return is_local() ? this_node() : node_id{atom::from_index(node_), creation_};
-}
-
 bool operator==(const reference& a, const reference& b) noexcept {
-  return a.node_ == b.node_ && a.creation_ == b.creation_ && std::ranges::equal(a.words(), b.words());
+  return a.node_ == b.node_ && std::ranges::equal(a.words(), b.words());
 }
 
+// Erlang's order: node name, then the words from the last (most significant) to the first, then creation.
 std::strong_ordering operator<=>(const reference& a, const reference& b) noexcept {
-  const bool same_node = a.node_ == b.node_ && a.creation_ == b.creation_;
-  if (!same_node) {
-    if (auto c = a.node().name <=> b.node().name; c != 0) return c;
-  }
+  if (auto c = order_by_name(a.node_, b.node_); c != 0) return c;
   if (auto c = a.size_ <=> b.size_; c != 0) return c;
   for (std::size_t i = a.size_; i-- > 0;) {
     if (auto c = a.words_[i] <=> b.words_[i]; c != 0) return c;
   }
-  return same_node ? std::strong_ordering::equal : a.node().creation <=> b.node().creation;
+  return order_by_creation(a.node_, b.node_);
 }
 
 // --- construction ---
