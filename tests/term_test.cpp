@@ -230,6 +230,40 @@ TEST(Term, EqualTermsHashEqual) {
   EXPECT_FALSE(set.contains(beam::tuple("a"_a, beam::list(1, 2), beam::map({{"k", 2}}))));
 }
 
+// reference::make's references live in the term itself, others in a node (beam/term.hpp): the two forms
+// must read back, compare, order and hash as the one kind they are.
+TEST(Term, ReferencesReadBackEqualAndOrderedWhateverTheirForm) {
+  const beam::node_id here = beam::this_node();
+  const beam::reference made = beam::reference::make();
+  const term a(made);
+  const term rebuilt(beam::reference(here, made.words()));
+  EXPECT_EQ(a.as_reference(), made);
+  EXPECT_EQ(a, rebuilt);
+  EXPECT_EQ(a.hash(), rebuilt.hash());
+  EXPECT_EQ(a.kind(), beam::term_kind::reference);
+
+  const std::uint32_t small_words[] = {5, 7, 1};
+  const std::uint32_t wide_first[] = {1U << 18, 7, 1};  // too wide a first word to be packed
+  const std::uint32_t wide_last[] = {0, 0, 1U << 14};   // too wide a last word
+  const std::uint32_t four_words[] = {5, 7, 1, 0};
+  const term packed(beam::reference(here, small_words));
+  const term wide(beam::reference(here, wide_first));
+  const term widest(beam::reference(here, wide_last));
+  const term longer(beam::reference(here, four_words));
+  for (const term* t : {&packed, &wide, &widest, &longer}) {
+    EXPECT_TRUE(t->is_reference());
+    EXPECT_EQ(term(t->as_reference()), *t);
+    EXPECT_EQ(term(t->as_reference()).hash(), t->hash());
+  }
+  EXPECT_EQ(packed.as_reference().words()[2], 1U);
+  EXPECT_NE(packed, wide);
+  EXPECT_TRUE(packed < wide);  // the words compare from the last: 1 = 1, 7 = 7, then 5 < 2^18
+  EXPECT_TRUE(wide < widest);
+  EXPECT_TRUE(packed < longer);
+  EXPECT_TRUE(packed == term(beam::reference(here, small_words)));
+  EXPECT_EQ(beam::inspect(packed), "#Reference<0.1.7.5>");
+}
+
 TEST(Term, DeeplyNestedTermsAreFreedWithoutRecursion) {
   term t;
   for (int i = 0; i < 1'000'000; ++i) t = beam::tuple(t);

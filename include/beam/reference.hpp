@@ -16,6 +16,9 @@
 #include <beam/pid.hpp>
 
 namespace beam {
+namespace detail {
+struct term_access;
+}
 
 class reference {
  public:
@@ -37,8 +40,11 @@ class reference {
   friend std::strong_ordering operator<=>(const reference& a, const reference& b) noexcept;
 
  private:
+  friend struct detail::term_access;  // packs the references make() makes into a term, and unpacks them
+  reference() noexcept = default;     // this node's, no words yet
+
   node_slot node_;
-  std::uint32_t size_;
+  std::uint32_t size_ = 0;
   std::array<std::uint32_t, max_words> words_{};
 };
 

@@ -1,19 +1,20 @@
 // beam/term.hpp: beam::term, a value of Erlang's data model.
 //
 // A term is immutable and 16 bytes: a tag, a 32-bit auxiliary word and a 64-bit payload. Immediates (integers
-// that fit in 64 bits, floats, atoms, pids and ports of this node, []) live in the payload; every other kind
-// (big integers, binaries, lists, tuples, maps, references, funs, pids and ports of other nodes) is a heap
-// node shared by reference count. Copying a term is O(1); a term may be handed to another thread as it is,
-// because nothing in a heap node changes after construction (sharing, not copying, is how messages cross
-// processes).
+// that fit in 64 bits, floats, atoms, pids and ports of this node, the references reference::make makes, [])
+// live in the payload; every other kind (big integers, binaries, lists, tuples, maps, funs, other references,
+// pids and ports of other nodes) is a heap node shared by reference count. Copying a term is O(1); a term may
+// be handed to another thread as it is, because nothing in a heap node changes after construction (sharing,
+// not copying, is how messages cross processes).
 //
 // Invariants (checked at construction, relied upon everywhere):
 // - an integer that fits in int64 is always a small integer; a big integer never does;
+// - a reference that fits the payload (src/term/heap.hpp) is always held there, so equal references have one
+//   tag and equal bits;
 // - a list term is a non-empty run `elements()[aux..]` of one list node followed by that node's tail, and a
-// node's
-//   tail is never a non-empty list (builders flatten), so `as_list()` is one contiguous span;
+//   node's tail is never a non-empty list (builders flatten), so `as_list()` is one contiguous span;
 // - map entries are sorted by key in Erlang's map key order (term order, integers before floats), keys
-// unique.
+//   unique.
 #pragma once
 
 #include <atomic>
@@ -88,6 +89,7 @@ enum class tag : std::uint8_t {
   atom,
   local_pid,
   local_port,
+  local_reference,  // a reference of this node as reference::make makes it, packed into the term (heap.hpp)
   nil,
   big_int,
   remote_pid,
@@ -169,7 +171,9 @@ class term {
   [[nodiscard]] bool is_port() const noexcept {
     return is(detail::tag::local_port) || is(detail::tag::remote_port);
   }
-  [[nodiscard]] bool is_reference() const noexcept { return is(detail::tag::reference); }
+  [[nodiscard]] bool is_reference() const noexcept {
+    return is(detail::tag::local_reference) || is(detail::tag::reference);
+  }
   [[nodiscard]] bool is_fun() const noexcept { return is(detail::tag::fun); }
   [[nodiscard]] bool is_tuple() const noexcept { return is(detail::tag::tuple); }
   [[nodiscard]] bool is_map() const noexcept { return is(detail::tag::map); }
@@ -254,7 +258,7 @@ class term {
   std::uint32_t aux_;  // list: offset of the first element in its node
   union {
     std::uint64_t u_;  // small integer (two's complement), atom index, local pid (serial << 32 | number),
-                       // local port (its number)
+                       // local port (its number), local reference (its words packed, heap.hpp)
     double f_;
     detail::heap_node* p_;  // remote_pid, remote_port, reference, fun, big_int, bitstring, list, tuple, map
   };

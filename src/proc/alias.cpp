@@ -37,9 +37,9 @@ alias_mode mode_of(alias_option option) noexcept {
 
 }  // namespace
 
-reference make_alias(process_control& p, alias_mode mode) {
-  reference alias = alias_reference(p.self());
-  links_of(p).aliases.emplace(term(alias), mode);
+term make_alias(process_control& p, alias_mode mode) {
+  term alias(alias_reference(p.self()));
+  links_of(p).aliases.emplace(alias, mode);
   return alias;
 }
 
@@ -61,7 +61,7 @@ void send_to_alias(proc::node& node, const term& alias, term message) {
 }  // namespace detail
 
 reference alias(alias_option option) {
-  return detail::make_alias(detail::current_process("beam::alias"), detail::mode_of(option));
+  return detail::make_alias(detail::current_process("beam::alias"), detail::mode_of(option)).as_reference();
 }
 
 bool unalias(const reference& alias) {

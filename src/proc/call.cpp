@@ -20,6 +20,7 @@
 #include <beam/registry.hpp>
 
 #include "proc/call.hpp"
+#include "proc/node.hpp"
 #include "proc/process_control.hpp"
 #include "proc/signals.hpp"
 #include "term/atom_table.hpp"
@@ -52,8 +53,9 @@ struct call_site {
 enum class call_outcome { replied, server_down, timed_out };
 
 // Waits for the reply to `site`'s call tagged `tag`, [alias | ref] (the server monitored under `ref`). The
-// reply carries the request's tag, the same node, so matching it is a pointer comparison.
-task<term> await_reply(call_site site, reference ref, term tag) {
+// reply carries the request's tag, the same node, so matching it is a pointer comparison; `ref` is the term
+// the caller keys its monitor by, so the DOWN pattern and the demonitor build none.
+task<term> await_reply(call_site site, term ref, term tag) {
   term result;
   call_outcome outcome = call_outcome::timed_out;
   const auto replied = [&](term value) {
@@ -68,7 +70,9 @@ task<term> await_reply(call_site site, reference ref, term tag) {
                       }),
                    after(site.wait(), [] {}));
   // The alias ends with the monitor (a DOWN ended both): a reply sent from now on is dropped on arrival.
-  if (outcome != call_outcome::server_down) demonitor(ref, demonitor_option::flush);
+  if (outcome != call_outcome::server_down) {
+    detail::demonitor_ref(detail::signalling_process("beam::call"), ref, demonitor_option::flush);
+  }
   // A reply that arrived before that still counts, as in gen:do_call.
   if (outcome == call_outcome::timed_out) {
     co_await receive(on(tuple(tag, _term), replied), after(std::chrono::milliseconds(0), [] {}));
@@ -112,17 +116,17 @@ std::optional<beam::error> call_refused(const detail::process_control& p, const 
 const atom alias_tag("alias");
 
 // A call's tag: [alias | Ref], OTP 25's.
-term call_tag(const reference& ref) {
+term call_tag(const term& ref) {
   const term head(alias_tag);
-  return make_list(std::span<const term>(&head, 1), term(ref));
+  return make_list(std::span<const term>(&head, 1), ref);
 }
 
 // The reference in an [alias | Ref] tag; none for any other tag.
-std::optional<reference> alias_in_tag(const term& tag) {
+std::optional<term> alias_in_tag(const term& tag) {
   if (!tag.is_list() || tag.as_list().size() != 1 || !tag.as_list()[0].is_atom(alias_tag))
     return std::nullopt;
-  const term rest = tag.list_tail();
-  return rest.is_reference() ? std::optional(rest.as_reference()) : std::nullopt;
+  term rest = tag.list_tail();
+  return rest.is_reference() ? std::optional(std::move(rest)) : std::nullopt;
 }
 
 term call_message(const pid& caller, const term& tag, term request) {
@@ -133,26 +137,26 @@ term call_message(const pid& caller, const term& tag, term request) {
 // Starts `site`'s call to `to` (a pid, or what `whereis` found for a name), monitored under `ref`, an alias
 // of the caller: sends the request tagged [alias | ref]. Returns the task that waits for the reply.
 task<term> start_call(const detail::process_control& p, call_site site, const std::optional<pid>& to,
-                      reference ref) {
+                      term ref) {
   term tag = call_tag(ref);
   if (to) send(*to, call_message(p.self(), tag, site.request));
   return await_reply(std::move(site), std::move(ref), std::move(tag));
 }
 
 task<term> call_pid(const pid& server, call_site site) {
-  detail::process_control& p = detail::current_process("beam::call");
+  detail::process_control& p = detail::signalling_process("beam::call");
   if (auto refused = call_refused(p, server, site)) return refuse_call(std::move(*refused));
-  reference ref = monitor(server, monitor_alias::demonitor);
+  term ref = detail::monitor_ref(p, server, monitor_alias::demonitor);
   return start_call(p, std::move(site), server, std::move(ref));
 }
 
 task<term> call_name(atom name, call_site site) {
-  detail::process_control& p = detail::current_process("beam::call");
+  detail::process_control& p = detail::signalling_process("beam::call");
   // Before whereis: a server that ends in between is seen as DOWN.
-  reference ref = monitor(name, monitor_alias::demonitor);
+  term ref = detail::monitor_ref(p, name, monitor_alias::demonitor);
   const std::optional<pid> to = whereis(name);
   if (auto refused = call_refused(p, to, site)) {
-    demonitor(ref);  // none when the name is the caller's own
+    detail::demonitor_ref(p, ref, demonitor_option::none);  // none when the name is the caller's own
     return refuse_call(std::move(*refused));
   }
   return start_call(p, std::move(site), to, std::move(ref));
@@ -162,7 +166,7 @@ task<term> call_name_at_node(const std::pair<atom, atom>& name_at_node, call_sit
   if (name_at_node.second == this_node().name) return call_name(name_at_node.first, std::move(site));
   detail::process_control& p = detail::current_process("beam::call");
   // The other node resolves the name, for the monitor and for the request alike.
-  reference ref = monitor(name_at_node, monitor_alias::demonitor);
+  term ref(monitor(name_at_node, monitor_alias::demonitor));
   term tag = call_tag(ref);
   send(name_at_node, call_message(p.self(), tag, site.request));
   return await_reply(std::move(site), std::move(ref), std::move(tag));
@@ -217,8 +221,8 @@ void reply(const term& from, term value) {
                       fmt::format("reply: {} is not the {{caller, tag}} of a call", inspect(from)));
   }
   const term& tag = from.as_tuple()[1];
-  if (const std::optional<reference> alias = alias_in_tag(tag)) {
-    send(*alias, tuple(tag, std::move(value)));
+  if (const std::optional<term> alias = alias_in_tag(tag)) {
+    detail::send_to_alias(detail::node_for("beam::reply"), *alias, tuple(tag, std::move(value)));
   } else {
     send(from.as_tuple()[0].as_pid(), tuple(tag, std::move(value)));
   }

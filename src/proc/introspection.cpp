@@ -160,9 +160,9 @@ term items_of(detail::process_control& p, const term& items) {
 
 // Asks `target` (not the caller) for `items`: its answer, or `undefined` if it is not alive.
 task<term> ask_owner(detail::process_control& p, pid target, term items) {
-  const reference answer = detail::make_alias(p, detail::alias_mode::reply);
+  const term answer = detail::make_alias(p, detail::alias_mode::reply);
   if (!detail::send_signal(p.node(), target, proc::signal_kind::info_request, tuple(answer, items))) {
-    unalias(answer);
+    unalias(answer.as_reference());
     co_return term(detail::atoms::undefined);
   }
   co_return co_await receive(on(tuple(answer, _term), [](term t) { return t; }));

@@ -185,7 +185,7 @@ void flush_down(process_control& p, const term& ref) {
 }
 
 // A monitor's reference: an alias of p too, unless `alias` is none.
-reference monitor_reference(process_control& p, monitor_alias alias) {
+term monitor_reference(process_control& p, monitor_alias alias) {
   switch (alias) {
     case monitor_alias::none:
       break;
@@ -196,12 +196,11 @@ reference monitor_reference(process_control& p, monitor_alias alias) {
     case monitor_alias::reply_demonitor:
       return make_alias(p, alias_mode::reply_demonitor);
   }
-  return reference::make();
+  return term(reference::make());
 }
 
 // The caller starts monitoring `target` under `ref`; DOWN will name it `who`.
-void start_monitor(process_control& p, const reference& ref, const pid& target, const term& who) {
-  const term key(ref);
+void start_monitor(process_control& p, const term& key, const pid& target, const term& who) {
   if (target == p.self()) return;  // as Erlang: a reference, and nothing ever comes of it
   links_of(p).monitors.emplace(key, process_links::watched{target, who});
   if (!send_signal(p.node(), target, signal_kind::monitor, tuple(p.self(), key, who))) {
@@ -404,45 +403,57 @@ void exit(const pid& dest, term reason) {
   exit(std::move(reason));
 }
 
-reference monitor(const pid& target, monitor_alias alias) {
-  detail::process_control& p = detail::signalling_process("beam::monitor");
-  reference ref = detail::monitor_reference(p, alias);
-  detail::start_monitor(p, ref, target, term(target));
+namespace detail {
+
+term monitor_ref(process_control& p, const pid& target, monitor_alias alias) {
+  term ref = monitor_reference(p, alias);
+  start_monitor(p, ref, target, term(target));
   return ref;
 }
 
-reference monitor(atom name, monitor_alias alias) {
-  detail::process_control& p = detail::signalling_process("beam::monitor");
-  reference ref = detail::monitor_reference(p, alias);
+term monitor_ref(process_control& p, atom name, monitor_alias alias) {
+  term ref = monitor_reference(p, alias);
   const term who = tuple(name, this_node().name);
-  detail::process_control* target = detail::find_named(p.node(), name);
+  process_control* target = find_named(p.node(), name);
   // No such name: a monitor of a process that does not exist (an unused pid number), which gets its DOWN
   // noproc.
   const pid id = target != nullptr ? target->self() : pid(0, ~std::uint32_t{0});
-  if (target != nullptr) detail::release(*target);
-  detail::start_monitor(p, ref, id, who);
+  if (target != nullptr) release(*target);
+  start_monitor(p, ref, id, who);
   return ref;
+}
+
+bool demonitor_ref(process_control& p, const term& ref, demonitor_option option) {
+  const bool found = end_monitor(p, ref);
+  const bool flush = option == demonitor_option::flush || option == demonitor_option::flush_info;
+  if (flush) flush_down(p, ref);
+  const bool info = option == demonitor_option::info || option == demonitor_option::flush_info;
+  return info ? found : true;
+}
+
+}  // namespace detail
+
+reference monitor(const pid& target, monitor_alias alias) {
+  return detail::monitor_ref(detail::signalling_process("beam::monitor"), target, alias).as_reference();
+}
+
+reference monitor(atom name, monitor_alias alias) {
+  return detail::monitor_ref(detail::signalling_process("beam::monitor"), name, alias).as_reference();
 }
 
 reference monitor(const std::pair<atom, atom>& name_at_node, monitor_alias alias) {
   if (name_at_node.second == this_node().name) return monitor(name_at_node.first, alias);
   detail::process_control& p = detail::signalling_process("beam::monitor");
-  reference ref = detail::monitor_reference(p, alias);
+  term ref = detail::monitor_reference(p, alias);
   // The target is a name the other node resolves: the monitor's target pid stands for that node only (the
   // router takes the node from it, the connection the name from `who`).
   const pid on_node(node_id{name_at_node.second, 0}, 0, 0);
   detail::start_monitor(p, ref, on_node, tuple(name_at_node.first, name_at_node.second));
-  return ref;
+  return ref.as_reference();
 }
 
 bool demonitor(const reference& ref, demonitor_option option) {
-  detail::process_control& p = detail::signalling_process("beam::demonitor");
-  const term key(ref);
-  const bool found = detail::end_monitor(p, key);
-  const bool flush = option == demonitor_option::flush || option == demonitor_option::flush_info;
-  if (flush) detail::flush_down(p, key);
-  const bool info = option == demonitor_option::info || option == demonitor_option::flush_info;
-  return info ? found : true;
+  return detail::demonitor_ref(detail::signalling_process("beam::demonitor"), term(ref), option);
 }
 
 }  // namespace beam

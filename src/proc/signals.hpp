@@ -23,6 +23,7 @@
 #include <optional>
 #include <vector>
 
+#include <beam/monitor.hpp>
 #include <beam/pid.hpp>
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
@@ -88,8 +89,8 @@ void undo_spawn_reply(proc::node& node, const pid& dead, const term& reply) noex
 // The owner: p's link record, made at the first use.
 process_links& links_of(process_control& p);
 
-// The owner: a new alias of p that ends as `mode` says (proc/alias.cpp).
-reference make_alias(process_control& p, alias_mode mode);
+// The owner: a new alias of p that ends as `mode` says (proc/alias.cpp), as the term p keys it by.
+term make_alias(process_control& p, alias_mode mode);
 // The process an alias names, if `r` is one of this node's aliases (an active one or not).
 std::optional<pid> alias_owner(const reference& r) noexcept;
 // Any thread: sends `message` to the alias `alias` (kept only while the alias is active).
@@ -99,6 +100,15 @@ void answer_process_info(process_control& p, const term& request) noexcept;
 // The owner: ends p's monitor `ref` (and a demonitor alias of the same reference). False when p had no such
 // monitor.
 bool end_monitor(process_control& p, const term& ref);
+// The calling process (named `what` in the error when there is none), for a call that sends a signal: it
+// costs a reduction, as a send does.
+process_control& signalling_process(const char* what);
+// The owner: beam::monitor and beam::demonitor (beam/monitor.hpp) with the reference as the term p keys the
+// monitor by, for a caller that matches and ends the monitor with it (beam::call): each term made from a
+// reference again is a node again.
+term monitor_ref(process_control& p, const pid& target, monitor_alias alias);
+term monitor_ref(process_control& p, atom name, monitor_alias alias);
+bool demonitor_ref(process_control& p, const term& ref, demonitor_option option);
 
 // The owner: moves new arrivals from p's inbox to its private queue, acting on the signals among them. True
 // when anything arrived.

@@ -21,8 +21,10 @@ using detail::term_access;
 
 namespace {
 
-// The reference a reference term holds, read in place (no copy): valid as long as `t`.
-const reference& reference_of(const term& t) noexcept {
+// The reference a reference term holds, packed (heap.hpp) or in a node.
+reference reference_of(const term& t) noexcept {
+  if (term_access::tag_of(t) == tag::local_reference)
+    return term_access::unpacked_reference(term_access::bits(t));
   return term_access::node<detail::reference_node>(t)->value;
 }
 
@@ -229,6 +231,7 @@ std::uint64_t hash_term(const term& t) noexcept {
     case tag::atom:
     case tag::local_pid:
     case tag::local_port:
+    case tag::local_reference:  // one tag and bits for each such reference: its words need not be hashed
       return mix(kind_salt, term_access::bits(t));
     case tag::float_: {
       const double d = t.as_float() == 0.0 ? 0.0 : t.as_float();  // 0.0 =:= -0.0 in OTP 25
@@ -246,7 +249,7 @@ std::uint64_t hash_term(const term& t) noexcept {
       return mix(kind_salt, std::hash<port>{}(t.as_port()));
     case tag::reference: {
       std::uint64_t h = kind_salt;
-      for (auto w : reference_of(t).words()) h = mix(h, w);  // the node's: alive as long as t
+      for (auto w : reference_of(t).words()) h = mix(h, w);
       return h;
     }
     case tag::fun: {

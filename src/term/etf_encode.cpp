@@ -220,6 +220,8 @@ void encoder::put_term(const term& t) {
       const auto* big = term_access::node<detail::big_node>(t);
       return put_big(big->negative, big->magnitude());
     }
+    case tag::local_reference:
+      return put_reference(term_access::unpacked_reference(bits));
     case tag::reference:
       return put_reference(term_access::node<detail::reference_node>(t)->value);
     case tag::fun:

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -124,6 +125,22 @@ struct term_access {
     t.tag_ = k;
     t.u_ = bits;
     return t;
+  }
+  // A reference of this node with three words as reference::make spreads its 64-bit counter over them (the
+  // first below 2^18, the last below 2^14) is the counter, held in the term as an immediate: making,
+  // copying, comparing and dropping it touch no heap. Every such reference is held so (term's constructor
+  // packs it), so two reference terms are equal exactly when their tags and bits are.
+  static std::optional<std::uint64_t> packed_reference(const reference& r) noexcept {
+    const auto& w = r.words_;
+    if (!r.node_.is_local() || r.size_ != 3 || w[0] >= (1U << 18) || w[2] >= (1U << 14)) return std::nullopt;
+    return std::uint64_t{w[0]} | std::uint64_t{w[1]} << 18 | std::uint64_t{w[2]} << 50;
+  }
+  static reference unpacked_reference(std::uint64_t counter) noexcept {
+    reference r;
+    r.size_ = 3;
+    r.words_ = {static_cast<std::uint32_t>(counter & 0x3FFFF), static_cast<std::uint32_t>(counter >> 18),
+                static_cast<std::uint32_t>(counter >> 50), 0, 0};
+    return r;
   }
   // Takes the node out of `t` (leaving []) without touching the count: used by the iterative destroy.
   static heap_node* steal(term& t) noexcept {

@@ -149,9 +149,7 @@ reference reference::make() {
   // Unique for the life of the program: a 64-bit counter spread over three words as Erlang's refs are.
   static std::atomic<std::uint64_t> counter{0};
   const std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);  // only uniqueness is needed
-  const std::uint32_t words[3] = {static_cast<std::uint32_t>(n & 0x3FFFF),
-                                  static_cast<std::uint32_t>(n >> 18), static_cast<std::uint32_t>(n >> 50)};
-  return reference(this_node(), words);
+  return term_access::unpacked_reference(n);
 }
 
 bool operator==(const reference& a, const reference& b) noexcept {
@@ -188,8 +186,13 @@ term::term(const port& value) : term() {
   }
 }
 
-term::term(const reference& value)
-    : term(term_access::adopt(detail::allocate_node<detail::reference_node, std::byte>(0, value))) {}
+term::term(const reference& value) : term() {
+  if (const auto counter = term_access::packed_reference(value)) {
+    *this = term_access::immediate(tag::local_reference, *counter);
+  } else {
+    *this = term_access::adopt(detail::allocate_node<detail::reference_node, std::byte>(0, value));
+  }
+}
 
 term::term(const export_fun& value)
     : term(term_access::adopt(detail::allocate_node<detail::fun_node, std::byte>(0, value))) {}
@@ -328,6 +331,7 @@ term_kind term::kind() const noexcept {
     case tag::local_pid:
     case tag::remote_pid:
       return term_kind::pid;
+    case tag::local_reference:
     case tag::reference:
       return term_kind::reference;
     case tag::fun:
@@ -399,7 +403,8 @@ port term::as_port() const {
 }
 
 reference term::as_reference() const {
-  if (!is_reference()) throw_access("a reference");
+  if (is(tag::local_reference)) return term_access::unpacked_reference(u_);
+  if (!is(tag::reference)) throw_access("a reference");
   return term_access::node<detail::reference_node>(*this)->value;
 }
 
