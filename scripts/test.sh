@@ -23,14 +23,25 @@ for preset in release asan; do
 done
 
 stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
-concurrent=(term_test pool_test sched_test process_test send_receive_test registry_test link_test monitor_test call_test
-            crash_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
+concurrent=(send_receive_test crash_test term_test pool_test sched_test process_test registry_test link_test monitor_test
+            call_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
             alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test dist_interop_test)
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
-for t in "${concurrent[@]}"; do
-  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$t" --gtest_brief=1
-done
+# The tests run $jobs at a time, longest first (send_receive_test and crash_test take half a minute or more
+# each here), each into its own log; a failing test's log is shown and the stage fails once all have run.
+mkdir -p build/tsan/logs
+tsan_test() {
+  if ! TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$1" --gtest_brief=1 \
+      >"build/tsan/logs/$1.log" 2>&1; then
+    echo "== tsan: $1 failed"
+    cat "build/tsan/logs/$1.log"
+    return 1
+  fi
+  echo "tsan: $1 passed in ${SECONDS} s"
+}
+export -f tsan_test
+printf '%s\n' "${concurrent[@]}" | xargs -P "$jobs" -I{} bash -c 'tsan_test "$1"' _ {}
 
 stage "fuzz: the ETF decoder and a distribution peer's frames and handshake packets, ${FUZZ_SECONDS:-60} s each, side by side"
 cmake --preset fuzz >/dev/null
