@@ -249,7 +249,8 @@ std::uint64_t hash_term(const term& t) noexcept {
       return mix(kind_salt, std::hash<port>{}(t.as_port()));
     case tag::reference: {
       std::uint64_t h = kind_salt;
-      for (auto w : reference_of(t).words()) h = mix(h, w);
+      const reference r = reference_of(t);  // a copy: words() is a view into it
+      for (auto w : r.words()) h = mix(h, w);
       return h;
     }
     case tag::fun: {
