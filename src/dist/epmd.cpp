@@ -7,6 +7,8 @@
 
 #include <beam/error.hpp>
 
+#include "dist/bytes.hpp"
+
 namespace beam::dist_impl {
 namespace {
 
@@ -16,10 +18,6 @@ constexpr std::uint8_t alive2_resp = 121;
 constexpr std::uint8_t port_please2_req = 122;
 constexpr std::uint8_t port2_resp = 119;
 constexpr std::uint8_t hidden_node = 72;
-
-void put_be(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
 
 std::string with_length(const std::string& request) {
   std::string out;

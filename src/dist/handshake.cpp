@@ -12,12 +12,10 @@
 
 #include <fmt/format.h>
 
+#include "dist/bytes.hpp"
+
 namespace beam::dist_impl {
 namespace {
-
-void put_be(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
 
 // A bounds-checked reader over one handshake packet.
 class reader {

@@ -223,13 +223,13 @@ class builder {
     const auto trailing = static_cast<unsigned>(t.bit_size() % 8);
     const std::size_t pieces = whole + (trailing != 0 ? 1 : 0);
     const std::size_t shown = std::min(pieces, limit);
-    auto piece = [&](std::size_t i) {
+    auto piece_text = [&](std::size_t i) {
       if (i < whole) return std::to_string(bytes[i]);
       return fmt::format("{}::size({})", bytes[i] >> (8 - trailing), trailing);
     };
-    doc inner = shown < pieces ? d_.text("...") : d_.text(piece(shown - 1));
+    doc inner = shown < pieces ? d_.text("...") : d_.text(piece_text(shown - 1));
     for (std::size_t i = (shown < pieces ? shown : shown - 1); i-- > 0;) {
-      inner = d_.flex_glue(d_.text(piece(i) + ","), " ", inner);
+      inner = d_.flex_glue(d_.text(piece_text(i) + ","), " ", inner);
     }
     return inner;
   }
