@@ -21,10 +21,9 @@ using detail::term_access;
 
 namespace {
 
-// The reference a reference term holds, packed (heap.hpp) or in a node.
-reference reference_of(const term& t) noexcept {
-  if (term_access::tag_of(t) == tag::local_reference)
-    return term_access::unpacked_reference(term_access::bits(t));
+// The reference a tag::reference term holds in its node, read in place (no copy): valid as long as `t`. A
+// packed reference (tag::local_reference) has none: term::as_reference unpacks it.
+const reference& node_reference(const term& t) noexcept {
   return term_access::node<detail::reference_node>(t)->value;
 }
 
@@ -181,7 +180,7 @@ std::weak_ordering compare_terms(const term& a, const term& b) noexcept {
     case term_kind::atom:
       return a.as_atom() <=> b.as_atom();
     case term_kind::reference:
-      return reference_of(a) <=> reference_of(b);
+      return a.as_reference() <=> b.as_reference();  // either may be packed
     case term_kind::fun: {
       const export_fun fa = a.as_fun(), fb = b.as_fun();
       if (auto c = fa.module <=> fb.module; c != 0) return c;
@@ -249,8 +248,7 @@ std::uint64_t hash_term(const term& t) noexcept {
       return mix(kind_salt, std::hash<port>{}(t.as_port()));
     case tag::reference: {
       std::uint64_t h = kind_salt;
-      const reference r = reference_of(t);  // a copy: words() is a view into it
-      for (auto w : r.words()) h = mix(h, w);
+      for (auto w : node_reference(t).words()) h = mix(h, w);  // the node's: alive as long as t
       return h;
     }
     case tag::fun: {
@@ -300,7 +298,7 @@ bool term::equal_contents(const term& a, const term& b) noexcept {
     case tag::float_:
       return a.as_float() == b.as_float();
     case tag::reference:
-      return reference_of(a) == reference_of(b);
+      return node_reference(a) == node_reference(b);  // equal packed ones never get here (operator==)
     case tag::tuple:
       return equal_spans(a.as_tuple(), b.as_tuple());
     case tag::list:
