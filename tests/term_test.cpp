@@ -7,6 +7,8 @@
 
 #include <beam/beam.hpp>
 
+#include "term/this_node.hpp"
+
 using namespace beam::literals;
 using beam::term;
 
@@ -191,6 +193,33 @@ TEST(Term, PidsOfTwoCreationsOfOneNodeDiffer) {
   EXPECT_FALSE(other_incarnation.is_local());
   EXPECT_NE(other_incarnation, beam::pid(1, 0));
   EXPECT_TRUE(beam::pid(beam::this_node(), 1, 0).is_local());
+}
+
+// Distribution starting or stopping renames this node (term/this_node.hpp); its pids and ports stay its own,
+// and so must their hashes: a hash container erases by the hash a key has then, and one that changed sends
+// the erase to the wrong bucket and corrupts the container (seen as a crash in a dist test under ASan).
+TEST(Term, LocalIdentifiersKeepTheirHashesWhenThisNodeIsRenamed) {
+  const beam::node_id before = beam::this_node();
+  std::unordered_set<beam::pid> pids;
+  std::unordered_set<beam::port> ports;
+  std::unordered_set<term> terms;
+  for (std::uint32_t n = 0; n < 64; ++n) {
+    pids.insert(beam::pid(n, 0));
+    ports.insert(beam::port(n));
+    terms.insert(term(beam::pid(n, 0)));
+  }
+  const std::size_t pid_hash = std::hash<beam::pid>{}(beam::pid(1, 0));
+  const std::size_t port_hash = std::hash<beam::port>{}(beam::port(1));
+  beam::detail::set_this_node(beam::node_id{beam::atom("renamed@host"), 9});
+  EXPECT_EQ(std::hash<beam::pid>{}(beam::pid(1, 0)), pid_hash);
+  EXPECT_EQ(std::hash<beam::port>{}(beam::port(1)), port_hash);
+  for (std::uint32_t n = 0; n < 64; ++n) {
+    EXPECT_EQ(pids.erase(beam::pid(n, 0)), 1u) << n;
+    EXPECT_EQ(ports.erase(beam::port(n)), 1u) << n;
+    EXPECT_EQ(terms.erase(term(beam::pid(n, 0))), 1u) << n;
+  }
+  beam::detail::set_this_node(before);
+  EXPECT_TRUE(pids.empty() && ports.empty() && terms.empty());
 }
 
 TEST(Term, NumbersCompareByValueAcrossIntegerAndFloat) {

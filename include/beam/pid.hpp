@@ -6,6 +6,7 @@
 // node.
 #pragma once
 
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,9 @@ class node_slot {
 
   [[nodiscard]] bool is_local() const noexcept { return name_ == local_marker; }
   [[nodiscard]] node_id node() const noexcept;
+  // A hash of the slot as held, not of node(): this node's identifiers keep their hashes when it is renamed,
+  // so a hash container keyed by them stays sound across distribution starting and stopping.
+  [[nodiscard]] std::uint64_t hash_bits() const noexcept { return std::uint64_t{name_} << 32 | creation_; }
 
   friend bool operator==(const node_slot&, const node_slot&) noexcept = default;
   // Erlang orders identifiers of different nodes by the nodes' names, and some by their creations after other
@@ -56,6 +60,7 @@ class pid {
   [[nodiscard]] std::uint32_t number() const noexcept { return number_; }
   [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
   [[nodiscard]] bool is_local() const noexcept { return node_.is_local(); }
+  [[nodiscard]] std::uint64_t node_hash_bits() const noexcept { return node_.hash_bits(); }
   [[nodiscard]] node_id node() const noexcept { return node_.node(); }
 
   friend bool operator==(const pid&, const pid&) noexcept = default;
@@ -73,8 +78,7 @@ class pid {
 template <>
 struct std::hash<beam::pid> {
   std::size_t operator()(const beam::pid& p) const noexcept {
-    auto n = p.node();
     return std::hash<std::uint64_t>{}((std::uint64_t{p.serial()} << 32 | p.number()) ^
-                                      (std::uint64_t{n.name.index()} << 40) ^ n.creation);
+                                      std::rotl(p.node_hash_bits(), 8));
   }
 };

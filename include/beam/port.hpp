@@ -5,6 +5,7 @@
 // In Erlang's term order a port sits between funs and pids.
 #pragma once
 
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,7 @@ class port {
 
   [[nodiscard]] std::uint64_t number() const noexcept { return number_; }
   [[nodiscard]] bool is_local() const noexcept { return node_.is_local(); }
+  [[nodiscard]] std::uint64_t node_hash_bits() const noexcept { return node_.hash_bits(); }
   [[nodiscard]] node_id node() const noexcept { return node_.node(); }
 
   friend bool operator==(const port&, const port&) noexcept = default;
@@ -39,7 +41,6 @@ class port {
 template <>
 struct std::hash<beam::port> {
   std::size_t operator()(const beam::port& p) const noexcept {
-    auto n = p.node();
-    return std::hash<std::uint64_t>{}(p.number() ^ (std::uint64_t{n.name.index()} << 40) ^ n.creation);
+    return std::hash<std::uint64_t>{}(p.number() ^ std::rotl(p.node_hash_bits(), 8));
   }
 };
