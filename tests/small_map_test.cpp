@@ -15,6 +15,18 @@
 
 #include "base/small_map.hpp"
 
+// A key whose hashes collide in threes: the index's probe runs and its backward-shift erase get exercised.
+struct colliding_key {
+  int value;
+  friend bool operator==(colliding_key, colliding_key) = default;
+  friend auto operator<=>(colliding_key, colliding_key) = default;
+};
+
+template <>
+struct std::hash<colliding_key> {
+  std::size_t operator()(colliding_key k) const noexcept { return static_cast<std::size_t>(k.value / 3); }
+};
+
 namespace {
 
 using beam::base::small_map;
@@ -35,12 +47,13 @@ TEST(SmallMap, EmplaceFindsAndKeepsTheFirstValue) {
 }
 
 // Random inserts and erases, against std::map, across the switch to the index and back down.
+template <class Key = int>
 void check_against_std(std::size_t peak) {
-  small_map<int, int> m;
-  std::map<int, int> expected;
+  small_map<Key, int> m;
+  std::map<Key, int> expected;
   std::mt19937 rng(static_cast<unsigned>(peak));
   for (int step = 0; step < 4000; ++step) {
-    const int key = static_cast<int>(rng() % (2 * peak));
+    const Key key{static_cast<int>(rng() % (2 * peak))};
     if (rng() % 3 != 0) {
       EXPECT_EQ(m.insert_or_assign(key, step).second, expected.insert_or_assign(key, step).second);
     } else {
@@ -48,15 +61,15 @@ void check_against_std(std::size_t peak) {
     }
     ASSERT_EQ(m.size(), expected.size());
   }
-  for (int key = 0; key < static_cast<int>(2 * peak); ++key) {
-    const auto it = m.find(key);
-    const auto want = expected.find(key);
-    ASSERT_EQ(it == m.end(), want == expected.end()) << key;
+  for (int k = 0; k < static_cast<int>(2 * peak); ++k) {
+    const auto it = m.find(Key{k});
+    const auto want = expected.find(Key{k});
+    ASSERT_EQ(it == m.end(), want == expected.end()) << k;
     if (it != m.end()) {
       EXPECT_EQ(it->second, want->second);
     }
   }
-  std::map<int, int> seen(m.begin(), m.end());
+  std::map<Key, int> seen(m.begin(), m.end());
   EXPECT_EQ(seen, expected);
 }
 
@@ -66,6 +79,11 @@ TEST(SmallMap, AnswersAsStdMapWhileSmall) {
 
 TEST(SmallMap, AnswersAsStdMapPastTheIndexLimit) {
   check_against_std(limit * 8);
+}
+
+TEST(SmallMap, AnswersAsStdMapWhenKeyHashesCollide) {
+  check_against_std<colliding_key>(limit * 8);
+  check_against_std<colliding_key>(limit * 64);  // the index grows several times, probe runs wrap around
 }
 
 TEST(SmallSet, EraseIfWhileIteratingErasesExactlyTheMatches) {
