@@ -109,7 +109,10 @@ class DistInterop : public ::testing::Test {
       c.error = "epmd -daemon failed: " + epmd.err;
       return;
     }
-    c.ebin = std::string(BEAM_BINARY_DIR) + "/tests/dist_ebin";
+    // Its own directory: ctest runs each test in a process of its own, two at a time, and an erlc rewriting a
+    // shared interop_peer.beam while another test's erl loads it failed that test (undef, or a failed
+    // rename).
+    c.ebin = std::string(BEAM_BINARY_DIR) + "/tests/dist_ebin/" + std::to_string(::getpid());
     const auto made = bt::run_process({"mkdir", "-p", c.ebin}, {}, 10s);
     const auto compiled = bt::run_process(
         {"erlc", "-o", c.ebin, std::string(BEAM_SOURCE_DIR) + "/tests/dist/interop_peer.erl"}, {}, 60s);
@@ -121,6 +124,7 @@ class DistInterop : public ::testing::Test {
     if (c.epmd_port != 0) {
       (void)bt::run_process({"epmd", "-port", std::to_string(c.epmd_port), "-kill"}, {}, 10s);
     }
+    if (!c.ebin.empty()) (void)bt::run_process({"rm", "-rf", c.ebin}, {}, 10s);
   }
   void SetUp() override { ASSERT_TRUE(the_cluster().error.empty()) << the_cluster().error; }
 
