@@ -19,7 +19,9 @@
 // hash nothing. Rejected: std::unordered_map<Key, position> (the first index): libstdc++ does not keep the
 // hash of a key whose std::hash it deems fast, so an insert, an erase and the move of the last entry hashed a
 // term 8.8 times per monitor, and a node was allocated per entry; a process holding 10,000 monitors
-// (bench w10_monitor_down) spent 20% of its instructions in that map.
+// (bench w10_monitor_down) spent 20% of its instructions in that map. With this index (callgrind, w10
+// monitors=100000 schedulers=1, inclusive per call): monitor() 1,105 -> 832 instructions, the handling of the
+// signal that ends one (its DOWN included) 1,154 -> 829.
 //
 // Not thread-safe: the owner of the container (a process's owner for process_links) is its only user.
 #pragma once
