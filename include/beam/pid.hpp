@@ -35,8 +35,11 @@ class node_slot {
   [[nodiscard]] bool is_local() const noexcept { return name_ == local_marker; }
   [[nodiscard]] node_id node() const noexcept;
   // A hash of the slot as held, not of node(): this node's identifiers keep their hashes when it is renamed,
-  // so a hash container keyed by them stays sound across distribution starting and stopping.
-  [[nodiscard]] std::uint64_t hash_bits() const noexcept { return std::uint64_t{name_} << 32 | creation_; }
+  // so a hash container keyed by them stays sound across distribution starting and stopping. Rotated to mix
+  // with the low bits of an identifier's numbers.
+  [[nodiscard]] std::uint64_t hash_bits() const noexcept {
+    return std::rotl(std::uint64_t{name_} << 32 | creation_, 8);
+  }
 
   friend bool operator==(const node_slot&, const node_slot&) noexcept = default;
   // Erlang orders identifiers of different nodes by the nodes' names, and some by their creations after other
@@ -78,7 +81,6 @@ class pid {
 template <>
 struct std::hash<beam::pid> {
   std::size_t operator()(const beam::pid& p) const noexcept {
-    return std::hash<std::uint64_t>{}((std::uint64_t{p.serial()} << 32 | p.number()) ^
-                                      std::rotl(p.node_hash_bits(), 8));
+    return std::hash<std::uint64_t>{}((std::uint64_t{p.serial()} << 32 | p.number()) ^ p.node_hash_bits());
   }
 };

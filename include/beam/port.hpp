@@ -5,7 +5,6 @@
 // In Erlang's term order a port sits between funs and pids.
 #pragma once
 
-#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +40,6 @@ class port {
 template <>
 struct std::hash<beam::port> {
   std::size_t operator()(const beam::port& p) const noexcept {
-    return std::hash<std::uint64_t>{}(p.number() ^ std::rotl(p.node_hash_bits(), 8));
+    return std::hash<std::uint64_t>{}(p.number() ^ p.node_hash_bits());
   }
 };

@@ -120,11 +120,11 @@ class small_table {
 
  protected:
   // Where `key`'s entry is (size() when there is none), and the key's hash when the index needed it.
-  struct place {
+  struct located {
     std::size_t at;
     std::uint32_t hash;
   };
-  [[nodiscard]] place locate(const Key& key) const {
+  [[nodiscard]] located locate(const Key& key) const {
     if (index_) {
       const std::uint32_t h = hash_of(key);
       const std::size_t at = index_->find(h, [&](std::size_t p) { return KeyOf{}(entries_[p]) == key; });
@@ -136,7 +136,7 @@ class small_table {
   }
   // Appends a value whose key is not present: `where` is what locate() answered for that key.
   template <class... Args>
-  iterator append(place where, Args&&... args) {
+  iterator append(located where, Args&&... args) {
     entries_.emplace_back(std::forward<Args>(args)...);
     if (index_) {
       index_->push(where.hash);
