@@ -22,26 +22,32 @@ for preset in release asan; do
   ctest --preset "$preset" -j"$jobs"
 done
 
-stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets) over 1, 2 and 4 schedulers"
-concurrent=(send_receive_test crash_test term_test pool_test sched_test process_test registry_test link_test monitor_test
-            call_test gen_server_test async_test supervisor_test dynamic_supervisor_test timer_test key_registry_test
-            alias_test process_info_test runtime_call_test poller_test gen_tcp_test blocking_test dist_interop_test)
+stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets, distribution) over 1, 2 and 4 schedulers"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j"$jobs" --target "${concurrent[@]}"
-# The tests run $jobs at a time, longest first (send_receive_test and crash_test take half a minute or more
-# each here), each into its own log; a failing test's log is shown and the stage fails once all have run.
+cmake --build --preset tsan -j"$jobs" --target term_tests process_tests otp_tests io_tests dist_tests
+# Each line: a test executable (tests/CMakeLists.txt, beam_test_groups), the gtest filter of its concurrent
+# tests, and in how many shards it runs (the longest first: send_receive_test's and crash_test's tests take
+# half a minute or more each here). The shards run $jobs at a time, each into its own log; a failing shard's
+# log is shown and the stage fails once all have run.
+runs=()
+for exe_filter_shards in "process_tests * 4" "otp_tests * 2" "dist_tests * 2" "io_tests * 1" "term_tests Atom.*:Term.* 1"; do
+  read -r exe filter shards <<<"$exe_filter_shards"
+  for ((shard = 0; shard < shards; ++shard)); do runs+=("$exe $filter $shards $shard"); done
+done
 mkdir -p build/tsan/logs
 tsan_test() {
-  if ! TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$1" --gtest_brief=1 \
-      >"build/tsan/logs/$1.log" 2>&1; then
-    echo "== tsan: $1 failed"
-    cat "build/tsan/logs/$1.log"
+  local exe=$1 filter=$2 shards=$3 shard=$4 log="build/tsan/logs/$1.$4.log"
+  if ! GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$shard \
+      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$exe" --gtest_brief=1 \
+      --gtest_filter="$filter" >"$log" 2>&1; then
+    echo "== tsan: $exe, shard $((shard + 1)) of $shards, failed"
+    cat "$log"
     return 1
   fi
-  echo "tsan: $1 passed in ${SECONDS} s"
+  echo "tsan: $exe, shard $((shard + 1)) of $shards, passed in ${SECONDS} s"
 }
 export -f tsan_test
-printf '%s\n' "${concurrent[@]}" | xargs -P "$jobs" -I{} bash -c 'tsan_test "$1"' _ {}
+printf '%s\n' "${runs[@]}" | xargs -P "$jobs" -L 1 bash -c 'tsan_test "$@"' _
 
 stage "fuzz: the ETF decoder and a distribution peer's frames and handshake packets, ${FUZZ_SECONDS:-60} s each, side by side"
 cmake --preset fuzz >/dev/null

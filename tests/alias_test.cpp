@@ -41,7 +41,7 @@ beam::process relay(beam::pid back) {
   }
 }
 
-beam::process idle() {
+beam::process idle_forever() {
   co_await beam::testing::wait_forever();
 }
 
@@ -95,7 +95,7 @@ TEST_P(AliasTest, AMonitorAliasEndsWithItsMonitorUnlessExplicit) {
   term with_demonitor, explicit_alias;
   rt.run([&]() -> beam::process {
     const beam::pid r = beam::spawn(relay, beam::self());
-    const beam::pid target = beam::spawn(idle);
+    const beam::pid target = beam::spawn(idle_forever);
     const beam::reference ends = beam::monitor(target, beam::monitor_alias::demonitor);
     const beam::reference stays = beam::monitor(target, beam::monitor_alias::explicit_unalias);
     co_await via(r, ends, "before_down"_a);
@@ -118,7 +118,7 @@ TEST_P(AliasTest, AReplyDemonitorAliasTakesOneMessageAndRemovesItsMonitor) {
   term got, removed;
   rt.run([&]() -> beam::process {
     const beam::pid r = beam::spawn(relay, beam::self());
-    const beam::pid target = beam::spawn(idle);
+    const beam::pid target = beam::spawn(idle_forever);
     const beam::reference ref = beam::monitor(target, beam::monitor_alias::reply_demonitor);
     co_await via(r, ref, "first"_a);
     co_await via(r, ref, "second"_a);

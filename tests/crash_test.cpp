@@ -1,57 +1,17 @@
 // Reliability (issue 5): a million processes that each throw. The runtime stays up, a neighbour keeps
 // answering, and the process count and the live heap bytes come back to their baseline.
-#include <malloc.h>
-
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 
 #include <gtest/gtest.h>
 
 #include <beam/beam.hpp>
 
+#include "support/counted_heap.hpp"
 #include "support/runtime_fixture.hpp"
 
 using namespace beam::literals;
 using beam::term;
-
-// Every heap allocation of this test program is counted (live bytes, any thread). All the replaceable forms
-// but the aligned ones are replaced, so each allocation meets its own release.
-namespace {
-std::atomic<std::int64_t> heap_live{0};
-
-void* counted_alloc(std::size_t size) {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  heap_live.fetch_add(static_cast<std::int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
-  return p;
-}
-void counted_free(void* p) noexcept {
-  if (p == nullptr) return;
-  heap_live.fetch_sub(static_cast<std::int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
-  std::free(p);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_alloc(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_alloc(size);
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
 
 namespace {
 
@@ -119,7 +79,7 @@ TEST_P(CrashTest, AMillionThrowingProcessesLeaveTheRuntimeAsItWas) {
     const beam::pid n = beam::spawn(neighbour);
     for (std::int64_t warm = 0; warm < 2 * limit; warm += batch)
       co_await crash_batch(batch);  // pools, caches, table
-    heap_before = heap_live.load();
+    heap_before = beam::testing::heap_live_bytes();
     count_before = beam::process_count();
     pools_before = pooled_bytes_in_use();
     for (std::int64_t done = 0; done < crashes; done += batch) {
@@ -127,7 +87,7 @@ TEST_P(CrashTest, AMillionThrowingProcessesLeaveTheRuntimeAsItWas) {
       answered = co_await neighbour_answers(n) && answered;
       if (done + batch == crashes / 2) pools_half = pooled_bytes_in_use();
     }
-    heap_after = heap_live.load();
+    heap_after = beam::testing::heap_live_bytes();
     count_after = beam::process_count();
     pools_after = pooled_bytes_in_use();
   });

@@ -203,7 +203,7 @@ TEST_P(DynamicSupervisorTest, ManyClientsStartChildrenConcurrentlyAndTheSupervis
   EXPECT_EQ(ended, 200);
 }
 
-beam::task<term> count_values_of(beam::pid s) {
+beam::task<term> counts_of(beam::pid s) {
   const dyn::child_counts c = co_await dyn::count_children(s);
   co_return beam::list(c.specs, c.active, c.supervisors, c.workers);
 }
@@ -235,10 +235,10 @@ TEST_P(DynamicSupervisorTest, CountAndTerminateChildAsElixirsDynamicSupervisorDo
       co_return reason.is_nil() ? term("ok"_a) : beam::tuple("error"_a, reason);
     };
     std::vector<term> got;
-    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await counts_of(s));
     got.push_back(co_await terminate());
     got.push_back(co_await terminate());
-    got.push_back(co_await count_values_of(s));
+    got.push_back(co_await counts_of(s));
     ours = beam::make_list(std::move(got));
   });
   EXPECT_EQ(beam::format_erlang(ours), elixir.out);

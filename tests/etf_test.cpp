@@ -1,7 +1,5 @@
 // The external term format: exact bytes against OTP 25 (every expected byte below was printed by erl), round
 // trips, the older forms OTP still reads, compressed terms, and every way hostile input is refused.
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -15,65 +13,11 @@
 
 #include <beam/etf.hpp>
 
+#include "support/counted_heap.hpp"
 #include "support/term_gen.hpp"
 
 using namespace beam::literals;
 using beam::term;
-
-// Every allocation of this test program is counted, so that a test can measure the most memory a decode
-// holds. All the replaceable forms but the aligned ones are replaced, so that each allocation meets its own
-// release.
-namespace {
-std::size_t live_bytes = 0;
-std::size_t peak_bytes = 0;
-
-void* counted_alloc(std::size_t size) noexcept {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p != nullptr) live_bytes += malloc_usable_size(p);
-  peak_bytes = std::max(peak_bytes, live_bytes);
-  return p;
-}
-void counted_free(void* p) noexcept {
-  if (p != nullptr) live_bytes -= malloc_usable_size(p);
-  std::free(p);
-}
-void* counted_alloc_or_throw(std::size_t size) {
-  void* p = counted_alloc(size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_alloc_or_throw(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_alloc_or_throw(size);
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_alloc(size);
-}
-void operator delete(void* p) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  counted_free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  counted_free(p);
-}
 
 namespace {
 
@@ -645,13 +589,13 @@ TEST(EtfHostile, NestedHeadersCannotClaimTheSameBytesTwice) {
 
 TEST(EtfHostile, DecodingHoldsAtMost32BytesOfMemoryPerInputByte) {
   const auto peak_of = [](const bytes_t& etf) {
-    peak_bytes = live_bytes;
-    const std::size_t before = live_bytes;
+    beam::testing::reset_heap_peak();
+    const std::int64_t before = beam::testing::heap_live_bytes();
     try {
       (void)beam::binary_to_term(etf);
     } catch (const beam::decode_error&) {
     }
-    return peak_bytes - before;
+    return static_cast<std::size_t>(beam::testing::heap_peak_bytes() - before);
   };
   (void)decode({131, 100, 0, 1, 97});  // this thread's atom cache is made once
   const auto be32 = [](std::size_t n) {

@@ -38,7 +38,7 @@ term normalized(const term& t, const std::map<beam::pid, term>& names) {
   return beam::make_list(std::move(elements));
 }
 
-beam::process idle() {
+beam::process idle_until_stop() {
   co_await expect("stop"_a);
 }
 
@@ -90,7 +90,7 @@ Top = self(), spawn(fun() -> Main(), Top ! done end), receive done -> halt() end
   rt.run([&]() -> beam::process {
     const beam::pid self = beam::self();
     const beam::pid q = beam::spawn(with_two_messages);
-    const beam::pid w = beam::spawn(idle);
+    const beam::pid w = beam::spawn(idle_until_stop);
     beam::register_name("watched"_a, w);
     beam::link(q);
     (void)beam::monitor(q);
@@ -166,7 +166,7 @@ TEST_P(ProcessInfoTest, AProcessKilledBeforeItAnswersIsUndefined) {
   beam::runtime rt(options());
   term answer;
   rt.run([&]() -> beam::process {
-    const beam::pid target = beam::spawn(idle);
+    const beam::pid target = beam::spawn(idle_until_stop);
     beam::exit(target, "kill"_a);
     const std::vector<beam::atom> items{"links"_a, "messages"_a};
     answer = co_await beam::process_info(target, items);
