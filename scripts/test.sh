@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh: builds and passes every test. Installs what is missing (as root), then:
 #   1. release preset: all tests, including the comparisons with real erl/elixir and the find_package consumer;
-#   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests;
+#   2. asan preset (AddressSanitizer + UndefinedBehaviorSanitizer): all tests, each test executable whole;
 #   3. tsan preset (ThreadSanitizer): the concurrency tests (sockets and the poller included);
 #   4. the libFuzzer targets for the ETF decoder and for a distribution peer's frames and handshake packets,
 #      FUZZ_SECONDS (default 60) seconds each from erl-made seed corpora, the two at once.
@@ -14,40 +14,49 @@ stage() { echo "== $* (at ${SECONDS} s)"; }
 scripts/setup.sh test
 jobs=$(nproc)
 
-for preset in release asan; do
-  stage "$preset: build"
-  cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j"$jobs"
-  stage "$preset: test"
-  ctest --preset "$preset" -j"$jobs"
-done
+# sharded PRESET SPEC...: runs each SPEC, "executable gtest-filter shards", of build/PRESET/tests (the group
+# executables of tests/CMakeLists.txt) in that many gtest shards, $jobs at a time in the order given (the longest
+# first), each into its own log. A failing shard's log is shown, and the call fails once all have run.
+sharded() {
+  local preset=$1 spec exe filter shards shard runs=()
+  shift
+  for spec in "$@"; do
+    read -r exe filter shards <<<"$spec"
+    for ((shard = 0; shard < shards; ++shard)); do runs+=("$preset $exe $filter $shards $shard"); done
+  done
+  mkdir -p "build/$preset/logs"
+  printf '%s\n' "${runs[@]}" | xargs -P "$jobs" -L 1 bash -c 'run_shard "$@"' _
+}
+run_shard() {
+  local preset=$1 exe=$2 filter=$3 shards=$4 shard=$5 log="build/$1/logs/$2.$5.log" start=$SECONDS
+  if ! GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$shard timeout 900 "build/$preset/tests/$exe" --gtest_brief=1 \
+      --gtest_filter="$filter" >"$log" 2>&1; then
+    echo "== $preset: $exe, shard $((shard + 1)) of $shards, failed"
+    cat "$log"
+    return 1
+  fi
+  echo "$preset: $exe, shard $((shard + 1)) of $shards, passed in $((SECONDS - start)) s"
+}
+export -f run_shard
+
+stage "release: build"
+cmake --preset release >/dev/null
+cmake --build --preset release -j"$jobs"
+stage "release: test (each test on its own, by ctest)"
+ctest --preset release -j"$jobs"
+
+stage "asan: build"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
+stage "asan: test (the gtest executables whole, in shards; ctest the examples and the build checks)"
+sharded asan "process_tests * 4" "term_tests * 2" "otp_tests * 2" "dist_tests * 2" "tool_tests * 1" "io_tests * 1"
+ctest --preset asan -j"$jobs" -LE gtest
 
 stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets, distribution) over 1, 2 and 4 schedulers"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$jobs" --target term_tests process_tests otp_tests io_tests dist_tests
-# Each line: a test executable (tests/CMakeLists.txt, beam_test_groups), the gtest filter of its concurrent
-# tests, and in how many shards it runs (the longest first: send_receive_test's and crash_test's tests take
-# half a minute or more each here). The shards run $jobs at a time, each into its own log; a failing shard's
-# log is shown and the stage fails once all have run.
-runs=()
-for exe_filter_shards in "process_tests * 4" "otp_tests * 2" "dist_tests * 2" "io_tests * 1" "term_tests Atom.*:Term.* 1"; do
-  read -r exe filter shards <<<"$exe_filter_shards"
-  for ((shard = 0; shard < shards; ++shard)); do runs+=("$exe $filter $shards $shard"); done
-done
-mkdir -p build/tsan/logs
-tsan_test() {
-  local exe=$1 filter=$2 shards=$3 shard=$4 log="build/tsan/logs/$1.$4.log"
-  if ! GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$shard \
-      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" "build/tsan/tests/$exe" --gtest_brief=1 \
-      --gtest_filter="$filter" >"$log" 2>&1; then
-    echo "== tsan: $exe, shard $((shard + 1)) of $shards, failed"
-    cat "$log"
-    return 1
-  fi
-  echo "tsan: $exe, shard $((shard + 1)) of $shards, passed in ${SECONDS} s"
-}
-export -f tsan_test
-printf '%s\n' "${runs[@]}" | xargs -P "$jobs" -L 1 bash -c 'tsan_test "$@"' _
+export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp"
+sharded tsan "process_tests * 4" "otp_tests * 2" "dist_tests * 2" "io_tests * 1" "term_tests Atom.*:Term.* 1"
 
 stage "fuzz: the ETF decoder and a distribution peer's frames and handshake packets, ${FUZZ_SECONDS:-60} s each, side by side"
 cmake --preset fuzz >/dev/null
