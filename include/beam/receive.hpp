@@ -361,15 +361,16 @@ class receive_awaiter : receive_waiter {
   }
 
   // Looks for the oldest message matching a clause from the cursor on; leaves the cursor on it. Each message
-  // examined costs a reduction, so a receive that skips many messages gives way to others as BEAM's does.
+  // skipped costs a reduction, so a receive that skips many messages gives way to others as BEAM's does (its
+  // loop_rec_end); the one taken costs none beyond the receive's own.
   bool scan(process_control& p) {
     while (const term* message = mailbox_peek(p, cursor_)) {
-      bump_reductions(p, 1);
       const int clause = first_matching(*message, std::make_index_sequence<match_count>{});
       if (clause >= 0) {
         matched = static_cast<std::int8_t>(clause);
         return true;
       }
+      bump_reductions(p, 1);
       mailbox_skip(p, cursor_);
     }
     return false;
