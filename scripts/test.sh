@@ -54,9 +54,10 @@ ctest --preset asan -j"$jobs" -LE gtest
 
 stage "tsan: the concurrency tests (terms, atoms, pools, scheduler, processes, messages, signals, servers, tasks, poller, sockets, distribution) over 1, 2 and 4 schedulers"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j"$jobs" --target term_tests process_tests otp_tests io_tests dist_tests
+tsan_runs=("process_tests * 4" "otp_tests * 2" "dist_tests * 2" "io_tests * 1" "term_tests Atom.*:Term.* 1")
+cmake --build --preset tsan -j"$jobs" --target "${tsan_runs[@]%% *}"  # the executables the runs name
 export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp"
-sharded tsan "process_tests * 4" "otp_tests * 2" "dist_tests * 2" "io_tests * 1" "term_tests Atom.*:Term.* 1"
+sharded tsan "${tsan_runs[@]}"
 
 stage "fuzz: the ETF decoder and a distribution peer's frames and handshake packets, ${FUZZ_SECONDS:-60} s each, side by side"
 cmake --preset fuzz >/dev/null
