@@ -381,6 +381,26 @@ TEST_P(SendReceiveTest, SelectiveReceiveStaysLinearWithAHundredThousandUnmatched
   EXPECT_EQ(left, 120'000u);             // the unmatched ones stay, in order
 }
 
+// The inbox word counts up to 65,535 messages not yet taken; past that, pushes are counted beside it. Both
+// must add up, before the owner takes them and after.
+TEST_P(SendReceiveTest, MessageQueueLenCountsMessagesNotYetTakenPastTheInboxWordsCount) {
+  beam::runtime rt(options());
+  std::vector<std::size_t> lens;
+  rt.run([&]() -> beam::process {
+    const beam::pid me = beam::self();
+    const auto len = [me] { return beam::process_info(me)->message_queue_len; };
+    for (int i = 0; i < 100'000; ++i) beam::send(me, i);
+    lens.push_back(len());  // all in the inbox
+    co_await beam::receive(beam::on(0, [] {}));
+    lens.push_back(len());  // all taken into the private queue
+    for (int i = 0; i < 70'000; ++i) beam::send(me, i);
+    lens.push_back(len());
+    for (int i = 0; i < 170'000 - 1; ++i) co_await beam::receive();
+    lens.push_back(len());
+  });
+  EXPECT_EQ(lens, (std::vector<std::size_t>{100'000, 99'999, 169'999, 0}));
+}
+
 TEST_P(SendReceiveTest, FlushPrintsTheLessonsMessagesAsIexDoes) {
   beam::testing::captured_output out;
   term result;

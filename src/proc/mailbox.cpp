@@ -3,7 +3,8 @@
 namespace beam::proc {
 
 message_node* mailbox::take_all() noexcept {
-  message_node* stack = inbox_.exchange(nullptr, std::memory_order_acquire);  // pairs with push's release
+  const std::uintptr_t word = inbox_.exchange(0, std::memory_order_acquire);  // pairs with push's release
+  message_node* stack = node_of(word);
   message_node* ordered = nullptr;  // reverse: the stack is newest first
   std::uint32_t n = 0;
   while (stack != nullptr) {
@@ -13,7 +14,9 @@ message_node* mailbox::take_all() noexcept {
     stack = next;
     ++n;
   }
-  if (n != 0) pending_.fetch_sub(n, std::memory_order_relaxed);
+  if ((word >> address_bits) == count_max) {  // the pushes past the count added to overflow_
+    overflow_.fetch_sub(static_cast<std::int32_t>(n - count_max), std::memory_order_relaxed);
+  }
   return ordered;
 }
 
