@@ -74,6 +74,7 @@ node::node(std::uint32_t process_limit, std::uint32_t worker_count, std::uint32_
     : schedulers(worker_count),
       spares(spare_count),
       table(process_limit, worker_count + spare_count),  // a slot cache per worker and spare
+      epochs(worker_count + spare_count),
       router(&no_distribution),
       shared_pool_(chunks),
       shared_pcb_pool_(chunks) {
@@ -87,6 +88,7 @@ node::node(std::uint32_t process_limit, std::uint32_t worker_count, std::uint32_
 }
 
 node::~node() {
+  reclaim_all();
   locals.clear();
   detail::the_node.store(nullptr, std::memory_order_release);
 }
@@ -96,16 +98,24 @@ void node::connect(sched::scheduler& s, timer_service& timers) noexcept {
   bif_timers = &timers;
 }
 
+sched::worker* node::own_worker() const noexcept {
+  sched::worker* w = sched::worker::current();
+  return w != nullptr && &w->owner() == sched ? w : nullptr;
+}
+
+void node::disconnect() noexcept {
+  reclaim_all();
+  sched = nullptr;
+}
+
 void* node::allocate(std::size_t size, bool pcb) {
-  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched) {
-    return (pcb ? local(*w).pcb_pool : local(*w).pool).allocate(size);
-  }
+  if (sched::worker* w = own_worker()) return (pcb ? local(*w).pcb_pool : local(*w).pool).allocate(size);
   std::lock_guard lock(shared_mutex_);
   return (pcb ? shared_pcb_pool_ : shared_pool_).allocate(size);
 }
 
 void node::free(void* block, std::size_t size, bool pcb) noexcept {
-  if (sched::worker* w = sched::worker::current(); w != nullptr && &w->owner() == sched) {
+  if (sched::worker* w = own_worker()) {
     (pcb ? local(*w).pcb_pool : local(*w).pool).free(block, size);
     return;
   }
@@ -114,8 +124,79 @@ void node::free(void* block, std::size_t size, bool pcb) noexcept {
 }
 
 slot_cache* node::slot_cache_here() noexcept {
-  sched::worker* w = sched::worker::current();
-  return w != nullptr && &w->owner() == sched ? &local(*w).slots : nullptr;
+  sched::worker* w = own_worker();
+  return w != nullptr ? &local(*w).slots : nullptr;
+}
+
+namespace {
+// A bag of this many PCBs retired in one epoch asks for the next epoch, so a worker's limbo stays a few bags
+// deep (tests/crash_test.cpp checks that the pools come back to their baseline within 64 KiB).
+constexpr std::uint32_t advance_after = 32;
+
+void destroy(sched::task* t) noexcept {
+  detail::destroy_pcb(*process_control::from_task(t));
+}
+}  // namespace
+
+void node::retire(process_control& p) noexcept {
+  if (sched == nullptr) {  // disconnected: no worker is left to hold it
+    detail::destroy_pcb(p);
+    return;
+  }
+  // The table dropped p (a seq_cst store) before its last reference went (the owner's exit removed it, then
+  // released the table's reference): so the pins and the epoch are read after it, as base/epochs.hpp needs.
+  if (!epochs.any_pinned(sched->started())) {  // most often: nobody can hold it
+    detail::destroy_pcb(p);
+    return;
+  }
+  if (sched::worker* w = own_worker()) {
+    pcb_limbo& limbo = local(*w).limbo;
+    const std::uint64_t e = epochs.current();
+    limbo.add(&p, e, destroy);
+    if (limbo.size_of(e) % advance_after == 0) limbo.free_held_before(advance_epoch(), destroy);
+    return;
+  }
+  std::lock_guard lock(limbo_mutex_);  // the epoch read under it: bags are added to in epoch order
+  shared_limbo_.add(&p, epochs.current(), destroy);
+  shared_limbo_used_.store(true, std::memory_order_relaxed);
+}
+
+void node::reclaim(sched::worker& w) noexcept {
+  pcb_limbo& limbo = local(w).limbo;
+  const bool shared = shared_limbo_used_.load(std::memory_order_relaxed);
+  if (!shared && limbo.freeable_at() > epochs.current()) return;  // most calls: nothing to free yet
+  if (sched::worker::current() != &w) return;  // the monitor thread polling a stuck worker: not its limbo
+  // The workers' own bags ask for the next epoch as they fill (retire); the shared one has nobody else to.
+  const std::uint64_t e = shared ? advance_epoch() : epochs.current();
+  limbo.free_held_before(e, destroy);
+  if (shared) reclaim_shared(e);
+}
+
+std::uint64_t node::advance_epoch() noexcept {
+  return epochs.try_advance(sched->started());  // only workers that have had a thread may be pinned
+}
+
+void node::hand_over_limbo(sched::worker& w) noexcept {
+  pcb_limbo& limbo = local(w).limbo;
+  if (limbo.size() == 0) return;
+  limbo.free_held_before(advance_epoch(), destroy);
+  if (limbo.size() == 0) return;
+  std::lock_guard lock(limbo_mutex_);
+  shared_limbo_.take(limbo, destroy);
+  shared_limbo_used_.store(true, std::memory_order_relaxed);
+}
+
+void node::reclaim_shared(std::uint64_t epoch) noexcept {
+  std::unique_lock lock(limbo_mutex_, std::try_to_lock);  // another worker is at it: it will do
+  if (!lock) return;
+  shared_limbo_.free_held_before(epoch, destroy);
+  shared_limbo_used_.store(shared_limbo_.size() != 0, std::memory_order_relaxed);
+}
+
+void node::reclaim_all() noexcept {
+  for (auto& l : locals) l->limbo.free_all(destroy);
+  std::lock_guard lock(limbo_mutex_);
+  shared_limbo_.free_all(destroy);
 }
 
 message_node* node::new_message(term message) {
@@ -160,6 +241,7 @@ void node::end_receive_timer(process_control& p, sched::worker* on) noexcept {
 
 std::chrono::steady_clock::time_point node::poll_timers(sched::worker& w) {
   worker_local& l = local(w);
+  reclaim(w);
   std::uint64_t next = l.next_due_ms.load(std::memory_order_relaxed);
   if (next != timer::timer_wheel::no_deadline && next <= now_ms()) {
     std::lock_guard lock(l.timers_mutex);

@@ -59,6 +59,7 @@
 #include <beam/reference.hpp>
 #include <beam/term.hpp>
 
+#include "base/epochs.hpp"
 #include "base/pool.hpp"
 #include "proc/process_control.hpp"
 #include "proc/process_table.hpp"
@@ -122,6 +123,9 @@ class node {
 
   // Start-up, before the first spawn (the runtime): the scheduler that runs the processes and the BIF timers.
   void connect(sched::scheduler& s, timer_service& timers) noexcept;
+  // The runtime's end, once the scheduler's workers have been joined: PCBs retired from now on are freed at
+  // once (no worker is left to hold one), with those still waiting.
+  void disconnect() noexcept;
   // Any time, any thread: where messages to other nodes go from now on (default: dropped). Distribution
   // (src/dist) plugs in while processes run; a router set must live as long as the node.
   void set_router(remote_router& r) noexcept {
@@ -136,6 +140,19 @@ class node {
   void free(void* block, std::size_t size, bool pcb = false) noexcept;
   [[nodiscard]] slot_cache* slot_cache_here() noexcept;
   [[nodiscard]] worker_local& local(const sched::worker& w) noexcept { return *locals[w.index()]; }
+
+  // PCB lifetime (base/epochs.hpp). Any thread: `p`'s last reference is gone and the table no longer has
+  // it; its block goes back to the pools (detail::destroy_pcb) once no worker can still hold it: a worker
+  // in a slice may have found it in the table without taking a reference (a send from a process, a park).
+  void retire(detail::process_control& p) noexcept;
+  // The worker `w`'s own thread, between tasks: frees what `w` retired that no worker can hold any more, and
+  // what threads that are not workers retired.
+  void reclaim(sched::worker& w) noexcept;
+  // The worker `w`'s own thread, about to sleep (park, or a spare stopping): hands what it retired to the
+  // shared limbo, which the workers still running free.
+  void hand_over_limbo(sched::worker& w) noexcept;
+  // Once no worker runs (the node's end): frees everything retired.
+  void reclaim_all() noexcept;
 
   // Messages: nodes from the calling thread's pool.
   [[nodiscard]] message_node* new_message(term message);
@@ -176,6 +193,9 @@ class node {
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   base::chunk_store chunks;  // before everything that allocates from it
   process_table table;
+  // The workers (by index) pin an epoch around each use of a PCB found without a reference (a send from a
+  // process, a park): see retire.
+  base::epochs epochs;
   std::vector<std::unique_ptr<worker_local>> locals;  // one per worker and spare, built before they start
   sched::scheduler* sched = nullptr;                  // connect
   timer_service* bif_timers = nullptr;                // connect
@@ -190,6 +210,15 @@ class node {
   std::mutex shared_mutex_;
   base::pool_set shared_pool_;      // shared_mutex_
   base::pool_set shared_pcb_pool_;  // shared_mutex_
+  // PCBs retired by threads that are not workers (a sender outside the processes dropping the last
+  // reference), and those of workers gone idle. Any running worker frees them as it reclaims its own.
+  std::mutex limbo_mutex_;
+  pcb_limbo shared_limbo_;                      // limbo_mutex_
+  std::atomic<bool> shared_limbo_used_{false};  // shared_limbo_ holds PCBs (a hint, read without the lock)
+  [[nodiscard]] sched::worker* own_worker() const noexcept;
+  // Moves the epoch on if no worker holds it back; returns the epoch now.
+  std::uint64_t advance_epoch() noexcept;
+  void reclaim_shared(std::uint64_t epoch) noexcept;
 
   std::mutex initial_mutex_;
   std::condition_variable initial_done_;

@@ -38,6 +38,10 @@ namespace {
 thread_local process_control* running = nullptr;
 thread_local std::uint32_t slice_budget = 0;       // reductions left in the slice of the process running here
 thread_local process_control* spawning = nullptr;  // the process whose body spawn_process is creating
+constexpr std::uint32_t not_a_worker = ~std::uint32_t{0};
+// This thread's worker (set by its first slice). A thread that is not a worker runs a process's end only at
+// shutdown (shut_down_process, `running` set): its sends take references.
+thread_local std::uint32_t running_worker = not_a_worker;
 
 constexpr std::uint32_t slice_reductions = 4000;  // as BEAM's CONTEXT_REDS
 // What the runtime's calls cost: a send, link, monitor or exit signal 1 (a BIF call in BEAM); a spawn 10 (it
@@ -96,21 +100,31 @@ std::size_t pcb_block_size(std::size_t closure_size) noexcept {
   return sizeof(process_control) + (closure_inline(closure_size) ? closure_size : sizeof(void*));
 }
 
+// Answers what senders queued after the process's end cleared its mailbox (a monitor gets its DOWN with
+// noproc, a link its exit signal), and frees those nodes.
+void drop_late_nodes(process_control& p) noexcept {
+  proc::node& node = p.node();
+  const pid dead = p.self();
+  p.mailbox.clear([&](proc::message_node* n) { drop_late(node, dead, n); });
+}
+
+}  // namespace
+
+void destroy_pcb(process_control& p) noexcept {
+  if (p.mailbox.has_new()) drop_late_nodes(p);  // sends that found it without a reference after its retiring
+  delete p.rare;
+  const std::size_t block = pcb_block_size(p.closure_size);
+  p.~process_control();
+  p.node().free(&p, block, /*pcb=*/true);
+}
+
+namespace {
+
 process_control* new_pcb(proc::node& node, std::size_t closure_size) {
   void* block = node.allocate(pcb_block_size(closure_size), /*pcb=*/true);
   auto* p = new (block) process_control();
   p->closure_size = static_cast<std::uint32_t>(closure_size);
   return p;
-}
-
-void free_pcb(process_control* p) noexcept {
-  proc::node& node = p->node();
-  const pid dead = p->self();
-  p->mailbox.clear([&](proc::message_node* n) { drop_late(node, dead, n); });  // late senders' nodes
-  delete p->rare;
-  const std::size_t block = pcb_block_size(p->closure_size);
-  p->~process_control();
-  node.free(p, block, /*pcb=*/true);
 }
 
 // Right after the PCB: the closure when small, else the address of its own block.
@@ -161,18 +175,18 @@ bool ready_to_resume(process_control& p) {
   return false;
 }
 
-// Owner only: parks `p` in `waiting`, unless something arrived meanwhile. Once `waiting` is stored, p is no
-// longer ours: a sender may already be running it elsewhere, even to its end, so only atomics are read after
-// the store, and a reference held across the re-check keeps the PCB from being freed (and reused) under it.
-void park(process_control& p) {
+// Owner only, in its slice on worker `on`: parks `p` in `waiting`, unless something arrived meanwhile. Once
+// `waiting` is stored, p is no longer ours: a sender may already be running it elsewhere, even to its end, so
+// only atomics are read after the store. The pinned epoch keeps the PCB a PCB, and this process's, while we
+// look (node::retire).
+void park(process_control& p, const sched::worker& on) {
+  const base::pinned_epoch pin(p.node().epochs, on.index());
   const std::uint32_t generation = p.wait_generation;
-  p.refs.fetch_add(1, std::memory_order_relaxed);  // we hold the table's reference until the store below
-  p.state.store(process_state::waiting);           // seq_cst: before the re-check (wake-up protocol)
+  p.state.store(process_state::waiting);  // seq_cst: before the re-check (wake-up protocol)
   if (p.mailbox.has_new() || p.timer_fired.load() == generation ||
       p.kill_state.load() == process_control::kill_ready) {  // a kill that found us running: see kill()
     wake(p);
   }
-  release(p);
 }
 
 void exit_process(process_control& p, sched::worker* on,
@@ -198,11 +212,12 @@ void run_slice(sched::task* t, sched::worker& on) {
     return;
   }
   running = &p;
+  running_worker = on.index();
   slice_budget = slice_reductions;
   (void)take_built_bytes();  // built before this slice (signals, timers): not this process's work
   if (!ready_to_resume(p)) {
     running = nullptr;
-    park(p);
+    park(p, on);
     return;
   }
   p.waiter = nullptr;
@@ -221,7 +236,7 @@ void run_slice(sched::task* t, sched::worker& on) {
       make_runnable(p);
       return;
     case suspend_reason::wait:
-      park(p);
+      park(p, on);
       return;
     case suspend_reason::exited:
       exit_process(p, &on);
@@ -339,7 +354,11 @@ std::coroutine_handle<> enter_task(std::coroutine_handle<> h) noexcept {
 }
 
 void release(process_control& p) noexcept {
-  if (p.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) free_pcb(&p);  // acq_rel: see term::release
+  if (p.refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;  // acq_rel: see term::release
+  // The last reference: every signal sent to it has been queued (signals are sent holding a reference), so
+  // they are answered now, not when the block is freed; only messages can still come (node::retire).
+  drop_late_nodes(p);
+  p.node().retire(p);
 }
 
 const term* mailbox_peek(process_control& p, mailbox_cursor& c) noexcept {
@@ -432,7 +451,7 @@ pid spawn_process(const spawn_request& request) {
     } else if (storage_made) {
       free_closure_storage(*p);
     }
-    free_pcb(p);
+    destroy_pcb(*p);  // never in the table: nobody can hold it
     throw;
   }
   const pid id = p->self();
@@ -459,7 +478,9 @@ pid self() {
 }
 
 namespace detail {
-void deliver(process_control& p, const term& message, proc::signal_kind kind) {
+namespace {
+// Queues `message` (of `kind`) for `p` and wakes it; the caller keeps p from being freed meanwhile.
+void queue_for(process_control& p, const term& message, proc::signal_kind kind) {
   if (process_control* sender = running) bump_reductions(*sender, 1);
   proc::message_node* n = p.node().new_message(message);  // O(1): the copy shares the term's nodes
   n->kind = kind;
@@ -471,13 +492,26 @@ void deliver(process_control& p, const term& message, proc::signal_kind kind) {
   }
   p.mailbox.push(n);
   wake(p);
+}
+}  // namespace
+
+void deliver(process_control& p, const term& message, proc::signal_kind kind) {
+  queue_for(p, message, kind);
   release(p);
 }
 
 void send_message(proc::node& node, const pid& to, const term& message) {
-  if (process_control* p = node.table.find(to)) {
+  if (running != nullptr && running_worker != not_a_worker) {   // a process's send, on its worker
+    const base::pinned_epoch pin(node.epochs, running_worker);  // the PCB found outlives it (node::retire)
+    if (process_control* p = node.table.find_unretained(to)) {
+      queue_for(*p, message, proc::signal_kind::message);
+      return;
+    }
+  } else if (process_control* p = node.table.find(to)) {
     deliver(*p, message);
-  } else if (!to.is_local()) {  // only when the table has no such process: a local send never asks
+    return;
+  }
+  if (!to.is_local()) {  // only when the table has no such process: a local send never asks
     node.router.load(std::memory_order_acquire)->route(to, message);  // pairs with set_router
   }  // else a dead or unknown pid: dropped silently, as in Erlang
 }

@@ -18,7 +18,13 @@
 // send. It is 0 until the table publishes the PCB, so nobody can retain a PCB still being built. PCBs live in
 // type-stable memory (their own pools: a freed PCB block is only ever reused as a PCB), so a sender may read
 // `refs` of a PCB it found in the table even if the process just exited: try_retain fails on zero, and a
-// retained PCB whose pid is another (the slot was reused) is released again.
+// retained PCB whose pid is another (the slot was reused) is released again. The last release does not free
+// the PCB at once: it retires it (node::retire), and the block goes back to its pool only once no worker
+// that had pinned an epoch before can still be pinned (base/epochs.hpp). So a worker may use a PCB it found
+// in the table without taking a reference while it pins an epoch: a process's send to a pid (one exchange on
+// the worker's own line instead of a retain and a release on the receiver's, which every sender of a fan-in
+// fights over) and a process's park (which may look at its PCB after another worker has already run it to
+// its end). Threads that are not workers still take references.
 #pragma once
 
 #include <atomic>
@@ -54,8 +60,11 @@ extern std::atomic<proc::node*> the_node;
 
 // The scheduler's entry point for a process: one slice (proc/process.cpp).
 void run_slice(sched::task* t, sched::worker& on);
-// Drops one reference; the last one frees the PCB. Any thread.
+// Drops one reference; the last one retires the PCB (node::retire frees it once no worker can hold it). Any
+// thread.
 void release(process_control& p) noexcept;
+// Frees the PCB `p` (what late senders queued is answered as for a dead process): nobody may hold it.
+void destroy_pcb(process_control& p) noexcept;
 // Any thread: makes `p` runnable if it waits (the first waker wins).
 void wake(process_control& p);
 // Queues `message` (or a signal of `kind`) for `p`, which the caller retained (the reference is dropped

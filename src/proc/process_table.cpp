@@ -93,7 +93,8 @@ void process_table::insert(detail::process_control& p, slot_cache* cache) {
 
 void process_table::remove(detail::process_control& p, slot_cache* cache) noexcept {
   const std::uint32_t next_serial = p.serial() + 1;  // the next process here gets a new pid
-  slots_[p.number()].word.store(std::uintptr_t{next_serial} << 1 | 1, std::memory_order_release);
+  // seq_cst: before whatever retires p reads the workers' pins (base/epochs.hpp); also a release for find.
+  slots_[p.number()].word.store(std::uintptr_t{next_serial} << 1 | 1, std::memory_order_seq_cst);
   give_number(p.number(), cache);
   live_.fetch_sub(1, std::memory_order_relaxed);
 }

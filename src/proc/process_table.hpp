@@ -44,6 +44,18 @@ class process_table {
   // Any thread: the live process `id` names, retained (release it with detail::release), or nullptr (also
   // for a pid of another node: detail::send_message hands a message for one to the node's router).
   [[nodiscard]] detail::process_control* find(const pid& id) const noexcept;
+  // A worker only: the live process `id` names, without a reference; valid until the worker unpins the epoch
+  // while its worker pins an epoch (node::retire keeps a PCB until no worker pinned before its end can still
+  // hold it: base/epochs.hpp). A process found here may be
+  // ending: what is queued for it then is answered as for a dead process when its PCB is freed.
+  [[nodiscard]] detail::process_control* find_unretained(const pid& id) const noexcept {
+    if (!id.is_local() || id.number() >= capacity_) return nullptr;
+    // seq_cst: after the worker's pin (base/epochs.hpp); a plain load on x86.
+    const std::uintptr_t word = slots_[id.number()].word.load(std::memory_order_seq_cst);
+    if (!holds_process(word)) return nullptr;
+    auto* p = reinterpret_cast<detail::process_control*>(word);
+    return p->self() == id ? p : nullptr;
+  }
 
   [[nodiscard]] std::uint32_t limit() const noexcept { return limit_; }
   [[nodiscard]] std::uint32_t count() const noexcept { return live_.load(std::memory_order_relaxed); }
@@ -53,7 +65,8 @@ class process_table {
   void flush(slot_cache& cache) noexcept;
 
  private:
-  // The PCB's address, or serial << 1 | 1 while empty. Release on insert and remove, acquire on find.
+  // The PCB's address, or serial << 1 | 1 while empty. Release on insert, seq_cst on remove (see
+  // base/epochs.hpp), acquire on find, seq_cst on find_unretained.
   struct slot {
     std::atomic<std::uintptr_t> word{0};
   };

@@ -149,6 +149,7 @@ runtime_state::runtime_state(const runtime_options& opts)
       services(node, *poller, dirty_thread_count(opts)) {
   sched::worker_hooks hooks{
       .poll = [this](sched::worker& w) { return node.poll_timers(w); },
+      .going_idle = [this](sched::worker& w) { node.hand_over_limbo(w); },
       .long_slice =
           [](sched::worker& w, std::uint64_t tag, std::chrono::steady_clock::duration ran) {
             const pid who = pid_of_tag(tag);
@@ -185,6 +186,7 @@ runtime_state::~runtime_state() {
   publish_services(nullptr);
   services.dirty.reset();   // waits for the running blocking calls, whose ends still send to (dead) processes
   sched.reset();            // joins the workers (shut_down stopped them): nobody polls from here on
+  node.disconnect();        // frees the PCBs retired while the workers ran
   services.tcp.reset();     // closes the sockets left
   services.output.reset();  // writes what is queued
   the_runtime.store(nullptr, std::memory_order_release);

@@ -202,6 +202,7 @@ bool worker::park_until_work() {
   std::uint32_t readied = 0;
   if (!work_visible && !owner_.stopping_.load()) {
     begin_dispatch();
+    go_idle();
     parker_.park(deadline, owner_.hooks_.driver);
     readied = end_dispatch();
   }
@@ -220,6 +221,10 @@ bool worker::park_until_work() {
   // left idle_, so that the wake-up cannot pick us.
   if (readied > 1) owner_.wake_one_if_needed();
   return !owner_.stopping_.load();
+}
+
+void worker::go_idle() {
+  if (owner_.hooks_.going_idle) owner_.hooks_.going_idle(*this);
 }
 
 void worker::begin_dispatch() noexcept {
@@ -292,6 +297,7 @@ void worker::run_loop() {
   current_worker = this;
   while (!owner_.stopping_.load(std::memory_order_acquire)) {  // pairs with stop()'s release
     if (!active_.load(std::memory_order_acquire)) {  // an idle spare: pairs with start_spare's release
+      go_idle();
       parker_.park();
       continue;
     }
@@ -313,6 +319,7 @@ void worker::run_loop() {
     run_task(t);
   }
   if (spinning_) owner_.spinning_.fetch_sub(1);
+  go_idle();
   current_worker = nullptr;
 }
 

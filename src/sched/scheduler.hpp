@@ -31,6 +31,9 @@ struct worker_hooks {
   // slice (so the upper layer must make it safe from a second thread, e.g. a lock around the worker's
   // timers).
   std::function<std::chrono::steady_clock::time_point(worker&)> poll;
+  // A worker, on its own thread, is about to sleep (park, or a spare stopping) or to leave its loop: it runs
+  // no task until it wakes.
+  std::function<void(worker&)> going_idle;
   // The monitor thread reports a slice that has run longer than the threshold, once per slice.
   std::function<void(worker&, std::uint64_t task_tag, std::chrono::steady_clock::duration ran)> long_slice;
   // The monitor found a stuck worker and every spare busy (once until a spare is free again).
@@ -93,6 +96,8 @@ class worker {
   // Any thread: whether the monitor found the current slice stuck (a long slice).
   [[nodiscard]] bool stuck() const noexcept;
   bool park_until_work();
+  // Owner only: it runs no task until it wakes (the hooks' going_idle).
+  void go_idle();
   // Owner only: around a look into the park driver, whose handlers push the tasks they make runnable onto
   // this worker's queue (scheduler::submit). This worker runs the first itself as soon as the look ends, so
   // those pushes wake nobody; end_dispatch returns how many there were, and the caller wakes one worker when
