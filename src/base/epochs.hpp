@@ -47,26 +47,28 @@ class epochs {
   // `count` participants is pinned. When none is, none can hold the object (one that pins later cannot find
   // it), and it may be freed at once.
   [[nodiscard]] bool any_pinned(std::uint32_t count) const noexcept {
-    for (std::uint32_t i = 0; i < count && i < participants_; ++i) {
-      if (pins_[i].epoch.load(std::memory_order_seq_cst) != unpinned) return true;
-    }
-    return false;
+    return pinned_other_than(unpinned, count);
   }
 
   // Any thread: moves the epoch on if every participant among the first `count` (those that may pin) is
   // unpinned or pinned at it. Returns the epoch now.
   std::uint64_t try_advance(std::uint32_t count) noexcept {
     std::uint64_t e = current();
-    for (std::uint32_t i = 0; i < count && i < participants_; ++i) {
-      const std::uint64_t pinned = pins_[i].epoch.load(std::memory_order_seq_cst);
-      if (pinned != unpinned && pinned != e) return e;
-    }
+    if (pinned_other_than(e, count)) return e;
     if (epoch_.compare_exchange_strong(e, e + 1, std::memory_order_seq_cst)) return e + 1;
     return e;  // another thread moved it: e holds what it found
   }
 
  private:
   static constexpr std::uint64_t unpinned = 0;  // epochs start at 1
+  // Whether one of the first `count` participants is pinned at an epoch other than `e`.
+  [[nodiscard]] bool pinned_other_than(std::uint64_t e, std::uint32_t count) const noexcept {
+    for (std::uint32_t i = 0; i < count && i < participants_; ++i) {
+      const std::uint64_t pinned = pins_[i].epoch.load(std::memory_order_seq_cst);
+      if (pinned != unpinned && pinned != e) return true;
+    }
+    return false;
+  }
   struct alignas(64) pin_slot {
     std::atomic<std::uint64_t> epoch{unpinned};
   };

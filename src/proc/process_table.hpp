@@ -44,10 +44,10 @@ class process_table {
   // Any thread: the live process `id` names, retained (release it with detail::release), or nullptr (also
   // for a pid of another node: detail::send_message hands a message for one to the node's router).
   [[nodiscard]] detail::process_control* find(const pid& id) const noexcept;
-  // A worker only: the live process `id` names, without a reference; valid until the worker unpins the epoch
-  // while its worker pins an epoch (node::retire keeps a PCB until no worker pinned before its end can still
-  // hold it: base/epochs.hpp). A process found here may be
-  // ending: what is queued for it then is answered as for a dead process when its PCB is freed.
+  // A worker that pins an epoch only: the live process `id` names, without a reference, valid until the
+  // worker unpins (node::retire keeps a PCB until no worker pinned before its end can still hold it:
+  // base/epochs.hpp). A process found here may be ending: what is queued for it then is answered as for a
+  // dead process when its PCB is freed.
   [[nodiscard]] detail::process_control* find_unretained(const pid& id) const noexcept {
     if (!id.is_local() || id.number() >= capacity_) return nullptr;
     // seq_cst: after the worker's pin (base/epochs.hpp); a plain load on x86.
